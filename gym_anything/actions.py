@@ -1,0 +1,287 @@
+"""The mouse-and-keyboard action space, its validation, and helper constructors.
+
+Usage::
+
+    from gym_anything import actions as A
+    env.step(A.click(100, 200))
+    env.step(A.type("héllo wörld"))
+    env.step(A.hotkey("ctrl", "s"))
+    env.step(A.done())
+
+An action is a dict with the fields of :func:`action_space`; the helpers fill in every field.
+Fields a given action type does not use are ignored. Key names follow pyautogui (see ``KEY_NAMES``).
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+
+
+class ActionType(IntEnum):
+    MOVE = 0
+    CLICK = 1
+    DOUBLE_CLICK = 2
+    RIGHT_CLICK = 3
+    MOUSE_DOWN = 4
+    MOUSE_UP = 5
+    DRAG = 6
+    SCROLL = 7
+    TYPE = 8
+    HOTKEY = 9
+    WAIT = 10
+    DONE = 11
+
+
+class Button(IntEnum):
+    LEFT = 0
+    MIDDLE = 1
+    RIGHT = 2
+
+
+class ActionError(ValueError):
+    """An action is malformed; the message names the field and the allowed values."""
+
+
+MAX_TEXT = 512  # characters per TYPE action
+MAX_CHORD = 4  # keys per HOTKEY action
+MAX_SCROLL = 20  # wheel clicks per SCROLL action, either direction
+MAX_WAIT = 10.0  # seconds per WAIT action
+
+# Key vocabulary: pyautogui names -> X keysym names. Single characters map to themselves.
+_NAMED_KEYS = {
+    "enter": "Return", "return": "Return", "tab": "Tab", "space": "space", "backspace": "BackSpace",
+    "delete": "Delete", "del": "Delete", "esc": "Escape", "escape": "Escape", "insert": "Insert",
+    "up": "Up", "down": "Down", "left": "Left", "right": "Right", "home": "Home", "end": "End",
+    "pageup": "Prior", "pgup": "Prior", "pagedown": "Next", "pgdn": "Next",
+    "shift": "Shift_L", "shiftleft": "Shift_L", "shiftright": "Shift_R",
+    "ctrl": "Control_L", "ctrlleft": "Control_L", "ctrlright": "Control_R",
+    "alt": "Alt_L", "altleft": "Alt_L", "altright": "Alt_R",
+    "win": "Super_L", "winleft": "Super_L", "winright": "Super_R", "super": "Super_L", "command": "Super_L",
+    "capslock": "Caps_Lock", "numlock": "Num_Lock", "scrolllock": "Scroll_Lock", "pause": "Pause",
+    "printscreen": "Print", "prtsc": "Print", "apps": "Menu", "menu": "Menu",
+    **{f"f{i}": f"F{i}" for i in range(1, 25)},
+    **{f"num{i}": f"KP_{i}" for i in range(10)},
+}
+_CHAR_KEYS = [chr(c) for c in range(ord("a"), ord("z") + 1)] + [str(d) for d in range(10)] + list(
+    "`-=[]\\;',./~!@#$%^&*()_+{}|:\"<>?")
+KEY_NAMES: tuple[str, ...] = tuple(_NAMED_KEYS) + tuple(_CHAR_KEYS)
+"""Every key name a HOTKEY action accepts, in index order (index 0 of the space means "no key")."""
+_KEY_INDEX = {name: i + 1 for i, name in enumerate(KEY_NAMES)}
+_KEY_ALIASES = {"+": "+", "plus": "+", "minus": "-", "pause": "pause"}
+
+
+def keysym_name(key: str) -> str:
+    """The X keysym name for one key of the vocabulary (characters map to themselves)."""
+    return _NAMED_KEYS.get(key, key)
+
+
+def _text_charset() -> str:
+    ranges = [(0x20, 0x7E), (0xA0, 0x24F), (0x370, 0x3FF), (0x400, 0x4FF), (0x2010, 0x2027), (0x20A0, 0x20BF),
+              (0x3040, 0x30FF), (0x4E00, 0x9FFF), (0xAC00, 0xD7A3), (0x1F300, 0x1F64F)]
+    return "\n\t" + "".join(chr(c) for lo, hi in ranges for c in range(lo, hi + 1))
+
+
+TEXT_CHARSET = _text_charset()
+_TEXT_SET = frozenset(TEXT_CHARSET)
+
+
+def action_space(width: int, height: int) -> spaces.Dict:
+    """The action space for a screen of ``width`` x ``height`` pixels.
+
+    Fields: ``type`` (ActionType); ``x``, ``y`` (pointer position for move/click/down/up/scroll and drag
+    start); ``x2``, ``y2`` (drag end); ``button`` (Button); ``dx``, ``dy`` (scroll clicks, positive =
+    right/down); ``text`` (unicode, TYPE); ``keys`` (up to 4 key indices into ``KEY_NAMES`` + 1, 0 = none,
+    HOTKEY); ``duration`` (seconds, WAIT).
+    """
+    coord_x, coord_y = spaces.Discrete(width), spaces.Discrete(height)
+    return spaces.Dict({
+        "type": spaces.Discrete(len(ActionType)),
+        "x": coord_x, "y": coord_y,
+        "x2": spaces.Discrete(width), "y2": spaces.Discrete(height),
+        "button": spaces.Discrete(len(Button)),
+        "dx": spaces.Discrete(2 * MAX_SCROLL + 1, start=-MAX_SCROLL),
+        "dy": spaces.Discrete(2 * MAX_SCROLL + 1, start=-MAX_SCROLL),
+        "text": spaces.Text(max_length=MAX_TEXT, min_length=0, charset=TEXT_CHARSET),
+        "keys": spaces.MultiDiscrete(np.full(MAX_CHORD, len(KEY_NAMES) + 1, dtype=np.int64)),
+        "duration": spaces.Box(0.0, MAX_WAIT, shape=(), dtype=np.float32),
+    })
+
+
+_DEFAULTS: dict[str, Any] = {"type": ActionType.WAIT, "x": 0, "y": 0, "x2": 0, "y2": 0, "button": Button.LEFT,
+                             "dx": 0, "dy": 0, "text": "", "keys": (0,) * MAX_CHORD, "duration": 0.0}
+
+
+def _int_field(action: dict, name: str, lo: int, hi: int, what: str) -> int:
+    value = action[name]
+    if isinstance(value, np.ndarray) and value.shape == ():
+        value = value.item()
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise ActionError(f"action['{name}'] must be an integer ({what}), got {value!r}")
+    if not lo <= int(value) <= hi:
+        raise ActionError(f"action['{name}']={int(value)} is out of range [{lo}, {hi}] ({what})")
+    return int(value)
+
+
+def validate(action: Any, width: int, height: int) -> dict[str, Any]:
+    """Check an action and return it normalised to plain Python values; raises :class:`ActionError`."""
+    if not isinstance(action, dict):
+        raise ActionError(f"an action must be a dict with keys {sorted(_DEFAULTS)}, got {action.__class__.__name__}")
+    unknown = sorted(set(action) - set(_DEFAULTS))
+    if unknown:
+        raise ActionError(f"unknown action field(s) {unknown}; allowed: {sorted(_DEFAULTS)}")
+    if "type" not in action:
+        raise ActionError("action['type'] is required (an ActionType)")
+    full = {**_DEFAULTS, **action}
+    kind = ActionType(_int_field(full, "type", 0, len(ActionType) - 1, "ActionType: " + ", ".join(
+        f"{t.value}={t.name}" for t in ActionType)))
+    out: dict[str, Any] = {"type": kind}
+    out["x"] = _int_field(full, "x", 0, width - 1, f"screen x, width {width}")
+    out["y"] = _int_field(full, "y", 0, height - 1, f"screen y, height {height}")
+    out["x2"] = _int_field(full, "x2", 0, width - 1, f"drag end x, width {width}")
+    out["y2"] = _int_field(full, "y2", 0, height - 1, f"drag end y, height {height}")
+    out["button"] = Button(_int_field(full, "button", 0, len(Button) - 1, "0=left, 1=middle, 2=right"))
+    out["dx"] = _int_field(full, "dx", -MAX_SCROLL, MAX_SCROLL, "horizontal scroll clicks")
+    out["dy"] = _int_field(full, "dy", -MAX_SCROLL, MAX_SCROLL, "vertical scroll clicks")
+    text = full["text"]
+    if not isinstance(text, str):
+        raise ActionError(f"action['text'] must be a str, got {text.__class__.__name__}")
+    if len(text) > MAX_TEXT:
+        raise ActionError(f"action['text'] has {len(text)} characters; at most {MAX_TEXT} per TYPE action")
+    bad = sorted({c for c in text if c not in _TEXT_SET})
+    if bad:
+        raise ActionError(f"action['text'] has characters outside the text charset: {bad[:5]!r} "
+                          "(printable Latin/Greek/Cyrillic/CJK/Hangul/emoji, newline and tab are allowed)")
+    out["text"] = text
+    keys = np.asarray(full["keys"])
+    if keys.shape != (MAX_CHORD,) or not np.issubdtype(keys.dtype, np.integer):
+        raise ActionError(
+            f"action['keys'] must be {MAX_CHORD} integers (key index + 1, 0 = none), got {full['keys']!r}")
+    if keys.min() < 0 or keys.max() > len(KEY_NAMES):
+        raise ActionError(f"action['keys'] values must be in [0, {len(KEY_NAMES)}] (0 = none, i = KEY_NAMES[i-1])")
+    out["keys"] = tuple(KEY_NAMES[k - 1] for k in keys.tolist() if k)
+    if kind is ActionType.HOTKEY and not out["keys"]:
+        raise ActionError("action['keys'] must name at least one key for a HOTKEY action")
+    duration = full["duration"]
+    try:
+        duration = float(duration)
+    except (TypeError, ValueError):
+        raise ActionError(f"action['duration'] must be a number of seconds, got {duration!r}") from None
+    if not 0.0 <= duration <= MAX_WAIT:
+        raise ActionError(f"action['duration']={duration} is out of range [0, {MAX_WAIT}] seconds")
+    out["duration"] = duration
+    return out
+
+
+def describe(action: dict[str, Any]) -> str:
+    """A short human-readable form of a validated action, e.g. ``click(100, 200)``."""
+    kind = action["type"]
+    if kind in (ActionType.MOVE, ActionType.CLICK, ActionType.DOUBLE_CLICK, ActionType.RIGHT_CLICK):
+        return f"{kind.name.lower()}({action['x']}, {action['y']})"
+    if kind in (ActionType.MOUSE_DOWN, ActionType.MOUSE_UP):
+        return f"{kind.name.lower()}({action['x']}, {action['y']}, {action['button'].name.lower()})"
+    if kind is ActionType.DRAG:
+        return f"drag({action['x']}, {action['y']} -> {action['x2']}, {action['y2']})"
+    if kind is ActionType.SCROLL:
+        return f"scroll({action['x']}, {action['y']}, dx={action['dx']}, dy={action['dy']})"
+    if kind is ActionType.TYPE:
+        return f"type({action['text']!r})"
+    if kind is ActionType.HOTKEY:
+        return "hotkey(" + "+".join(action["keys"]) + ")"
+    if kind is ActionType.WAIT:
+        return f"wait({action['duration']:.2f})"
+    return "done()"
+
+
+# --- helper constructors --------------------------------------------------------------------------
+
+
+def _make(kind: ActionType, **fields: Any) -> dict[str, Any]:
+    action = {**_DEFAULTS, **fields, "type": int(kind)}
+    action["button"] = int(action["button"])
+    action["keys"] = np.asarray(action["keys"], dtype=np.int64)
+    action["duration"] = np.float32(action["duration"])
+    return action
+
+
+def _button(button: str | int | Button) -> Button:
+    if isinstance(button, str):
+        try:
+            return Button[button.upper()]
+        except KeyError:
+            raise ActionError(f"button must be 'left', 'middle' or 'right', got {button!r}") from None
+    return Button(button)
+
+
+def move(x: int, y: int) -> dict[str, Any]:
+    return _make(ActionType.MOVE, x=x, y=y)
+
+
+def click(x: int, y: int, button: str | int = "left") -> dict[str, Any]:
+    return _make(ActionType.CLICK, x=x, y=y, button=_button(button))
+
+
+def double_click(x: int, y: int) -> dict[str, Any]:
+    return _make(ActionType.DOUBLE_CLICK, x=x, y=y)
+
+
+def right_click(x: int, y: int) -> dict[str, Any]:
+    return _make(ActionType.RIGHT_CLICK, x=x, y=y, button=Button.RIGHT)
+
+
+def mouse_down(x: int, y: int, button: str | int = "left") -> dict[str, Any]:
+    return _make(ActionType.MOUSE_DOWN, x=x, y=y, button=_button(button))
+
+
+def mouse_up(x: int, y: int, button: str | int = "left") -> dict[str, Any]:
+    return _make(ActionType.MOUSE_UP, x=x, y=y, button=_button(button))
+
+
+def drag(x: int, y: int, x2: int, y2: int, button: str | int = "left") -> dict[str, Any]:
+    return _make(ActionType.DRAG, x=x, y=y, x2=x2, y2=y2, button=_button(button))
+
+
+def scroll(x: int, y: int, dy: int = 0, dx: int = 0) -> dict[str, Any]:
+    """Scroll at (x, y): positive ``dy`` scrolls down, positive ``dx`` right, in wheel clicks."""
+    return _make(ActionType.SCROLL, x=x, y=y, dx=dx, dy=dy)
+
+
+def type(text: str) -> dict[str, Any]:  # noqa: A001 - the natural name for agents
+    """Type unicode text (newlines press Enter, tabs press Tab)."""
+    return _make(ActionType.TYPE, text=text)
+
+
+def key_index(name: str) -> int:
+    """Index of a key name in the HOTKEY field (``KEY_NAMES`` position + 1)."""
+    key = name.lower() if len(name) > 1 else name
+    key = _KEY_ALIASES.get(key, key)
+    if len(key) == 1 and key.isupper():
+        key = key.lower()
+    if key not in _KEY_INDEX:
+        raise ActionError(f"unknown key {name!r}; valid keys are listed in gym_anything.actions.KEY_NAMES")
+    return _KEY_INDEX[key]
+
+
+def hotkey(*keys: str) -> dict[str, Any]:
+    """Press a key chord, e.g. ``hotkey("ctrl", "s")``: keys go down in order, then up in reverse."""
+    if not 1 <= len(keys) <= MAX_CHORD:
+        raise ActionError(f"a hotkey takes 1 to {MAX_CHORD} keys, got {len(keys)}")
+    indices = [key_index(k) for k in keys] + [0] * (MAX_CHORD - len(keys))
+    return _make(ActionType.HOTKEY, keys=indices)
+
+
+def press(key: str) -> dict[str, Any]:
+    """Press and release one key, e.g. ``press("enter")``."""
+    return hotkey(key)
+
+
+def wait(seconds: float) -> dict[str, Any]:
+    return _make(ActionType.WAIT, duration=seconds)
+
+
+def done() -> dict[str, Any]:
+    """End the episode: the verifier runs and its score is the reward."""
+    return _make(ActionType.DONE)

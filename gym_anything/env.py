@@ -1,0 +1,229 @@
+"""GymAnythingEnv: one software environment (optionally pinned to one task) as a ``gymnasium.Env``."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from . import actions
+from .paths import PACKAGE_DIR, data_roots
+from .registry import env_spec
+from .runtime.base import Runner, RuntimeFault
+from .runtime.sandbox import SANDBOX_HOME
+from .specs import SpecError, TaskSpec
+from .verification import OracleContext, SetupContext, VerifierResult, VerifyContext, load_function, run_verifier
+
+REWARD_MODES = ("score", "binary")
+
+
+class GymAnythingEnv(gym.Env):
+    """A real application on a virtual display.
+
+    Observation: the screen, ``uint8`` (H, W, 3). Action: see :mod:`gym_anything.actions`. Reward: 0 on
+    every step except the last, where it is the verifier's score (or 1/0 with ``reward_mode="binary"``).
+    The episode terminates on DONE, or on a fault (app crash, display death; reported in
+    ``info["fault"]``), and truncates at the task's ``max_steps``; the verifier runs on either.
+    """
+
+    metadata = {"render_modes": ["rgb_array"], "render_fps": 5}
+
+    def __init__(self, env_id: str, task_id: str | None = None, render_mode: str | None = None,
+                 reward_mode: str = "score", split: str | None = None, runner: str = "local"):
+        self.spec_env = env_spec(env_id)
+        if task_id is not None:
+            if task_id not in self.spec_env.tasks:
+                raise ValueError(f"unknown task {task_id!r} for {env_id}; known: {sorted(self.spec_env.tasks)}")
+            self.tasks = [self.spec_env.tasks[task_id]]
+        else:
+            self.tasks = [t for t in self.spec_env.tasks.values() if split is None or t.split == split]
+            if not self.tasks:
+                raise ValueError(f"{env_id} has no task in split {split!r}")
+        if render_mode not in (None, "rgb_array"):
+            raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
+        if reward_mode not in REWARD_MODES:
+            raise ValueError(f"reward_mode must be one of {REWARD_MODES}, got {reward_mode!r}")
+        if runner != "local":
+            raise ValueError(f"runner must be 'local' (the only runner so far), got {runner!r}")
+        self.render_mode, self.reward_mode = render_mode, reward_mode
+        self.width, self.height = self.spec_env.resolution
+        self.observation_space = spaces.Box(0, 255, (self.height, self.width, 3), np.uint8)
+        self.action_space = actions.action_space(self.width, self.height)
+        self._runner: Runner | None = None
+        self._task: TaskSpec | None = None
+        self._instance: dict[str, Any] = {}
+        self._frame: np.ndarray | None = None
+        self._steps = 0
+        self._ended = True
+
+    # --- lifecycle --------------------------------------------------------------------------------
+
+    def _ensure_runner(self) -> Runner:
+        if self._runner is None:
+            from .runtime.local import LocalRunner
+
+            hidden = [*data_roots(), PACKAGE_DIR]
+            self._runner = LocalRunner(self.spec_env, hidden)
+        return self._runner
+
+    def _pick_task(self, options: dict[str, Any] | None) -> TaskSpec:
+        wanted = (options or {}).get("task")
+        if wanted is not None:
+            by_id = {t.id: t for t in self.tasks}
+            if wanted not in by_id:
+                raise ValueError(f"options['task']={wanted!r} is not a task of this env; known: {sorted(by_id)}")
+            return by_id[wanted]
+        if len(self.tasks) == 1:
+            return self.tasks[0]
+        return self.tasks[int(self.np_random.integers(len(self.tasks)))]
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        super().reset(seed=seed)
+        started = time.perf_counter()
+        task = self._pick_task(options)
+        instance_seed = int(self.np_random.integers(2**31 - 1))
+        runner = self._ensure_runner()
+        runner.stop_app()
+        timings: dict[str, float] = {}
+
+        t = time.perf_counter()
+        episode = runner.workdir / "episode"
+        shutil.rmtree(episode, ignore_errors=True)
+        home, private_dir = episode / "home", episode / "private"
+        if self.spec_env.home_template is not None:
+            shutil.copytree(self.spec_env.home_template, home, symlinks=True)
+        home.mkdir(parents=True, exist_ok=True)
+        private_dir.mkdir(parents=True)
+        rng = np.random.default_rng(instance_seed)
+        params = {p.name: p.sample(rng) for p in task.parameters}
+        setup_ctx = SetupContext(params=params, rng=rng, home=home, private=private_dir)
+        private = load_function(task.setup)(setup_ctx) if task.setup else {}
+        if not isinstance(private, dict):
+            raise SpecError(task.file, "setup", f"a function returning a dict of privileged values, got {private!r}")
+        values = {**params, **setup_ctx.public}
+        instruction = _format(task, "instruction", task.instruction, values)
+        args = [f"{SANDBOX_HOME}/{_format(task, 'open', task.open, values)}"] if task.open else []
+        timings["setup"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        settled = runner.launch(home, args)
+        timings["launch"] = time.perf_counter() - t
+
+        self._task = task
+        self._instance = {"seed": instance_seed, "params": params, "public": dict(setup_ctx.public),
+                          "private": private, "home": home, "private_dir": private_dir,
+                          "instruction": instruction}
+        self._frame = settled.frame
+        self._steps = 0
+        self._ended = False
+        timings["total"] = time.perf_counter() - started
+        info = {"env_id": self.spec_env.id, "task_id": task.id, "instruction": instruction,
+                "instance_seed": instance_seed, "params": {**params, **setup_ctx.public},
+                "max_steps": task.max_steps, "step": 0, "reset_time": timings["total"],
+                "reset_timings": timings, "settle_time": settled.seconds, "settled": settled.stable}
+        return settled.frame.copy(), info
+
+    def step(self, action: dict[str, Any]):
+        if self._ended or self._task is None:
+            raise RuntimeError("the episode has ended (or never started): call reset() before step()")
+        act = actions.validate(action, self.width, self.height)
+        started = time.perf_counter()
+        self._steps += 1
+        runner = self._ensure_runner()
+        info: dict[str, Any] = {"env_id": self.spec_env.id, "task_id": self._task.id, "step": self._steps,
+                                "action": actions.describe(act)}
+        terminated = act["type"] is actions.ActionType.DONE
+        fault: RuntimeFault | None = None
+        if not terminated:
+            try:
+                if act["type"] is actions.ActionType.WAIT:
+                    time.sleep(act["duration"])
+                else:
+                    runner.perform(act)
+                settled = runner.settle()
+                self._frame = settled.frame
+                info["settle_time"], info["settled"] = settled.seconds, settled.stable
+                info["pointer"] = runner.pointer()
+            except RuntimeFault as exc:
+                fault = exc
+                terminated = True
+                info["fault"] = {"kind": exc.kind, "detail": exc.detail}
+        truncated = not terminated and self._steps >= self._task.max_steps
+        reward = 0.0
+        if terminated or truncated:
+            self._ended = True
+            result = self._verify()
+            info["verifier"] = result.to_info()
+            reward = float(result.passed) if self.reward_mode == "binary" else float(result.score)
+            if fault is None and runner.fault() is not None:
+                info["fault"] = {"kind": runner.fault().kind, "detail": runner.fault().detail}
+        info["step_time"] = time.perf_counter() - started
+        assert self._frame is not None
+        return self._frame.copy(), reward, terminated, truncated, info
+
+    def _verify(self) -> VerifierResult:
+        assert self._task is not None
+        inst = self._instance
+        ctx = VerifyContext(params=inst["params"], public=inst["public"], private=inst["private"],
+                            home=inst["home"], private_dir=inst["private_dir"], final_frame=self._frame)
+        return run_verifier(self._task.verifier, ctx)
+
+    def render(self) -> np.ndarray | None:
+        if self.render_mode != "rgb_array" or self._frame is None:
+            return None
+        return self._frame.copy()
+
+    def close(self) -> None:
+        if self._runner is not None:
+            self._runner.close()
+            self._runner = None
+        self._ended = True
+
+    # --- harness-only API -------------------------------------------------------------------------
+
+    @property
+    def task(self) -> TaskSpec | None:
+        """The task of the current episode."""
+        return self._task
+
+    @property
+    def runner(self) -> Runner | None:
+        """The runner behind this env (harness and tests only)."""
+        return self._runner
+
+    def oracle_actions(self) -> list[dict[str, Any]]:
+        """Harness-only: actions that solve the current task instance through the public action interface.
+
+        Uses privileged data; never give it to an agent under evaluation. Ends with ``done()``.
+        """
+        if self._task is None:
+            raise RuntimeError("call reset() before oracle_actions()")
+        inst = self._instance
+        ctx = OracleContext(params=inst["params"], public=inst["public"], private=inst["private"],
+                            width=self.width, height=self.height)
+        steps = list(load_function(self._task.oracle)(ctx))
+        if not steps or int(steps[-1]["type"]) != actions.ActionType.DONE:
+            steps.append(actions.done())
+        return steps
+
+    def privileged(self) -> dict[str, Any]:
+        """Harness-only: the privileged values of the current instance (for audits and tests)."""
+        return dict(self._instance.get("private", {}))
+
+    @property
+    def episode_home(self) -> Path | None:
+        """Harness-only: the host path of the episode's HOME (what the app saved)."""
+        return self._instance.get("home")
+
+
+def _format(task: TaskSpec, field_name: str, template: str, values: dict[str, Any]) -> str:
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise SpecError(task.file, field_name, f"placeholders naming parameters or setup public values "
+                        f"({sorted(values)})", str(exc)) from None

@@ -1,0 +1,69 @@
+"""The runner interface: what the Gymnasium env needs from a place where an application runs.
+
+The local runner (Xvfb + window manager + bubblewrap sandbox on this machine) implements it; container
+and remote runners plug in behind the same methods.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+
+class RuntimeFault(RuntimeError):
+    """The application or display failed; ``kind`` is 'app_crashed', 'app_not_ready', 'display_died', ..."""
+
+    def __init__(self, kind: str, detail: str):
+        self.kind, self.detail = kind, detail
+        super().__init__(f"{kind}: {detail}")
+
+
+class SandboxUnavailable(RuntimeError):
+    """The sandbox tool is missing: the runner refuses to start an application unsandboxed."""
+
+
+@dataclass
+class Settled:
+    """How an action's aftermath settled: the final frame, the wait and whether it was quiet in time."""
+
+    frame: np.ndarray
+    seconds: float
+    stable: bool
+
+
+class Runner(ABC):
+    """Runs one application instance on one display and drives it through pixels and input events."""
+
+    width: int
+    height: int
+
+    @abstractmethod
+    def launch(self, home: Path, args: list[str]) -> Settled:
+        """(Re)start the application with ``home`` as its HOME, wait until it is ready, return the screen."""
+
+    @abstractmethod
+    def stop_app(self) -> None:
+        """Stop the application (its whole process tree); the display stays up."""
+
+    @abstractmethod
+    def perform(self, action: dict) -> None:
+        """Carry out one validated action (see gym_anything.actions.validate)."""
+
+    @abstractmethod
+    def settle(self) -> Settled:
+        """Wait until the application has processed input and the screen is stable (bounded)."""
+
+    @abstractmethod
+    def capture(self) -> np.ndarray:
+        """The current screen as an RGB uint8 array of shape (height, width, 3)."""
+
+    @abstractmethod
+    def fault(self) -> RuntimeFault | None:
+        """A fault that has happened (app exited, display died), or None."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Stop everything and remove every temporary file; idempotent."""

@@ -1,0 +1,284 @@
+"""One in-process X connection per display: XTEST input, unicode typing, window queries, app sync.
+
+Unicode text that the keymap lacks is typed by mapping the missing characters onto spare keycodes in one
+batch. Before any keycode is remapped again, the application is pinged (``_NET_WM_PING``) so it has
+processed every key typed with the old mapping; the same ping tells ``settle`` that input was handled.
+"""
+
+from __future__ import annotations
+
+import re
+import select
+import time
+from dataclasses import dataclass
+
+from Xlib import XK, X, error
+from Xlib import display as xdisplay
+from Xlib.ext import xtest
+from Xlib.protocol import event
+
+from ..actions import ActionType, Button, keysym_name
+from .base import RuntimeFault
+
+_BUTTONS = {Button.LEFT: 1, Button.MIDDLE: 2, Button.RIGHT: 3}
+_SHIFT = "Shift_L"
+
+
+@dataclass
+class Window:
+    id: int
+    wm_class: tuple[str, ...]
+    title: str
+    pingable: bool
+
+
+def _char_keysym(char: str) -> int:
+    if char == "\n":
+        return XK.string_to_keysym("Return")
+    if char == "\t":
+        return XK.string_to_keysym("Tab")
+    code = ord(char)
+    if 0x20 <= code <= 0x7E or 0xA0 <= code <= 0xFF:
+        return code  # Latin-1 keysyms equal their code points
+    return 0x01000000 | code
+
+
+class XClient:
+    """Input and window queries for one display (not thread-safe; one per runner)."""
+
+    def __init__(self, display_name: str):
+        try:
+            self.d = xdisplay.Display(display_name)
+        except (error.DisplayError, ConnectionError, OSError) as exc:
+            raise RuntimeFault("display_died", f"cannot connect to {display_name}: {exc}") from None
+        if not self.d.has_extension("XTEST"):
+            raise RuntimeFault("display_failed", "the X server has no XTEST extension")
+        self.root = self.d.screen().root
+        self.root.change_attributes(event_mask=X.SubstructureNotifyMask)
+        self._atom = {name: self.d.intern_atom(name) for name in (
+            "_NET_CLIENT_LIST", "_NET_SUPPORTING_WM_CHECK", "_NET_WM_PING", "WM_PROTOCOLS", "_NET_WM_NAME",
+            "UTF8_STRING", "_NET_ACTIVE_WINDOW")}
+        self._ping_serial = 0
+        self._load_keymap()
+
+    # --- keymap ---------------------------------------------------------------------------------
+
+    def _load_keymap(self) -> None:
+        first = self.d.display.info.min_keycode
+        count = self.d.display.info.max_keycode - first + 1
+        mapping = self.d.get_keyboard_mapping(first, count)
+        self._per_keycode = len(mapping[0]) if mapping else 2
+        self._lookup: dict[int, tuple[int, bool]] = {}
+        self._spare: list[int] = []
+        for offset, syms in enumerate(mapping):
+            keycode = first + offset
+            if not any(syms):
+                self._spare.append(keycode)
+                continue
+            for level, sym in enumerate(syms[:2]):
+                if sym and sym not in self._lookup:
+                    self._lookup[sym] = (keycode, level == 1)
+        self._static = dict(self._lookup)
+        self._remapped: dict[int, int] = {}  # keysym -> spare keycode currently carrying it
+        if len(self._spare) < 8:
+            raise RuntimeFault("display_failed", f"only {len(self._spare)} spare keycodes for unicode typing")
+
+    def _keycode(self, keysym: int) -> tuple[int, bool] | None:
+        if keysym in self._static:
+            return self._static[keysym]
+        if keysym in self._remapped:
+            return self._remapped[keysym], False
+        return None
+
+    def _map_missing(self, keysyms: list[int]) -> None:
+        """Put the given keysyms (all missing, at most len(spare)) onto spare keycodes in one request."""
+        self.sync_apps()  # earlier keys typed on spare keycodes must be processed before remapping
+        self._remapped = {}
+        first = min(self._spare)
+        last = max(self._spare)
+        rows = self.d.get_keyboard_mapping(first, last - first + 1)
+        rows = [list(r) for r in rows]
+        for keysym, keycode in zip(keysyms, self._spare, strict=False):
+            rows[keycode - first] = [keysym, keysym] + [0] * (self._per_keycode - 2)
+            self._remapped[keysym] = keycode
+        self.d.change_keyboard_mapping(first, rows)
+        self.d.sync()
+
+    # --- input ----------------------------------------------------------------------------------
+
+    def _key(self, keycode: int, down: bool) -> None:
+        xtest.fake_input(self.d, X.KeyPress if down else X.KeyRelease, keycode)
+
+    def _named_keycode(self, key: str) -> tuple[int, bool]:
+        name = keysym_name(key)
+        keysym = XK.string_to_keysym(name)
+        if not keysym and len(name) == 1:
+            keysym = _char_keysym(name)
+        found = self._keycode(keysym) if keysym else None
+        if found is None:
+            if not keysym:
+                raise RuntimeFault("input_failed", f"no keysym for key {key!r}")
+            self._map_missing([keysym])
+            found = self._keycode(keysym)
+        assert found is not None
+        return found
+
+    def hotkey(self, keys: tuple[str, ...]) -> None:
+        codes = []
+        for key in keys:
+            keycode, shifted = self._named_keycode(key)
+            if shifted and "shift" not in keys:
+                codes.append(self._static[XK.string_to_keysym(_SHIFT)][0])
+            codes.append(keycode)
+        for code in codes:
+            self._key(code, True)
+        for code in reversed(codes):
+            self._key(code, False)
+        self.d.sync()
+
+    def type_text(self, text: str) -> None:
+        shift = self._static[XK.string_to_keysym(_SHIFT)][0]
+        position = 0
+        while position < len(text):
+            # The longest run of text whose characters missing from the keymap fit on the spare keycodes.
+            needed: list[int] = []
+            end = position
+            while end < len(text):
+                keysym = _char_keysym(text[end])
+                if keysym not in self._static and keysym not in needed:
+                    if len(needed) == len(self._spare):
+                        break
+                    needed.append(keysym)
+                end += 1
+            if any(keysym not in self._remapped for keysym in needed):
+                self._map_missing(needed)
+            for char in text[position:end]:
+                keycode, shifted = self._keycode(_char_keysym(char)) or (0, False)
+                if shifted:
+                    self._key(shift, True)
+                self._key(keycode, True)
+                self._key(keycode, False)
+                if shifted:
+                    self._key(shift, False)
+            self.d.sync()
+            position = end
+
+    def move(self, x: int, y: int) -> None:
+        xtest.fake_input(self.d, X.MotionNotify, x=x, y=y)
+
+    def button(self, button: int, down: bool) -> None:
+        xtest.fake_input(self.d, X.ButtonPress if down else X.ButtonRelease, button)
+
+    def perform(self, action: dict) -> None:
+        """Carry out one validated action (WAIT and DONE need no input)."""
+        kind, x, y = action["type"], action["x"], action["y"]
+        button = _BUTTONS[action["button"]]
+        if kind in (ActionType.MOVE, ActionType.CLICK, ActionType.DOUBLE_CLICK, ActionType.RIGHT_CLICK,
+                    ActionType.MOUSE_DOWN, ActionType.MOUSE_UP, ActionType.DRAG, ActionType.SCROLL):
+            self.move(x, y)
+        if kind in (ActionType.CLICK, ActionType.DOUBLE_CLICK, ActionType.RIGHT_CLICK):
+            if kind is ActionType.RIGHT_CLICK:
+                button = 3
+            for _ in range(2 if kind is ActionType.DOUBLE_CLICK else 1):
+                self.button(button, True)
+                self.button(button, False)
+        elif kind is ActionType.MOUSE_DOWN:
+            self.button(button, True)
+        elif kind is ActionType.MOUSE_UP:
+            self.button(button, False)
+        elif kind is ActionType.DRAG:
+            self.button(button, True)
+            self.d.sync()
+            steps = 10
+            for i in range(1, steps + 1):
+                self.move(x + (action["x2"] - x) * i // steps, y + (action["y2"] - y) * i // steps)
+                self.d.sync()
+            self.button(button, False)
+        elif kind is ActionType.SCROLL:
+            for count, (neg, pos) in ((action["dy"], (4, 5)), (action["dx"], (6, 7))):
+                wheel = pos if count > 0 else neg
+                for _ in range(abs(count)):
+                    self.button(wheel, True)
+                    self.button(wheel, False)
+        elif kind is ActionType.TYPE:
+            self.type_text(action["text"])
+        elif kind is ActionType.HOTKEY:
+            self.hotkey(action["keys"])
+        self.d.sync()
+
+    def pointer(self) -> tuple[int, int]:
+        reply = self.root.query_pointer()
+        return int(reply.root_x), int(reply.root_y)
+
+    # --- windows and sync -----------------------------------------------------------------------
+
+    def wm_ready(self) -> bool:
+        try:
+            return self.root.get_full_property(self._atom["_NET_SUPPORTING_WM_CHECK"], X.AnyPropertyType) is not None
+        except error.XError:
+            return False
+
+    def windows(self) -> list[Window]:
+        """Top-level client windows managed by the window manager."""
+        prop = self.root.get_full_property(self._atom["_NET_CLIENT_LIST"], X.AnyPropertyType)
+        result = []
+        for wid in (prop.value if prop else []):
+            win = self.d.create_resource_object("window", wid)
+            try:
+                wm_class = win.get_wm_class() or ()
+                name = win.get_full_property(self._atom["_NET_WM_NAME"], self._atom["UTF8_STRING"])
+                title = name.value.decode("utf-8", "replace") if name else (win.get_wm_name() or "")
+                if isinstance(title, bytes):
+                    title = title.decode("latin-1")
+                protocols = win.get_wm_protocols() or []
+            except error.XError:
+                continue  # the window vanished meanwhile
+            result.append(Window(int(wid), tuple(wm_class), str(title), self._atom["_NET_WM_PING"] in protocols))
+        return result
+
+    def find_window(self, wm_class: str, title_regex: str | None) -> Window | None:
+        wanted = wm_class.lower()
+        for win in self.windows():
+            if wanted in (c.lower() for c in win.wm_class) and (
+                    title_regex is None or re.search(title_regex, win.title)):
+                return win
+        return None
+
+    def sync_apps(self, timeout: float = 2.0) -> bool:
+        """Ping every pingable client window; True once all answered (they processed earlier input)."""
+        self.d.sync()
+        pending: set[int] = set()
+        for win in self.windows():
+            if not win.pingable:
+                continue
+            self._ping_serial = (self._ping_serial + 1) & 0x7FFFFFFF
+            target = self.d.create_resource_object("window", win.id)
+            message = event.ClientMessage(window=target, client_type=self._atom["WM_PROTOCOLS"],
+                                          data=(32, [self._atom["_NET_WM_PING"], self._ping_serial, win.id, 0, 0]))
+            catcher = error.CatchError()
+            target.send_event(message, event_mask=0, onerror=catcher)
+            pending.add(self._ping_serial)
+        self.d.sync()
+        deadline = time.monotonic() + timeout
+        while pending:
+            while self.d.pending_events():
+                ev = self.d.next_event()
+                if ev.type == X.ClientMessage and ev.client_type == self._atom["WM_PROTOCOLS"]:
+                    pending.discard(ev.data[1][1])
+            if not pending:
+                break
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            select.select([self.d.fileno()], [], [], remaining)
+        return True
+
+    def drain_events(self) -> None:
+        while self.d.pending_events():
+            self.d.next_event()
+
+    def close(self) -> None:
+        try:
+            self.d.close()
+        except Exception:  # noqa: BLE001 - the server may already be gone
+            pass

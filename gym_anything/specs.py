@@ -1,0 +1,313 @@
+"""Environment and task specs: YAML files under ``envs/<software>/`` loaded into validated dataclasses.
+
+Every problem is reported as one :class:`SpecError` naming the file, the field and what was expected.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .paths import data_roots
+
+SOC_CODE = re.compile(r"^\d{2}-0000$")
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+REF_PATTERN = re.compile(r"^(?P<path>[\w./-]+\.py):(?P<func>[A-Za-z_]\w*)$")
+SPLITS = ("train", "test")
+DIFFICULTIES = ("easy", "medium", "hard")
+
+
+class SpecError(ValueError):
+    """A spec file is invalid: names the file, the field and what was expected."""
+
+    def __init__(self, path: Path | str, field_name: str, expected: str, got: Any = None):
+        self.path, self.field, self.expected = str(path), field_name, expected
+        got_text = "" if got is None else f" (got {got!r})"
+        super().__init__(f"{path}: field '{field_name}': expected {expected}{got_text}")
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A ``path/to/module.py:function`` reference, resolved against a data root."""
+
+    root: Path
+    path: str
+    function: str
+
+    @property
+    def file(self) -> Path:
+        return self.root / self.path
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.function}"
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    """One seed-generated task parameter: ``int: [lo, hi]``, ``float: [lo, hi, decimals]`` or ``choice: [...]``."""
+
+    name: str
+    kind: str
+    args: tuple
+
+    def sample(self, rng) -> Any:
+        if self.kind == "int":
+            return int(rng.integers(self.args[0], self.args[1] + 1))
+        if self.kind == "float":
+            lo, hi, decimals = self.args
+            return round(float(rng.uniform(lo, hi)), int(decimals))
+        return self.args[int(rng.integers(len(self.args)))]
+
+
+@dataclass(frozen=True)
+class ReadySpec:
+    window_class: str
+    title_regex: str | None = None
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class SettleSpec:
+    """Screen-stability rule applied after every action."""
+
+    changed_pixels: int = 400  # frames differing in at most this many pixels count as "the same"
+    quiet: float = 0.03  # seconds the screen must stay the same
+    timeout: float = 3.0  # upper bound on the wait; the step reports it was not settled
+
+
+@dataclass(frozen=True)
+class EnvSpec:
+    id: str
+    name: str
+    description: str
+    soc_groups: tuple[str, ...]
+    packages: tuple[str, ...]
+    launch: tuple[str, ...]
+    ready: ReadySpec
+    resolution: tuple[int, int]
+    env: dict[str, str]
+    home_template: Path | None
+    settle: SettleSpec
+    version: int
+    folder: Path
+    root: Path
+    tasks: dict[str, TaskSpec] = field(default_factory=dict)
+
+    @property
+    def gym_id(self) -> str:
+        return f"GymAnything/{self.id}-v{self.version}"
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    id: str
+    env_id: str
+    instruction: str
+    parameters: tuple[ParameterSpec, ...]
+    setup: Ref | None
+    open: str | None
+    verifier: Ref
+    oracle: Ref
+    max_steps: int
+    split: str
+    difficulty: str
+    tags: tuple[str, ...]
+    version: int
+    file: Path
+
+    @property
+    def gym_id(self) -> str:
+        return f"GymAnything/{self.env_id}.{self.id}-v{self.version}"
+
+
+# --- validation helpers -------------------------------------------------------------------------
+
+
+class _Fields:
+    """Reads typed fields out of one YAML mapping, raising SpecError with the file and field name."""
+
+    def __init__(self, path: Path, data: Any, allowed: set[str], prefix: str = ""):
+        self.path, self.prefix = path, prefix
+        if not isinstance(data, dict):
+            raise SpecError(path, prefix.rstrip(".") or "<document>", "a mapping", type(data).__name__)
+        unknown = sorted(set(data) - allowed)
+        if unknown:
+            raise SpecError(path, prefix + str(unknown[0]), f"one of the known fields {sorted(allowed)}")
+        self.data = data
+
+    def error(self, name: str, expected: str, got: Any = None) -> SpecError:
+        return SpecError(self.path, self.prefix + name, expected, got)
+
+    def get(self, name: str, kind: type | tuple, expected: str, default: Any = ..., ) -> Any:
+        if name not in self.data:
+            if default is ...:
+                raise self.error(name, f"{expected} (required field is missing)")
+            return default
+        value = self.data[name]
+        if isinstance(value, bool) and kind in (int, float, (int, float)):
+            raise self.error(name, expected, value)
+        if not isinstance(value, kind):
+            raise self.error(name, expected, value)
+        return value
+
+    def text(self, name: str, default: Any = ..., pattern: re.Pattern | None = None) -> str:
+        value = self.get(name, str, "a non-empty string", default)
+        if value is default and default is not ...:
+            return value
+        if not value.strip():
+            raise self.error(name, "a non-empty string", value)
+        if pattern is not None and not pattern.match(value):
+            raise self.error(name, f"a string matching {pattern.pattern}", value)
+        return value
+
+    def strings(self, name: str, default: Any = ..., min_items: int = 0) -> tuple[str, ...]:
+        value = self.get(name, list, "a list of strings", default)
+        if not all(isinstance(v, str) and v for v in value) or len(value) < min_items:
+            raise self.error(name, f"a list of at least {min_items} non-empty strings", value)
+        return tuple(value)
+
+    def number(self, name: str, default: Any = ..., minimum: float = 0, integer: bool = False) -> Any:
+        kind = int if integer else (int, float)
+        expected = f"{'an integer' if integer else 'a number'} >= {minimum}"
+        value = self.get(name, kind, expected, default)
+        if value < minimum:
+            raise self.error(name, expected, value)
+        return value
+
+    def choice(self, name: str, options: tuple[str, ...], default: Any = ...) -> str:
+        value = self.get(name, str, f"one of {list(options)}", default)
+        if value not in options:
+            raise self.error(name, f"one of {list(options)}", value)
+        return value
+
+
+def _load_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise SpecError(path, "<document>", f"valid YAML ({exc})") from None
+
+
+def _resolve_ref(fields: _Fields, name: str, root: Path, required: bool = True) -> Ref | None:
+    value = fields.text(name, ... if required else None)
+    if value is None:
+        return None
+    match = REF_PATTERN.match(value)
+    if not match:
+        raise fields.error(name, "a reference 'path/to/module.py:function'", value)
+    ref = Ref(root, match["path"], match["func"])
+    if not ref.file.is_file():
+        raise fields.error(name, f"a reference to an existing file (no {ref.file})", value)
+    tree = ast.parse(ref.file.read_text(encoding="utf-8"), filename=str(ref.file))
+    defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+    if ref.function not in defined:
+        raise fields.error(name, f"a function defined in {ref.path} (has {sorted(defined)})", value)
+    return ref
+
+
+ENV_FIELDS = {"id", "name", "description", "soc_groups", "packages", "launch", "ready", "resolution", "env",
+              "home_template", "settle", "version"}
+TASK_FIELDS = {"id", "instruction", "parameters", "setup", "open", "verifier", "oracle", "max_steps", "split",
+               "difficulty", "tags", "version"}
+
+
+def load_env(folder: Path, root: Path | None = None) -> EnvSpec:
+    """Load ``folder/env.yaml`` and every ``folder/tasks/*.yaml``."""
+    folder = Path(folder).resolve()
+    root = (root or folder.parent.parent).resolve()
+    path = folder / "env.yaml"
+    if not path.is_file():
+        raise SpecError(path, "<document>", "an env.yaml file in every folder under envs/")
+    f = _Fields(path, _load_yaml(path), ENV_FIELDS)
+    env_id = f.text("id", pattern=ID_PATTERN)
+    if env_id != folder.name:
+        raise f.error("id", f"the folder name '{folder.name}'", env_id)
+    soc = f.strings("soc_groups", min_items=1)
+    for code in soc:
+        if not SOC_CODE.match(code):
+            raise f.error("soc_groups", "SOC 2018 major group codes such as '43-0000'", code)
+    ready_fields = _Fields(path, f.get("ready", dict, "a mapping with window_class"), {"window_class", "title_regex",
+                                                                                      "timeout"}, "ready.")
+    ready = ReadySpec(ready_fields.text("window_class"), ready_fields.text("title_regex", None),
+                      float(ready_fields.number("timeout", 30.0, minimum=1)))
+    resolution = f.get("resolution", list, "[width, height] in pixels", [1280, 720])
+    if (len(resolution) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in resolution)
+            or not (320 <= resolution[0] <= 7680 and 240 <= resolution[1] <= 4320)):
+        raise f.error("resolution", "[width, height] with 320<=width<=7680 and 240<=height<=4320", resolution)
+    env_vars = f.get("env", dict, "a mapping of variable name to string", {})
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in env_vars.items()):
+        raise f.error("env", "a mapping of variable name to string", env_vars)
+    template = f.text("home_template", None)
+    template_path = None
+    if template is not None:
+        template_path = (folder / template).resolve()
+        if not template_path.is_dir():
+            raise f.error("home_template", f"a folder relative to {folder} (no {template_path})", template)
+    settle_fields = _Fields(path, f.get("settle", dict, "a mapping", {}), {"changed_pixels", "quiet", "timeout"},
+                            "settle.")
+    defaults = SettleSpec()
+    settle = SettleSpec(int(settle_fields.number("changed_pixels", defaults.changed_pixels, integer=True)),
+                        float(settle_fields.number("quiet", defaults.quiet)),
+                        float(settle_fields.number("timeout", defaults.timeout, minimum=0.1)))
+    spec = EnvSpec(
+        id=env_id, name=f.text("name"), description=f.text("description"), soc_groups=soc,
+        packages=f.strings("packages", min_items=1), launch=f.strings("launch", min_items=1), ready=ready,
+        resolution=(resolution[0], resolution[1]), env=dict(env_vars), home_template=template_path, settle=settle,
+        version=int(f.number("version", integer=True)), folder=folder, root=root)
+    tasks_dir = folder / "tasks"
+    for task_file in sorted(tasks_dir.glob("*.yaml")) if tasks_dir.is_dir() else []:
+        task = load_task(task_file, spec)
+        if task.id in spec.tasks:
+            raise SpecError(task_file, "id", f"a task id unique within {env_id}", task.id)
+        spec.tasks[task.id] = task
+    if not spec.tasks:
+        raise SpecError(tasks_dir, "<folder>", "at least one task file tasks/<task>.yaml")
+    return spec
+
+
+def _parameter(f: _Fields, name: str, value: Any) -> ParameterSpec:
+    expected = "one of {int: [lo, hi]}, {float: [lo, hi, decimals]}, {choice: [v1, v2, ...]}"
+    if not isinstance(value, dict) or len(value) != 1:
+        raise f.error(f"parameters.{name}", expected, value)
+    kind, args = next(iter(value.items()))
+    numeric = isinstance(args, list) and all(isinstance(a, (int, float)) and not isinstance(a, bool) for a in args)
+    if kind == "int" and numeric and len(args) == 2 and all(isinstance(a, int) for a in args) and args[0] <= args[1]:
+        return ParameterSpec(name, kind, tuple(args))
+    if kind == "float" and numeric and len(args) == 3 and args[0] <= args[1]:
+        return ParameterSpec(name, kind, tuple(args))
+    if kind == "choice" and isinstance(args, list) and len(args) >= 1:
+        return ParameterSpec(name, kind, tuple(args))
+    raise f.error(f"parameters.{name}", expected, value)
+
+
+def load_task(path: Path, env: EnvSpec) -> TaskSpec:
+    f = _Fields(path, _load_yaml(path), TASK_FIELDS)
+    task_id = f.text("id", pattern=ID_PATTERN)
+    if task_id != path.stem:
+        raise f.error("id", f"the file name '{path.stem}'", task_id)
+    raw_params = f.get("parameters", dict, "a mapping of parameter name to generator", {})
+    params = tuple(_parameter(f, str(k), v) for k, v in raw_params.items())
+    instruction = f.text("instruction")
+    return TaskSpec(
+        id=task_id, env_id=env.id, instruction=instruction, parameters=params,
+        setup=_resolve_ref(f, "setup", env.root, required=False), open=f.text("open", None),
+        verifier=_resolve_ref(f, "verifier", env.root), oracle=_resolve_ref(f, "oracle", env.root),
+        max_steps=int(f.number("max_steps", integer=True, minimum=1)), split=f.choice("split", SPLITS),
+        difficulty=f.choice("difficulty", DIFFICULTIES), tags=f.strings("tags", ()),
+        version=int(f.number("version", integer=True)), file=path.resolve())
+
+
+def load_all() -> dict[str, EnvSpec]:
+    """Every environment found under the data roots (the first root wins on duplicate ids)."""
+    envs: dict[str, EnvSpec] = {}
+    for root in data_roots():
+        for folder in sorted((root / "envs").glob("*/")):
+            if folder.name.startswith((".", "_")) or folder.name in envs:
+                continue
+            envs[folder.name] = load_env(folder, root)
+    return envs
