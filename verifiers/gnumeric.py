@@ -22,3 +22,64 @@ def sum_column(ctx: VerifyContext) -> None:
     ctx.check("total is a formula", formula.startswith("="), f"{cell} formula={formula!r}")
     ctx.check("total value correct", numbers_close(sheet.number(cell), ctx.private["expected_total"], 1e-9),
               f"{cell}={sheet.text(cell)!r}, expected {ctx.private['expected_total']}", weight=2)
+
+
+def line_totals(ctx: VerifyContext) -> None:
+    sheet = _sheet(ctx)
+    ctx.check("header 'Total' in D1", sheet.text("D1").strip().lower() == "total", f"D1={sheet.text('D1')!r}")
+    for i, expected in enumerate(ctx.private["expected"]):
+        ref = f"D{i + 2}"
+        formula = sheet.formula(ref) or ""
+        ctx.check(f"{ref} is a formula", formula.startswith("="), f"{ref} formula={formula!r}")
+        ctx.check(f"{ref} value", numbers_close(sheet.number(ref), expected, 1e-9),
+                  f"{ref}={sheet.text(ref)!r}, expected {expected}")
+
+
+def enter_records(ctx: VerifyContext) -> None:
+    sheet = _sheet(ctx)
+    ctx.require("header row kept", [sheet.text(c) for c in ("A1", "B1", "C1")] == ["Invoice", "Customer", "Amount"],
+                "A1:C1")
+    records = ctx.private["records"]
+    for i, (invoice, customer, amount) in enumerate(records):
+        row = i + 2
+        ctx.check(f"row {row} invoice", sheet.text(f"A{row}").strip() == invoice, f"A{row}={sheet.text(f'A{row}')!r}")
+        ctx.check(f"row {row} customer", sheet.text(f"B{row}").strip() == customer,
+                  f"B{row}={sheet.text(f'B{row}')!r}")
+        ctx.check(f"row {row} amount", numbers_close(sheet.number(f"C{row}"), amount, 1e-9),
+                  f"C{row}={sheet.text(f'C{row}')!r}")
+    extra = f"A{len(records) + 2}"
+    ctx.require("no extra rows", sheet.text(extra) == "", f"{extra}={sheet.text(extra)!r}")
+
+
+def fix_value(ctx: VerifyContext) -> None:
+    sheet = _sheet(ctx)
+    target = ctx.private["cell"]
+    for r, row in enumerate(ctx.private["table"]):
+        for c, value in enumerate(row):
+            ref = f"{chr(65 + c)}{r + 1}"
+            if ref == target:
+                continue
+            same = numbers_close(sheet.number(ref), value) if isinstance(value, float) else sheet.text(ref) == value
+            ctx.require(f"{ref} unchanged", same, f"{ref}={sheet.text(ref)!r}, was {value!r}")
+    ctx.check("wrong amount corrected", numbers_close(sheet.number(target), ctx.private["correct"], 1e-9),
+              f"{target}={sheet.text(target)!r}, expected {ctx.private['correct']}")
+
+
+def bold_header(ctx: VerifyContext) -> None:
+    sheet = _sheet(ctx)
+    for ref, header in zip(ctx.private["header_cells"], ctx.private["headers"], strict=True):
+        ctx.require(f"{ref} text kept", sheet.text(ref) == header, f"{ref}={sheet.text(ref)!r}")
+        ctx.check(f"{ref} bold", ref in sheet.bold, f"{ref} {'is' if ref in sheet.bold else 'is not'} bold")
+    ctx.require("data rows not bold", not any(ref in sheet.bold for ref in ("A2", "B2", "A7")), "A2, B2, A7")
+
+
+def score_stats(ctx: VerifyContext) -> None:
+    sheet = _sheet(ctx)
+    for row, (label, key) in enumerate((("average", "average"), ("maximum", "maximum"), ("minimum", "minimum")), 1):
+        value_ref, label_ref = f"E{row}", f"D{row}"
+        formula = sheet.formula(value_ref) or ""
+        ctx.check(f"{label_ref} label", sheet.text(label_ref).strip().lower() == label,
+                  f"{label_ref}={sheet.text(label_ref)!r}")
+        ctx.check(f"{value_ref} is a formula", formula.startswith("="), f"{value_ref} formula={formula!r}")
+        ctx.check(f"{value_ref} {label}", numbers_close(sheet.number(value_ref), ctx.private[key], 1e-6),
+                  f"{value_ref}={sheet.text(value_ref)!r}, expected {ctx.private[key]}", weight=2)

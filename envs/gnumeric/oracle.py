@@ -17,3 +17,32 @@ def sum_column(ctx: OracleContext) -> list[dict]:
     rows = ctx.params["rows"]
     return [*goto(ctx.private["label_cell"]), A.type("Total\t"), A.type(f"=SUM(B2:B{rows + 1})\n"),
             A.hotkey("ctrl", "s"), A.done()]
+
+
+def line_totals(ctx: OracleContext) -> list[dict]:
+    last = ctx.public["last_row"]
+    return [*goto("D1"), A.type("Total\n"), *[A.type(f"=B{r}*C{r}\n") for r in range(2, last + 1)],
+            A.hotkey("ctrl", "s")]
+
+
+def enter_records(ctx: OracleContext) -> list[dict]:
+    steps: list[dict] = []
+    for i, (invoice, customer, amount) in enumerate(ctx.private["records"]):
+        steps += [*goto(f"A{i + 2}"), A.type(f"{invoice}\t{customer}\t{amount:.2f}\n")]
+    return [*steps, A.hotkey("ctrl", "s")]
+
+
+def fix_value(ctx: OracleContext) -> list[dict]:
+    return [*goto(ctx.private["cell"]), A.type(f"{ctx.private['correct']:.2f}\n"), A.hotkey("ctrl", "s")]
+
+
+def bold_header(ctx: OracleContext) -> list[dict]:
+    extend = [A.hotkey("shift", "right")] * (len(ctx.private["header_cells"]) - 1)
+    return [A.hotkey("ctrl", "home"), *extend, A.hotkey("ctrl", "b"), A.hotkey("ctrl", "s")]
+
+
+def score_stats(ctx: OracleContext) -> list[dict]:
+    last = ctx.public["last_row"]
+    return [*goto("D1"), A.type("Average\t"), A.type(f"=AVERAGE(B2:B{last})\n"), *goto("D2"),
+            A.type("Maximum\t"), A.type(f"=MAX(B2:B{last})\n"), *goto("D3"), A.type("Minimum\t"),
+            A.type(f"=MIN(B2:B{last})\n"), A.hotkey("ctrl", "s")]
