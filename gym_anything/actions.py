@@ -203,7 +203,7 @@ def _make(kind: ActionType, **fields: Any) -> dict[str, Any]:
     action = {**_DEFAULTS, **fields, "type": int(kind)}
     action["button"] = int(action["button"])
     action["keys"] = np.asarray(action["keys"], dtype=np.int64)
-    action["duration"] = np.float32(action["duration"])
+    action["duration"] = np.array(action["duration"], dtype=np.float32)
     return action
 
 

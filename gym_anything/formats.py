@@ -166,3 +166,15 @@ def numbers_close(a: float | None, b: float, tolerance: float = 1e-6) -> bool:
 def normalise_text(text: str) -> str:
     """Collapse runs of whitespace and strip, for comparisons that should ignore layout."""
     return " ".join(text.split())
+
+
+def text_lines(text: str) -> list[str]:
+    """The lines of a plain-text file for comparing documents as a reader sees them.
+
+    Line endings (CRLF, CR) are normalised, spaces and tabs at the end of each line are dropped, and so are
+    empty lines at the end: a missing or extra final newline, or invisible trailing blanks, make no difference.
+    """
+    lines = [line.rstrip(" \t") for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines

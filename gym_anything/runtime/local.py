@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import tempfile
 import time
 import weakref
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +18,7 @@ from .base import Runner, RuntimeFault, Settled
 from .capture import ScreenCapture, changed_pixels
 from .sandbox import bwrap_path, sandbox_command, sandbox_env
 from .xclient import XClient
-from .xserver import XServer, kill_group
+from .xserver import XServer, kill_group, owner_env
 
 APP_LOG_TAIL = 2000  # characters of the app's output quoted in a fault
 
@@ -39,7 +41,8 @@ class _Resources:
         self.stop_app()
         for part in (self.capture, self.client):
             if part is not None:
-                part.close()
+                with contextlib.suppress(Exception):  # the server may be gone already
+                    part.close()
         self.capture = self.client = None
         if self.server is not None:
             self.server.stop()
@@ -109,7 +112,7 @@ class LocalRunner(Runner):
         log = open(self._res.workdir / "app.log", "wb")  # noqa: SIM115 - handed to the child
         with log:
             self._res.app = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                             start_new_session=True, env={})
+                                             start_new_session=True, env=owner_env())
         ready = self.spec.ready
         deadline = time.monotonic() + ready.timeout
         while client.find_window(ready.window_class, ready.title_regex) is None:
@@ -125,11 +128,12 @@ class LocalRunner(Runner):
 
     def stop_app(self) -> None:
         self._res.stop_app()
-        if self._res.client is not None and self._res.server is not None and self._res.server.alive():
+        if self._res.client is not None and self.fault() is None:
             # Wait for the window manager to drop the dead app's windows so the next launch starts clean.
             deadline = time.monotonic() + 2
-            while self._res.client.windows() and time.monotonic() < deadline:
-                time.sleep(0.002)
+            with contextlib.suppress(Exception):
+                while self._res.client.windows() and time.monotonic() < deadline:
+                    time.sleep(0.002)
 
     def app_output(self) -> str:
         try:
@@ -147,19 +151,35 @@ class LocalRunner(Runner):
         assert self._res.client is not None and self._res.capture is not None
         return self._res.client, self._res.capture
 
+    @contextlib.contextmanager
+    def _x_errors_as_faults(self) -> Iterator[None]:
+        """Turn a failure talking to the display (X or XShm errors) into the fault that caused it."""
+        try:
+            yield
+        except RuntimeFault:
+            raise
+        except Exception as exc:  # noqa: BLE001 - Xlib/mss raise many types when the server dies
+            deadline = time.monotonic() + 2
+            while self.fault() is None and time.monotonic() < deadline:
+                time.sleep(0.01)
+            raise self.fault() or RuntimeFault("display_error", f"{type(exc).__name__}: {exc}") from exc
+
     def capture(self) -> np.ndarray:
         _, capture = self._checked()
-        return capture.to_rgb(capture.grab_raw())
+        with self._x_errors_as_faults():
+            return capture.to_rgb(capture.grab_raw())
 
     def perform(self, action: dict) -> None:
         client, _ = self._checked()
-        try:
+        with self._x_errors_as_faults():
             client.perform(action)
-        except (ConnectionError, OSError) as exc:
-            raise self.fault() or RuntimeFault("display_died", str(exc)) from None
 
     def settle(self, quiet: float | None = None) -> Settled:
         """Wait until the app answered a ping and the screen stayed the same for ``quiet`` seconds."""
+        with self._x_errors_as_faults():
+            return self._settle(quiet)
+
+    def _settle(self, quiet: float | None) -> Settled:
         client, capture = self._checked()
         spec = self.settle_spec
         quiet = spec.quiet if quiet is None else quiet
@@ -189,7 +209,8 @@ class LocalRunner(Runner):
 
     def pointer(self) -> tuple[int, int]:
         client, _ = self._checked()
-        return client.pointer()
+        with self._x_errors_as_faults():
+            return client.pointer()
 
     def fault(self) -> RuntimeFault | None:
         server = self._res.server

@@ -12,6 +12,30 @@ from pathlib import Path
 
 from .base import RuntimeFault
 
+OWNER_VARIABLE = "GYM_ANYTHING_OWNER"
+
+
+def owner_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment for a helper process: marks it as started by this Python process (for leak checks)."""
+    return {**(extra or {}), OWNER_VARIABLE: str(os.getpid())}
+
+
+def owned_processes(owner: int | None = None) -> list[int]:
+    """PIDs of live processes started by gym-anything in process ``owner`` (default: this one)."""
+    wanted = f"{OWNER_VARIABLE}={owner or os.getpid()}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z" and wanted in environ.split(b"\0"):
+            found.append(int(entry.name))
+    return found
+
 _OPENBOX_RC = """<?xml version="1.0" encoding="UTF-8"?>
 <openbox_config xmlns="http://openbox.org/3.4/rc">
   <focus><focusNew>yes</focusNew><followMouse>no</followMouse></focus>
@@ -72,7 +96,7 @@ class XServer:
                 [require("Xvfb", "xvfb"), "-displayfd", str(write_fd), "-screen", "0",
                  f"{self.width}x{self.height}x24", "-nolisten", "tcp", "-noreset", "-extension", "GLX",
                  "-dpi", "96"],
-                pass_fds=(write_fd,), start_new_session=True, stdin=subprocess.DEVNULL,
+                pass_fds=(write_fd,), start_new_session=True, stdin=subprocess.DEVNULL, env=owner_env(dict(os.environ)),
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             os.close(write_fd)
             write_fd = -1
@@ -92,8 +116,8 @@ class XServer:
                 os.close(write_fd)
         rc = self.workdir / "openbox-rc.xml"
         rc.write_text(_OPENBOX_RC)
-        wm_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DISPLAY": self.name,
-                  "HOME": str(self.workdir), "XDG_CONFIG_HOME": str(self.workdir)}
+        wm_env = owner_env({"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DISPLAY": self.name,
+                            "HOME": str(self.workdir), "XDG_CONFIG_HOME": str(self.workdir)})
         self.wm = subprocess.Popen([require("openbox", "openbox"), "--sm-disable", "--config-file", str(rc)],
                                    env=wm_env, start_new_session=True, stdin=subprocess.DEVNULL,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

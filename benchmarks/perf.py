@@ -1,0 +1,133 @@
+"""Performance of the local runtime, measured in one run: prints a table and writes JSON.
+
+* floor: raw mss capture + XTEST click on a bare Xvfb (no app, no settle) — the physical lower bound;
+* per software: env.reset p50/p95, env.step p50/p95/p99 and settle time, ratio of step to floor;
+* memory: PSS of one env instance (Xvfb + openbox + sandbox + app).
+
+Usage: python benchmarks/perf.py [--steps 60] [--resets 8] [--out perf.json] [--envs gnumeric,mousepad]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+
+import gym_anything  # noqa: F401 - registers the environments
+from gym_anything import actions as A
+from gym_anything.registry import all_envs
+from gym_anything.runtime.capture import ScreenCapture
+from gym_anything.runtime.xclient import XClient
+from gym_anything.runtime.xserver import XServer, owned_processes
+
+
+def pct(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) * 1000 if values else float("nan")
+
+
+def floor_step(samples: int) -> dict[str, float]:
+    """Raw capture (grab + BGRX->RGB) + one XTEST click, on a bare display."""
+    with tempfile.TemporaryDirectory() as tmp:
+        server = XServer(1280, 720, Path(tmp))
+        server.start()
+        try:
+            client = XClient(server.name)
+            capture = ScreenCapture(server.name, 1280, 720)
+            times = []
+            for i in range(samples):
+                t = time.perf_counter()
+                client.perform(A.validate(A.click(100 + i % 50, 200), 1280, 720))
+                capture.grab()
+                times.append(time.perf_counter() - t)
+            capture.close()
+            client.close()
+        finally:
+            server.stop()
+    return {"p50_ms": pct(times, 50), "p95_ms": pct(times, 95)}
+
+
+def _children(pids: set[int]) -> set[int]:
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    found, frontier = set(pids), set(pids)
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def pss_mb(pids: set[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
+
+
+def bench_env(env_id: str, steps: int, resets: int) -> dict[str, object]:
+    spec = all_envs()[env_id]
+    env = gym.make(spec.gym_id)
+    before = set(owned_processes())
+    try:
+        reset_times, launch_times = [], []
+        for seed in range(resets):
+            _, info = env.reset(seed=seed)
+            reset_times.append(info["reset_time"])
+            launch_times.append(info["reset_timings"]["launch"])
+        memory = pss_mb(_children(set(owned_processes()) - before))
+        w, h = spec.resolution
+        cycle = [A.move(w // 3, h // 2), A.click(w // 2, h // 2), A.press("down"), A.press("up")]
+        step_times, settle_times = [], []
+        for i in range(steps):
+            _, _, terminated, truncated, info = env.step(cycle[i % len(cycle)])
+            step_times.append(info["step_time"])
+            settle_times.append(info["settle_time"])
+            if terminated or truncated:
+                env.reset(seed=i)
+    finally:
+        env.close()
+    return {"env": env_id, "reset_p50_s": statistics.median(reset_times),
+            "reset_p95_s": float(np.percentile(reset_times, 95)), "launch_p50_s": statistics.median(launch_times),
+            "step_p50_ms": pct(step_times, 50), "step_p95_ms": pct(step_times, 95),
+            "step_p99_ms": pct(step_times, 99), "settle_p50_ms": pct(settle_times, 50),
+            "settle_p95_ms": pct(settle_times, 95), "pss_mb": memory}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--steps", type=int, default=60)
+    parser.add_argument("--resets", type=int, default=8)
+    parser.add_argument("--envs", default=",".join(all_envs()))
+    parser.add_argument("--out", default="perf.json")
+    args = parser.parse_args()
+    floor = floor_step(200)
+    rows = [bench_env(env_id, args.steps, args.resets) for env_id in args.envs.split(",")]
+    print(f"floor (raw capture + XTEST click, bare Xvfb): p50 {floor['p50_ms']:.2f} ms, p95 {floor['p95_ms']:.2f} ms")
+    header = (f"{'env':15s} {'reset p50':>9s} {'p95':>6s} {'step p50':>9s} {'p95':>7s} {'p99':>7s} "
+              f"{'settle p50':>10s} {'step/floor':>10s} {'PSS MB':>7s}")
+    print(header)
+    for r in rows:
+        print(f"{r['env']:15s} {r['reset_p50_s']:8.2f}s {r['reset_p95_s']:5.2f}s {r['step_p50_ms']:7.1f}ms "
+              f"{r['step_p95_ms']:5.1f}ms {r['step_p99_ms']:5.1f}ms {r['settle_p50_ms']:8.1f}ms "
+              f"{r['step_p50_ms'] / floor['p50_ms']:9.1f}x {r['pss_mb']:7.1f}")
+    Path(args.out).write_text(json.dumps({"floor": floor, "envs": rows}, indent=2))
+    print(f"written {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# One-time set-up on Debian 12 (run as root or with sudo available): Debian packages for the runtime and
+# every environment (read from envs/*/env.yaml), then a virtualenv in .venv with gym-anything installed.
+# Safe to re-run: it only installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: apt-get install ${missing[*]}"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+# Python tooling first (a Debian python3 needs python3-venv to make the virtualenv).
+apt_install python3 python3-venv python3-pip
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null
+.venv/bin/python -m pip install -q -e '.[test]'
+
+# Debian packages: the X runtime, the sandbox, and each environment's application.
+# shellcheck disable=SC2046
+apt_install $(.venv/bin/gym-anything packages)
+echo "setup: ready ($(.venv/bin/python -c 'import gym_anything; print(len(gym_anything.gym_ids()))') Gymnasium ids registered)"

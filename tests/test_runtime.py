@@ -1,0 +1,156 @@
+"""The runtime on real programs: sandbox isolation, unicode input, settling, faults and clean-up."""
+
+from __future__ import annotations
+
+import gc
+import os
+import signal
+import subprocess
+import time
+
+import gymnasium as gym
+import pytest
+
+from gym_anything import actions as A
+from gym_anything.formats import read_gnumeric
+from gym_anything.paths import PACKAGE_DIR, data_roots
+from gym_anything.runtime import SandboxUnavailable
+from gym_anything.runtime.sandbox import SANDBOX_HOME, sandbox_command, sandbox_env
+from gym_anything.runtime.xserver import owned_processes
+from gym_anything.specs import Ref
+from gym_anything.verification import VerifyContext, run_verifier
+
+
+def goto(col: int, row: int) -> list[dict]:
+    return [A.hotkey("ctrl", "home")] + [A.press("right")] * col + [A.press("down")] * row
+
+
+def test_unicode_text_is_typed_exactly(software_envs):
+    env = software_envs("gnumeric")
+    _, info = env.reset(seed=3, options={"task": "sum-column"})
+    short = "Ünïcødé façade — Ελληνικά, Кириллица, 日本語, 한국어 😀"
+    # More distinct characters than there are spare keycodes: typed in several remapping batches.
+    many = "".join(chr(0x4E00 + 7 * i) for i in range(300))
+    for step in [*goto(3, 0), A.type(short + "\n"), *goto(4, 0), A.type(many + "\n"), A.hotkey("ctrl", "s")]:
+        env.step(step)
+    sheet = next(iter(read_gnumeric(env.unwrapped.episode_home / info["params"]["file"]).values()))
+    assert sheet.text("D1") == short
+    assert sheet.text("E1") == many
+
+
+def test_settle_waits_for_a_dialog(software_envs):
+    env = software_envs("gnumeric")
+    env.reset(seed=1, options={"task": "sum-column"})
+    client = env.unwrapped.runner._res.client
+    before = len(client.windows())
+    _, _, _, _, info = env.step(A.hotkey("ctrl", "o"))  # the Open dialog
+    assert len(client.windows()) == before + 1, "the step returned before the dialog was mapped"
+    assert info["settled"]
+    env.step(A.press("escape"))
+    assert len(client.windows()) == before
+
+
+def probe_sandbox(env, script: str) -> subprocess.CompletedProcess:
+    runner = env.unwrapped.runner
+    home = env.unwrapped.episode_home
+    cmd = sandbox_command(["sh", "-c", script], home, runner.server.number, sandbox_env(runner.server.number, {}),
+                          [*data_roots(), PACKAGE_DIR])
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+
+
+def test_sandbox_hides_repository_package_and_privileged_data(software_envs):
+    env = software_envs("gnumeric")
+    _, info = env.reset(seed=4, options={"task": "fix-value"})
+    private_dir = env.unwrapped._instance["private_dir"]
+    (private_dir / "answer.txt").write_text("secret")
+    secrets = [*map(str, data_roots()), str(PACKAGE_DIR), str(private_dir), str(private_dir / "answer.txt"),
+               str(env.unwrapped.runner.workdir), os.path.expanduser("~"), "/work", "/root"]
+    script = "; ".join(f"test -e '{p}' && echo 'VISIBLE {p}'" for p in secrets) + (
+        f"; ls {SANDBOX_HOME}; echo user=$(id -u); cat /proc/net/dev | tail -n +3 | cut -d: -f1; true")
+    out = probe_sandbox(env, script)
+    assert out.returncode == 0, out.stderr
+    assert "VISIBLE" not in out.stdout, out.stdout
+    assert info["params"]["file"] in out.stdout  # the task's own files are there
+    interfaces = [line.strip() for line in out.stdout.splitlines() if line.strip() in ("lo", "eth0", "ens3")]
+    assert interfaces in ([], ["lo"]), f"network is not unshared: {interfaces}"
+    # The verifier code and oracle cannot be read through their absolute paths either.
+    task = env.unwrapped.task
+    out = probe_sandbox(env, f"cat '{task.verifier.file}' '{task.oracle.file}' 2>&1; true")
+    assert "def " not in out.stdout
+
+
+def test_missing_sandbox_tool_fails_clearly(monkeypatch):
+    import shutil
+
+    real_which = shutil.which
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None if name == "bwrap" else real_which(name, *a, **k))
+    env = gym.make("GymAnything/gnumeric.sum-column-v0")
+    with pytest.raises(SandboxUnavailable, match="apt-get install -y bubblewrap"):
+        env.reset(seed=0)
+    env.close()
+
+
+def test_app_crash_is_reported_and_reset_recovers(software_envs):
+    env = software_envs("gnumeric")
+    env.reset(seed=2, options={"task": "sum-column"})
+    os.killpg(env.unwrapped.runner.app_pid, signal.SIGKILL)
+    time.sleep(0.2)
+    _, reward, terminated, _, info = env.step(A.click(400, 300))
+    assert terminated and reward == 0.0
+    assert info["fault"]["kind"] == "app_crashed"
+    assert "verifier" in info
+    obs, info = env.reset(seed=2, options={"task": "sum-column"})
+    assert obs.std() > 5 and info["settled"]
+    for action in env.unwrapped.oracle_actions():
+        _, reward, terminated, _, info = env.step(action)
+    assert reward == 1.0
+
+
+def test_display_death_is_reported_and_reset_recovers(software_envs):
+    env = software_envs("gnumeric")
+    env.reset(seed=2, options={"task": "sum-column"})
+    old_display = env.unwrapped.runner.display_name
+    os.killpg(env.unwrapped.runner.server.xvfb.pid, signal.SIGKILL)
+    _, reward, terminated, _, info = env.step(A.type("hello"))
+    assert terminated and reward == 0.0
+    assert info["fault"]["kind"] == "display_died"
+    obs, info = env.reset(seed=2, options={"task": "sum-column"})
+    assert obs.std() > 5
+    assert env.unwrapped.runner.server.alive()
+    assert old_display  # a new display (possibly the same number) serves the new episode
+    _, reward, *_ = env.step(A.done())
+    assert reward == 0.0
+
+
+def test_close_and_garbage_collection_leave_nothing_behind():
+    before = set(owned_processes())
+    env = gym.make("GymAnything/gnumeric.bold-header-v0")
+    env.reset(seed=0)
+    workdir = env.unwrapped.runner.workdir
+    assert len(set(owned_processes()) - before) >= 3  # Xvfb, openbox, bwrap (+ the app inside)
+    env.close()
+    assert set(owned_processes()) - before == set()
+    assert not workdir.exists()
+
+    env = gym.make("GymAnything/gnumeric.bold-header-v0")
+    env.reset(seed=0)
+    workdir = env.unwrapped.runner.workdir
+    del env
+    gc.collect()
+    assert set(owned_processes()) - before == set()
+    assert not workdir.exists()
+
+
+def test_verifier_fails_closed(tmp_path):
+    module = tmp_path / "verifiers" / "broken.py"
+    module.parent.mkdir()
+    module.write_text("def boom(ctx):\n    ctx.check('first', True)\n    raise ValueError('bad file')\n\n"
+                      "def silent(ctx):\n    pass\n\n"
+                      "def gate(ctx):\n    ctx.check('ok', True)\n    ctx.require('saved', False, 'no file')\n")
+    ctx = lambda: VerifyContext(params={}, public={}, private={}, home=tmp_path, private_dir=tmp_path)  # noqa: E731
+    result = run_verifier(Ref(tmp_path, "verifiers/broken.py", "boom"), ctx())
+    assert result.score == 0.0 and not result.passed and "ValueError: bad file" in result.error
+    result = run_verifier(Ref(tmp_path, "verifiers/broken.py", "silent"), ctx())
+    assert result.score == 0.0 and "no checklist items" in result.error
+    result = run_verifier(Ref(tmp_path, "verifiers/broken.py", "gate"), ctx())
+    assert result.score == 0.0 and not result.passed and result.items[-1].name == "saved"
