@@ -84,6 +84,52 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0 if oracle_ok else 1
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    from .audit import audit_task, store
+
+    envs = all_envs()
+    selected = []
+    for env in envs.values():
+        for task in env.tasks.values():
+            name = f"{env.id}.{task.id}"
+            if args.all or (args.env and env.id in args.env) or (args.task and name in args.task):
+                selected.append((env, task))
+    if not selected:
+        print("gym-anything audit: nothing selected (use --all, --env ENV or --task ENV.TASK)", file=sys.stderr)
+        return 2
+    out = Path(args.out) if args.out else None
+    print(f"auditing {len(selected)} task(s), {args.seeds} seed(s) each")
+    audits = []
+    for number, (env, task) in enumerate(selected, 1):
+        label = f"[{number}/{len(selected)}] {env.id}.{task.id}"
+
+        def progress(message: str, label: str = label) -> None:
+            if sys.stdout.isatty():
+                print(f"\r{label}: {message:40s}", end="", flush=True)
+
+        audit = audit_task(env, task, seeds=args.seeds, random_steps=args.random_steps, progress=progress)
+        audits.append(audit)
+        print(f"{chr(13) if sys.stdout.isatty() else ''}{label}: {'PASS' if audit.passed else 'FAIL'} "
+              f"({audit.wall_time:.1f}s){' ' * 30}", flush=True)
+        for check in audit.checks:
+            if not check.passed:
+                print(f"    FAILED {check.name}: {check.detail}")
+        if args.store and audit.passed:
+            store(env, task, audit)
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            (out / f"{env.id}.{task.id}.json").write_text(json.dumps(audit.to_json(), indent=2, default=str))
+    width = max(len(a.task) for a in audits)
+    print(f"\n{'task':{width}s}  result  checks  time")
+    for a in audits:
+        print(f"{a.task:{width}s}  {'PASS' if a.passed else 'FAIL':6s}  {sum(c.passed for c in a.checks):2d}/"
+              f"{len(a.checks):<3d}  {a.wall_time:5.1f}s")
+    failed = [a.task for a in audits if not a.passed]
+    print(f"{len(audits) - len(failed)}/{len(audits)} tasks passed the audit"
+          + (f"; failed: {', '.join(failed)}" if failed else ""))
+    return 1 if failed else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="gym-anything", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -95,6 +141,16 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--random-steps", type=int, default=8, help="actions the random agent takes before DONE")
     demo.set_defaults(func=cmd_demo)
+    audit = sub.add_parser("audit", help="prove tasks' rewards on the real apps (see gym_anything.audit)")
+    audit.add_argument("--all", action="store_true", help="every task")
+    audit.add_argument("--env", action="append", help="every task of this software (repeatable)")
+    audit.add_argument("--task", action="append", help="one task as <software>.<task> (repeatable)")
+    audit.add_argument("--seeds", type=int, default=3)
+    audit.add_argument("--random-steps", type=int, default=15)
+    audit.add_argument("--out", help="folder for one JSON report per task")
+    audit.add_argument("--no-store", dest="store", action="store_false",
+                       help="do not record passing audits in audits/<software>/<task>.json")
+    audit.set_defaults(func=cmd_audit)
     args = parser.parse_args(argv)
     return args.func(args)
 

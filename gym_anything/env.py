@@ -12,6 +12,7 @@ import numpy as np
 from gymnasium import spaces
 
 from . import actions
+from .audit import warn_if_unaudited
 from .paths import PACKAGE_DIR, data_roots
 from .registry import env_spec
 from .runtime.base import Runner, RuntimeFault
@@ -34,7 +35,7 @@ class GymAnythingEnv(gym.Env):
     metadata = {"render_modes": ["rgb_array"], "render_fps": 5}
 
     def __init__(self, env_id: str, task_id: str | None = None, render_mode: str | None = None,
-                 reward_mode: str = "score", split: str | None = None, runner: str = "local"):
+                 reward_mode: str = "score", split: str | None = None, runner: str = "local", audit: bool = True):
         self.spec_env = env_spec(env_id)
         if task_id is not None:
             if task_id not in self.spec_env.tasks:
@@ -50,7 +51,9 @@ class GymAnythingEnv(gym.Env):
             raise ValueError(f"reward_mode must be one of {REWARD_MODES}, got {reward_mode!r}")
         if runner != "local":
             raise ValueError(f"runner must be 'local' (the only runner so far), got {runner!r}")
-        self.render_mode, self.reward_mode = render_mode, reward_mode
+        self.render_mode, self.reward_mode, self._warn_unaudited = render_mode, reward_mode, audit
+        if audit and len(self.tasks) == 1:
+            warn_if_unaudited(self.spec_env, self.tasks[0])
         self.width, self.height = self.spec_env.resolution
         self.observation_space = spaces.Box(0, 255, (self.height, self.width, 3), np.uint8)
         self.action_space = actions.action_space(self.width, self.height)
@@ -86,6 +89,8 @@ class GymAnythingEnv(gym.Env):
         super().reset(seed=seed)
         started = time.perf_counter()
         task = self._pick_task(options)
+        if self._warn_unaudited:
+            warn_if_unaudited(self.spec_env, task)
         instance_seed = int(self.np_random.integers(2**31 - 1))
         runner = self._ensure_runner()
         runner.stop_app()

@@ -119,6 +119,7 @@ class TaskSpec:
     tags: tuple[str, ...]
     version: int
     file: Path
+    visible: tuple[str, ...] = ()  # privileged keys that are visible to the agent by design (audit)
 
     @property
     def gym_id(self) -> str:
@@ -213,7 +214,7 @@ def _resolve_ref(fields: _Fields, name: str, root: Path, required: bool = True) 
 ENV_FIELDS = {"id", "name", "description", "soc_groups", "packages", "launch", "ready", "resolution", "env",
               "home_template", "settle", "version"}
 TASK_FIELDS = {"id", "instruction", "parameters", "setup", "open", "verifier", "oracle", "max_steps", "split",
-               "difficulty", "tags", "version"}
+               "difficulty", "tags", "version", "visible"}
 
 
 def load_env(folder: Path, root: Path | None = None) -> EnvSpec:
@@ -299,7 +300,7 @@ def load_task(path: Path, env: EnvSpec) -> TaskSpec:
         verifier=_resolve_ref(f, "verifier", env.root), oracle=_resolve_ref(f, "oracle", env.root),
         max_steps=int(f.number("max_steps", integer=True, minimum=1)), split=f.choice("split", SPLITS),
         difficulty=f.choice("difficulty", DIFFICULTIES), tags=f.strings("tags", ()),
-        version=int(f.number("version", integer=True)), file=path.resolve())
+        version=int(f.number("version", integer=True)), file=path.resolve(), visible=f.strings("visible", ()))
 
 
 def load_all() -> dict[str, EnvSpec]:

@@ -26,7 +26,7 @@ def sum_column(ctx: SetupContext) -> dict:
 def line_totals(ctx: SetupContext) -> dict:
     rows = ctx.params["rows"]
     names = [str(n) for n in ctx.rng.choice(PRODUCTS, size=rows, replace=False)]
-    qty = [int(q) for q in ctx.rng.integers(1, 60, size=rows)]
+    qty = [int(q) for q in ctx.rng.integers(2, 60, size=rows)]  # 1 would make a total equal a visible price
     price = [round(float(p), 2) for p in ctx.rng.uniform(0.5, 120, size=rows)]
     body = [[n, q, p] for n, q, p in zip(names, qty, price, strict=True)]
     write_gnumeric(ctx.home / ctx.params["file"], {"Order": [["Item", "Quantity", "Unit price"], *body]})
