@@ -251,7 +251,7 @@ def audit_task(env_spec: EnvSpec, task: TaskSpec, seeds: int = 3, random_steps: 
     audit = TaskAudit(task=task.gym_id, digest=task_digest(env_spec, task), seeds=seed_list)
     problems = lint(env_spec, task)
     audit.add("spec lint", not problems, "; ".join(problems) or "ok")
-    env = GymAnythingEnv(env_spec.id, task.id, audit=False)
+    env = GymAnythingEnv(env_spec, task.id, audit=False)
     try:
         _audit_seeds(env, env_spec, task, seed_list, random_steps, audit, progress)
     except Exception as exc:  # noqa: BLE001 - any crash of the task under audit is a failed audit
@@ -267,14 +267,15 @@ def audit_task(env_spec: EnvSpec, task: TaskSpec, seeds: int = 3, random_steps: 
 def _audit_seeds(env, env_spec: EnvSpec, task: TaskSpec, seeds: list[int], random_steps: int, audit: TaskAudit,
                  progress: Callable[[str], None]) -> None:
     privileged: list[str] = []
-    screens: list[tuple[int, PendingOCR, dict, str]] = []
+    screens: list[tuple[int, PendingOCR, str, dict, str]] = []
     oracle_lengths = []
     for index, seed in enumerate(seeds):
         progress(f"seed {seed}: no-op")
         obs, info = env.reset(seed=seed)
         private = env.unwrapped.privileged()
         privileged.append(json.dumps(private, sort_keys=True, default=str))
-        screens.append((seed, PendingOCR(obs), private, info["instruction"]))
+        titles = "\n".join(env.unwrapped.runner.window_titles())
+        screens.append((seed, PendingOCR(obs), titles, private, info["instruction"]))
         if index == 0:
             hidden = [env.unwrapped._instance["private_dir"], task.verifier.file, task.oracle.file,
                       *(r.file for r in (task.setup,) if r), *data_roots(), PACKAGE_DIR, env.unwrapped.runner.workdir]
@@ -322,6 +323,6 @@ def _audit_seeds(env, env_spec: EnvSpec, task: TaskSpec, seeds: list[int], rando
     audit.add("max_steps allows the oracle", task.max_steps >= max(oracle_lengths),
               f"max_steps {task.max_steps}, longest oracle {max(oracle_lengths)} steps")
     progress("OCR of the start screens")
-    for seed, pending, private, instruction in screens:
-        leaks = leaked_values(private, task.visible, pending.text(), instruction)
+    for seed, pending, titles, private, instruction in screens:
+        leaks = leaked_values(private, task.visible, titles + "\n" + pending.text(), instruction)
         audit.add(f"seed {seed}: no privileged value readable on the start screen", not leaks, ", ".join(leaks) or "ok")

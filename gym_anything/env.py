@@ -17,7 +17,7 @@ from .paths import PACKAGE_DIR, data_roots
 from .registry import env_spec
 from .runtime.base import Runner, RuntimeFault
 from .runtime.sandbox import SANDBOX_HOME
-from .specs import SpecError, TaskSpec
+from .specs import EnvSpec, SpecError, TaskSpec
 from .verification import OracleContext, SetupContext, VerifierResult, VerifyContext, load_function, run_verifier
 
 REWARD_MODES = ("score", "binary")
@@ -34,9 +34,10 @@ class GymAnythingEnv(gym.Env):
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": 5}
 
-    def __init__(self, env_id: str, task_id: str | None = None, render_mode: str | None = None,
+    def __init__(self, env_id: str | EnvSpec, task_id: str | None = None, render_mode: str | None = None,
                  reward_mode: str = "score", split: str | None = None, runner: str = "local", audit: bool = True):
-        self.spec_env = env_spec(env_id)
+        self.spec_env = env_id if isinstance(env_id, EnvSpec) else env_spec(env_id)
+        env_id = self.spec_env.id
         if task_id is not None:
             if task_id not in self.spec_env.tasks:
                 raise ValueError(f"unknown task {task_id!r} for {env_id}; known: {sorted(self.spec_env.tasks)}")

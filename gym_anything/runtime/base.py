@@ -60,6 +60,10 @@ class Runner(ABC):
     def capture(self) -> np.ndarray:
         """The current screen as an RGB uint8 array of shape (height, width, 3)."""
 
+    def window_titles(self) -> list[str]:
+        """Titles of the application's top-level windows (exact text shown in the title bars)."""
+        return []
+
     @abstractmethod
     def fault(self) -> RuntimeFault | None:
         """A fault that has happened (app exited, display died), or None."""

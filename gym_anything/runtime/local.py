@@ -207,6 +207,11 @@ class LocalRunner(Runner):
                 raise fault
             time.sleep(0.003)
 
+    def window_titles(self) -> list[str]:
+        client, _ = self._checked()
+        with self._x_errors_as_faults():
+            return [w.title for w in client.windows()]
+
     def pointer(self) -> tuple[int, int]:
         client, _ = self._checked()
         with self._x_errors_as_faults():
