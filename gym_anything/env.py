@@ -175,6 +175,7 @@ class GymAnythingEnv(gym.Env):
     def _verify(self) -> VerifierResult:
         assert self._task is not None
         inst = self._instance
+        _wait_until_files_settle(inst["home"])
         ctx = VerifyContext(params=inst["params"], public=inst["public"], private=inst["private"],
                             home=inst["home"], private_dir=inst["private_dir"], final_frame=self._frame)
         return run_verifier(self._task.verifier, ctx)
@@ -225,6 +226,30 @@ class GymAnythingEnv(gym.Env):
     def episode_home(self) -> Path | None:
         """Harness-only: the host path of the episode's HOME (what the app saved)."""
         return self._instance.get("home")
+
+
+def _snapshot(folder: Path) -> list[tuple[str, int, int]]:
+    entries = []
+    for path in folder.rglob("*"):
+        try:
+            stat = path.stat()
+        except OSError:
+            continue  # removed while scanning: the next snapshot will differ
+        entries.append((str(path), stat.st_size, stat.st_mtime_ns))
+    return sorted(entries)
+
+
+def _wait_until_files_settle(home: Path, quiet: float = 0.15, timeout: float = 3.0) -> None:
+    """Before verifying, let a save the app is still writing finish: HOME unchanged for ``quiet`` s."""
+    deadline = time.monotonic() + timeout
+    last, since = _snapshot(home), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.02)
+        current = _snapshot(home)
+        if current != last:
+            last, since = current, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return
 
 
 def _format(task: TaskSpec, field_name: str, template: str, values: dict[str, Any]) -> str:

@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
+import warnings
 from functools import lru_cache
 
 import gymnasium as gym
 
-from .specs import EnvSpec, TaskSpec, load_all
+from .specs import EnvSpec, SpecError, TaskSpec, load_all
 
 ENTRY_POINT = "gym_anything.env:GymAnythingEnv"
 
 
 @lru_cache(maxsize=1)
+def _load() -> tuple[dict[str, EnvSpec], dict[str, SpecError]]:
+    envs, broken = load_all(strict=False)
+    for env_id, exc in broken.items():
+        warnings.warn(f"environment {env_id!r} is not registered: {exc}", stacklevel=2)
+    return envs, broken
+
+
 def all_envs() -> dict[str, EnvSpec]:
-    """Every loaded environment spec by id (validated once per process)."""
-    return load_all()
+    """Every valid environment spec by id (validated once per process; broken ones are warned about)."""
+    return _load()[0]
+
+
+def broken_envs() -> dict[str, SpecError]:
+    """Environments whose specs failed validation, with the error."""
+    return _load()[1]
 
 
 def env_spec(env_id: str) -> EnvSpec:
-    envs = all_envs()
+    envs, broken = _load()
+    if env_id in broken:
+        raise broken[env_id]
     if env_id not in envs:
         raise KeyError(f"unknown environment {env_id!r}; known: {sorted(envs)}")
     return envs[env_id]

@@ -303,12 +303,22 @@ def load_task(path: Path, env: EnvSpec) -> TaskSpec:
         version=int(f.number("version", integer=True)), file=path.resolve(), visible=f.strings("visible", ()))
 
 
-def load_all() -> dict[str, EnvSpec]:
-    """Every environment found under the data roots (the first root wins on duplicate ids)."""
+def load_all(strict: bool = True):
+    """Every environment found under the data roots (the first root wins on duplicate ids).
+
+    ``strict``: return the specs, raising the first SpecError. Otherwise return ``(specs, errors)`` with
+    the SpecError of each broken environment, so one broken folder does not hide the others.
+    """
     envs: dict[str, EnvSpec] = {}
+    errors: dict[str, SpecError] = {}
     for root in data_roots():
         for folder in sorted((root / "envs").glob("*/")):
-            if folder.name.startswith((".", "_")) or folder.name in envs:
+            if folder.name.startswith((".", "_")) or folder.name in envs or folder.name in errors:
                 continue
-            envs[folder.name] = load_env(folder, root)
-    return envs
+            try:
+                envs[folder.name] = load_env(folder, root)
+            except SpecError as exc:
+                if strict:
+                    raise
+                errors[folder.name] = exc
+    return envs if strict else (envs, errors)

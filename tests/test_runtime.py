@@ -46,8 +46,9 @@ def test_settle_waits_for_a_dialog(software_envs):
     _, _, _, _, info = env.step(A.hotkey("ctrl", "o"))  # the Open dialog
     assert len(client.windows()) == before + 1, "the step returned before the dialog was mapped"
     assert info["settled"]
-    env.step(A.press("escape"))
+    _, _, _, _, info = env.step(A.press("escape"))  # closing it: the ping to the gone dialog must not block
     assert len(client.windows()) == before
+    assert info["settled"] and info["settle_time"] < 1.0, info["settle_time"]
 
 
 def probe_sandbox(env, script: str) -> subprocess.CompletedProcess:
@@ -70,6 +71,7 @@ def test_sandbox_hides_repository_package_and_privileged_data(software_envs):
     out = probe_sandbox(env, script)
     assert out.returncode == 0, out.stderr
     assert "VISIBLE" not in out.stdout, out.stdout
+    assert "user=1000" in out.stdout, "the app must not run as root inside the sandbox"
     assert info["params"]["file"] in out.stdout  # the task's own files are there
     interfaces = [line.strip() for line in out.stdout.splitlines() if line.strip() in ("lo", "eth0", "ens3")]
     assert interfaces in ([], ["lo"]), f"network is not unshared: {interfaces}"

@@ -100,3 +100,22 @@ def test_extra_data_root_adds_an_env_without_core_edits(tmp_path, monkeypatch):
     envs = load_all()
     assert "demoapp" in envs and "gnumeric" in envs
     assert all_envs()  # the cached registry of the repo itself is unaffected
+
+
+def test_a_broken_env_is_reported_without_hiding_the_others(tmp_path):
+    """Import registers every valid env and warns about the broken one; making the broken one raises."""
+    import subprocess
+    import sys
+
+    make_root(tmp_path, {**ENV, "launch": "not-a-list"})
+    code = ("import warnings; warnings.simplefilter('always')\n"
+            "import gymnasium as gym, gym_anything\n"
+            "print('gnumeric ok', 'GymAnything/gnumeric-v0' in gym_anything.gym_ids())\n"
+            "try:\n    gym.make('GymAnything/demoapp-v0')\n"
+            "except Exception as e:\n    print('raised', type(e).__name__, e)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                         env={"GYM_ANYTHING_PATH": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    assert "gnumeric ok True" in out.stdout, out.stderr
+    assert "environment 'demoapp' is not registered" in out.stderr
+    assert "env.yaml: field 'launch'" in out.stderr  # the warning carries the SpecError's file and field
+    assert "raised" in out.stdout

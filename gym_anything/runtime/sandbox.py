@@ -2,7 +2,8 @@
 
 The application sees the system (/usr, /etc) read-only, its own fresh HOME at /home/agent, a private
 /tmp holding only its display's socket, and nothing else: not the repository, not the installed
-package, not the privileged task data, not the host's home. Network and IPC are unshared.
+package, not the privileged task data, not the host's home. Network, IPC and users are unshared:
+the app runs as uid 1000 inside its own user namespace, never as root.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from .base import SandboxUnavailable
 
 SANDBOX_HOME = "/home/agent"
+SANDBOX_UID = 1000  # the app runs as an ordinary user inside its user namespace, never as root
 _SYSTEM_LINKS = {"/bin": "usr/bin", "/lib": "usr/lib", "/lib64": "usr/lib64", "/sbin": "usr/sbin"}
 
 
@@ -45,7 +47,8 @@ def sandbox_command(argv: list[str], home: Path, display_number: int, env: dict[
     cmd += ["--tmpfs", "/tmp", "--bind", socket, socket, "--dir", "/tmp/runtime",
             "--tmpfs", "/home", "--bind", str(home), SANDBOX_HOME,
             "--dev", "/dev", "--proc", "/proc",
-            "--unshare-all", "--die-with-parent", "--new-session", "--chdir", SANDBOX_HOME]
+            "--unshare-all", "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
+            "--die-with-parent", "--new-session", "--chdir", SANDBOX_HOME]
     for path in hidden:
         if any(str(path).startswith(prefix + "/") for prefix in ("/usr", "/etc")) and path.exists():
             cmd += ["--tmpfs", str(path)]

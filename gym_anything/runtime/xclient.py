@@ -245,9 +245,12 @@ class XClient:
         return None
 
     def sync_apps(self, timeout: float = 2.0) -> bool:
-        """Ping every pingable client window; True once all answered (they processed earlier input)."""
+        """Ping every pingable client window; True once all answered (they processed earlier input).
+
+        A window that disappears meanwhile (a dialog the input closed) is dropped from the wait.
+        """
         self.d.sync()
-        pending: set[int] = set()
+        pending: dict[int, int] = {}  # ping serial -> window id
         for win in self.windows():
             if not win.pingable:
                 continue
@@ -255,22 +258,27 @@ class XClient:
             target = self.d.create_resource_object("window", win.id)
             message = event.ClientMessage(window=target, client_type=self._atom["WM_PROTOCOLS"],
                                           data=(32, [self._atom["_NET_WM_PING"], self._ping_serial, win.id, 0, 0]))
-            catcher = error.CatchError()
-            target.send_event(message, event_mask=0, onerror=catcher)
-            pending.add(self._ping_serial)
+            target.send_event(message, event_mask=0, onerror=error.CatchError())
+            pending[self._ping_serial] = win.id
         self.d.sync()
         deadline = time.monotonic() + timeout
+        next_recheck = time.monotonic() + 0.05
         while pending:
             while self.d.pending_events():
                 ev = self.d.next_event()
                 if ev.type == X.ClientMessage and ev.client_type == self._atom["WM_PROTOCOLS"]:
-                    pending.discard(ev.data[1][1])
+                    pending.pop(ev.data[1][1], None)
             if not pending:
                 break
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            now = time.monotonic()
+            if now >= deadline:
                 return False
-            select.select([self.d.fileno()], [], [], remaining)
+            if now >= next_recheck:
+                alive = {w.id for w in self.windows()}
+                pending = {serial: wid for serial, wid in pending.items() if wid in alive}
+                next_recheck = now + 0.05
+                continue
+            select.select([self.d.fileno()], [], [], min(deadline, next_recheck) - now)
         return True
 
     def drain_events(self) -> None:
