@@ -130,6 +130,21 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_serve_judge(args: argparse.Namespace) -> int:
+    from .judge_server import JudgeServer
+
+    server = JudgeServer(args.model, args.host, args.port, args.name)
+    print(f"serving {args.model} as '{args.name}' at {server.base_url} "
+          f"(GYM_ANYTHING_JUDGE=openai:{server.base_url}#{args.name})", flush=True)
+    try:
+        server.httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.httpd.server_close()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="gym-anything", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -151,6 +166,12 @@ def main(argv: list[str] | None = None) -> int:
     audit.add_argument("--no-store", dest="store", action="store_false",
                        help="do not record passing audits in audits/<software>/<task>.json")
     audit.set_defaults(func=cmd_audit)
+    serve = sub.add_parser("serve-judge", help="serve a local VLM over an OpenAI-compatible API")
+    serve.add_argument("--model", required=True, help="a folder loadable with AutoModelForImageTextToText")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--name", default="local", help="the model name clients ask for")
+    serve.set_defaults(func=cmd_serve_judge)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from pathlib import Path
@@ -13,6 +14,7 @@ from gymnasium import spaces
 
 from . import actions
 from .audit import warn_if_unaudited
+from .judge import FrameBuffer, combine, evaluate_checklist, make_judge
 from .paths import PACKAGE_DIR, data_roots
 from .registry import env_spec
 from .runtime.base import Runner, RuntimeFault
@@ -35,7 +37,8 @@ class GymAnythingEnv(gym.Env):
     metadata = {"render_modes": ["rgb_array"], "render_fps": 5}
 
     def __init__(self, env_id: str | EnvSpec, task_id: str | None = None, render_mode: str | None = None,
-                 reward_mode: str = "score", split: str | None = None, runner: str = "local", audit: bool = True):
+                 reward_mode: str = "score", split: str | None = None, runner: str = "local", audit: bool = True,
+                 judge: Any = None):
         self.spec_env = env_id if isinstance(env_id, EnvSpec) else env_spec(env_id)
         env_id = self.spec_env.id
         if task_id is not None:
@@ -53,6 +56,8 @@ class GymAnythingEnv(gym.Env):
         if runner != "local":
             raise ValueError(f"runner must be 'local' (the only runner so far), got {runner!r}")
         self.render_mode, self.reward_mode, self._warn_unaudited = render_mode, reward_mode, audit
+        self._judge_config, self._judge = judge, None
+        self._frames: FrameBuffer | None = None
         if audit and len(self.tasks) == 1:
             warn_if_unaudited(self.spec_env, self.tasks[0])
         self.width, self.height = self.spec_env.resolution
@@ -125,6 +130,9 @@ class GymAnythingEnv(gym.Env):
                           "private": private, "home": home, "private_dir": private_dir,
                           "instruction": instruction}
         self._frame = settled.frame
+        self._frames = FrameBuffer() if task.checklist is not None else None
+        if self._frames is not None:
+            self._frames.add(settled.frame)
         self._steps = 0
         self._ended = False
         timings["total"] = time.perf_counter() - started
@@ -153,6 +161,8 @@ class GymAnythingEnv(gym.Env):
                     runner.perform(act)
                 settled = runner.settle()
                 self._frame = settled.frame
+                if self._frames is not None:
+                    self._frames.add(settled.frame)
                 info["settle_time"], info["settled"] = settled.seconds, settled.stable
                 info["pointer"] = runner.pointer()
             except RuntimeFault as exc:
@@ -178,7 +188,19 @@ class GymAnythingEnv(gym.Env):
         _wait_until_files_settle(inst["home"])
         ctx = VerifyContext(params=inst["params"], public=inst["public"], private=inst["private"],
                             home=inst["home"], private_dir=inst["private_dir"], final_frame=self._frame)
-        return run_verifier(self._task.verifier, ctx)
+        result = run_verifier(self._task.verifier, ctx)
+        spec = self._task.checklist
+        if spec is None or spec.mode == "program" and self._judge_config is None:
+            return result
+        if spec.needs_judge and self._judge is None and (self._judge_config or os.environ.get("GYM_ANYTHING_JUDGE")):
+            self._judge = make_judge(self._judge_config)
+        assert self._frames is not None
+        checklist = evaluate_checklist(spec, inst["instruction"], {**inst["params"], **inst["public"]},
+                                       inst["private"], self._frames.sample(spec.frames), self._judge)
+        result.score, result.passed = combine(spec.mode, spec.weight, (result.score, result.passed), checklist)
+        result.checklist = {"mode": spec.mode, "score": checklist.score, "passed": checklist.passed,
+                            "items": checklist.items, "error": checklist.error}
+        return result
 
     def render(self) -> np.ndarray | None:
         if self.render_mode != "rgb_array" or self._frame is None:

@@ -120,6 +120,7 @@ class TaskSpec:
     version: int
     file: Path
     visible: tuple[str, ...] = ()  # privileged keys that are visible to the agent by design (audit)
+    checklist: Any = None  # a judge.ChecklistSpec, or None for program-only verification
 
     @property
     def gym_id(self) -> str:
@@ -214,7 +215,9 @@ def _resolve_ref(fields: _Fields, name: str, root: Path, required: bool = True) 
 ENV_FIELDS = {"id", "name", "description", "soc_groups", "packages", "launch", "ready", "resolution", "env",
               "home_template", "settle", "version"}
 TASK_FIELDS = {"id", "instruction", "parameters", "setup", "open", "verifier", "oracle", "max_steps", "split",
-               "difficulty", "tags", "version", "visible"}
+               "difficulty", "tags", "version", "visible", "checklist"}
+CHECKLIST_FIELDS = {"mode", "weight", "frames", "samples", "judge_context", "items"}
+ITEM_FIELDS = {"id", "kind", "points", "evidence", "ocr"}
 
 
 def load_env(folder: Path, root: Path | None = None) -> EnvSpec:
@@ -300,7 +303,39 @@ def load_task(path: Path, env: EnvSpec) -> TaskSpec:
         verifier=_resolve_ref(f, "verifier", env.root), oracle=_resolve_ref(f, "oracle", env.root),
         max_steps=int(f.number("max_steps", integer=True, minimum=1)), split=f.choice("split", SPLITS),
         difficulty=f.choice("difficulty", DIFFICULTIES), tags=f.strings("tags", ()),
-        version=int(f.number("version", integer=True)), file=path.resolve(), visible=f.strings("visible", ()))
+        version=int(f.number("version", integer=True)), file=path.resolve(), visible=f.strings("visible", ()),
+        checklist=_checklist(f))
+
+
+def _checklist(f: _Fields):
+    """The optional ``checklist`` block: completion items worth 100 points in all, integrity items, mode."""
+    from .judge import MODES, ChecklistItem, ChecklistSpec
+
+    raw = f.get("checklist", dict, "a mapping with items (and optional mode, weight, frames, samples)", None)
+    if raw is None:
+        return None
+    c = _Fields(f.path, raw, CHECKLIST_FIELDS, "checklist.")
+    entries = c.get("items", list, "a list of checklist items")
+    items = []
+    for index, entry in enumerate(entries):
+        i = _Fields(f.path, entry, ITEM_FIELDS, f"checklist.items[{index}].")
+        kind = i.choice("kind", ("completion", "integrity"))
+        points = float(i.number("points", 0.0))
+        if kind == "integrity" and points:
+            raise i.error("points", "no points on an integrity item (its failure zeroes the score)", points)
+        items.append(ChecklistItem(i.text("id", pattern=ID_PATTERN), kind, i.text("evidence"), points,
+                                   i.text("ocr", None)))
+    total = sum(item.points for item in items if item.kind == "completion")
+    if abs(total - 100.0) > 1e-6:
+        raise c.error("items", "completion items whose points sum to 100", total)
+    if len({item.id for item in items}) != len(items):
+        raise c.error("items", "unique item ids", [item.id for item in items])
+    weight = float(c.number("weight", 0.5))
+    if weight > 1:
+        raise c.error("weight", "a number in [0, 1]", weight)
+    return ChecklistSpec(tuple(items), c.choice("mode", MODES, "both"), weight,
+                         int(c.number("frames", 6, minimum=1, integer=True)),
+                         int(c.number("samples", 1, minimum=1, integer=True)), c.strings("judge_context", ()))
 
 
 def load_all(strict: bool = True):

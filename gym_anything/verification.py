@@ -102,11 +102,15 @@ class VerifierResult:
     passed: bool
     items: list[CheckItem]
     error: str | None = None
+    checklist: dict[str, Any] | None = None  # the judge/OCR checklist result, when the task has one
 
     def to_info(self) -> dict[str, Any]:
-        return {"score": self.score, "passed": self.passed, "error": self.error,
+        info = {"score": self.score, "passed": self.passed, "error": self.error,
                 "items": [{"name": i.name, "passed": i.passed, "weight": i.weight, "detail": i.detail}
                           for i in self.items]}
+        if self.checklist is not None:
+            info["checklist"] = self.checklist
+        return info
 
 
 def load_function(ref: Ref) -> Callable:
