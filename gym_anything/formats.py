@@ -75,7 +75,11 @@ class Sheet:
     name: str
     formulas: dict[str, str] = field(default_factory=dict)  # 'B7' -> '=SUM(B2:B6)'
     values: dict[str, str] = field(default_factory=dict)  # 'B7' -> computed value as displayed in CSV
-    bold: set[str] = field(default_factory=set)
+    bold_regions: list[tuple[int, int, int, int]] = field(default_factory=list)  # (row0, col0, row1, col1)
+
+    def is_bold(self, ref: str) -> bool:
+        row, col = cell_index(ref)
+        return any(r0 <= row <= r1 and c0 <= col <= c1 for r0, c0, r1, c1 in self.bold_regions)
 
     def formula(self, ref: str) -> str | None:
         return self.formulas.get(ref.upper())
@@ -115,10 +119,8 @@ def read_gnumeric(path: Path) -> dict[str, Sheet]:
         for style_region in sheet_el.findall("gnm:Styles/gnm:StyleRegion", ns):
             font = style_region.find("gnm:Style/gnm:Font", ns)
             if font is not None and font.get("Bold") == "1":
-                r0, c0 = int(style_region.get("startRow", 0)), int(style_region.get("startCol", 0))
-                r1, c1 = int(style_region.get("endRow", 0)), int(style_region.get("endCol", 0))
-                if (r1 - r0 + 1) * (c1 - c0 + 1) <= 100_000:
-                    sheet.bold.update(cell_name(r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1))
+                sheet.bold_regions.append((int(style_region.get("startRow", 0)), int(style_region.get("startCol", 0)),
+                                           int(style_region.get("endRow", 0)), int(style_region.get("endCol", 0))))
         sheets[sheet.name] = sheet
     _fill_values(Path(path), sheets)
     return sheets

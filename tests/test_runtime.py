@@ -10,6 +10,7 @@ import time
 
 import gymnasium as gym
 import pytest
+from oracles_for_tests import goto
 
 from gym_anything import actions as A
 from gym_anything.formats import read_gnumeric
@@ -21,17 +22,13 @@ from gym_anything.specs import Ref
 from gym_anything.verification import VerifyContext, run_verifier
 
 
-def goto(col: int, row: int) -> list[dict]:
-    return [A.hotkey("ctrl", "home")] + [A.press("right")] * col + [A.press("down")] * row
-
-
 def test_unicode_text_is_typed_exactly(software_envs):
     env = software_envs("gnumeric")
     _, info = env.reset(seed=3, options={"task": "sum-column"})
     short = "Ünïcødé façade — Ελληνικά, Кириллица, 日本語, 한국어 😀"
     # More distinct characters than there are spare keycodes: typed in several remapping batches.
     many = "".join(chr(0x4E00 + 7 * i) for i in range(300))
-    for step in [*goto(3, 0), A.type(short + "\n"), *goto(4, 0), A.type(many + "\n"), A.hotkey("ctrl", "s")]:
+    for step in [*goto("D1"), A.type(short + "\n"), *goto("E1"), A.type(many + "\n"), A.hotkey("ctrl", "s")]:
         env.step(step)
     sheet = next(iter(read_gnumeric(env.unwrapped.episode_home / info["params"]["file"]).values()))
     assert sheet.text("D1") == short
