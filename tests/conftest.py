@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import time
 
 import gymnasium as gym
@@ -10,7 +11,10 @@ import pytest
 
 import gym_anything  # noqa: F401 - registers the environments
 from gym_anything.registry import all_envs
-from gym_anything.runtime.xserver import owned_processes
+from gym_anything.runtime.xserver import OWNER_VARIABLE, owned_processes
+
+# Every process started in this session, by this process or by vector-env workers, carries this marker.
+os.environ.setdefault(OWNER_VARIABLE, str(os.getpid()))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

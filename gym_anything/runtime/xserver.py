@@ -15,14 +15,20 @@ from .base import RuntimeFault
 OWNER_VARIABLE = "GYM_ANYTHING_OWNER"
 
 
+def owner() -> str:
+    """Who owns the processes we start: inherited from $GYM_ANYTHING_OWNER (so vector-env workers count
+    as their parent), else this process."""
+    return os.environ.get(OWNER_VARIABLE) or str(os.getpid())
+
+
 def owner_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """Environment for a helper process: marks it as started by this Python process (for leak checks)."""
-    return {**(extra or {}), OWNER_VARIABLE: str(os.getpid())}
+    """Environment for a helper process: marks it as started by this owner (for leak checks)."""
+    return {**(extra or {}), OWNER_VARIABLE: owner()}
 
 
-def owned_processes(owner: int | None = None) -> list[int]:
-    """PIDs of live processes started by gym-anything in process ``owner`` (default: this one)."""
-    wanted = f"{OWNER_VARIABLE}={owner or os.getpid()}".encode()
+def owned_processes(owner_id: str | None = None) -> list[int]:
+    """PIDs of live processes started by gym-anything for ``owner_id`` (default: this owner)."""
+    wanted = f"{OWNER_VARIABLE}={owner_id or owner()}".encode()
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
