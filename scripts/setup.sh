@@ -21,8 +21,13 @@ apt_install python3 python3-venv python3-pip
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
-.venv/bin/python -m pip install -q --upgrade pip >/dev/null
-.venv/bin/python -m pip install -q -e '.[test]'
+pip_install() {  # quiet unless it fails
+  if ! .venv/bin/python -m pip install -q "$@" > .venv/pip.log 2>&1; then
+    cat .venv/pip.log; echo "setup: pip install $* failed" >&2; exit 1
+  fi
+}
+pip_install --upgrade pip
+pip_install -e '.[test]'
 
 # Debian packages: the X runtime, the sandbox, and each environment's application.
 # shellcheck disable=SC2046
