@@ -54,7 +54,8 @@ class XClient:
         if not self.d.has_extension("XTEST"):
             raise RuntimeFault("display_failed", "the X server has no XTEST extension")
         self.root = self.d.screen().root
-        self.root.change_attributes(event_mask=X.SubstructureNotifyMask)
+        # Ping replies go to the root with SubstructureNotify (GTK) or StructureNotify (Qt) in the mask.
+        self.root.change_attributes(event_mask=X.SubstructureNotifyMask | X.StructureNotifyMask)
         self._atom = {name: self.d.intern_atom(name) for name in (
             "_NET_CLIENT_LIST", "_NET_SUPPORTING_WM_CHECK", "_NET_WM_PING", "WM_PROTOCOLS", "_NET_WM_NAME",
             "UTF8_STRING", "_NET_ACTIVE_WINDOW")}
