@@ -14,7 +14,7 @@ from . import actions as A
 from .recording import TrajectoryRecorder
 from .registry import all_envs, all_tasks
 
-DEMO_TASKS = ("gnumeric.sum-column", "mousepad.replace-word", "sqlitebrowser.add-product")
+DEMO_TASKS = ("gnumeric.sum-column", "mousepad.replace-name", "sqlitebrowser.add-product")
 
 
 def cmd_list(args: argparse.Namespace) -> int:

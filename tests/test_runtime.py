@@ -48,6 +48,17 @@ def test_settle_waits_for_a_dialog(software_envs):
     assert info["settled"] and info["settle_time"] < 1.0, info["settle_time"]
 
 
+@pytest.mark.parametrize(("env_id", "task_id"), [("gnumeric", "sum-column"), ("mousepad", "sort-lines"),
+                                                 ("sqlitebrowser", "add-product")])
+def test_apps_answer_the_settle_ping(software_envs, env_id, task_id):
+    """GTK and Qt apps both answer _NET_WM_PING, so a step settles in well under the timeout."""
+    env = software_envs(env_id)
+    env.reset(seed=1, options={"task": task_id})
+    assert env.unwrapped.runner._res.client.sync_apps(timeout=1.0)
+    _, _, _, _, info = env.step(A.move(300, 300))
+    assert info["settled"] and info["settle_time"] < 1.0, info["settle_time"]
+
+
 def probe_sandbox(env, script: str) -> subprocess.CompletedProcess:
     runner = env.unwrapped.runner
     home = env.unwrapped.episode_home

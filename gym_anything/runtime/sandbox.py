@@ -44,7 +44,7 @@ def sandbox_command(argv: list[str], home: Path, display_number: int, env: dict[
     for extra in ("/var/cache/fontconfig", "/var/lib/dbus"):
         cmd += ["--ro-bind-try", extra, extra]
     socket = f"/tmp/.X11-unix/X{display_number}"
-    cmd += ["--tmpfs", "/tmp", "--bind", socket, socket, "--dir", "/tmp/runtime",
+    cmd += ["--tmpfs", "/tmp", "--bind", socket, socket, "--perms", "0700", "--dir", "/tmp/runtime",
             "--tmpfs", "/home", "--bind", str(home), SANDBOX_HOME,
             "--dev", "/dev", "--proc", "/proc",
             "--unshare-all", "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
