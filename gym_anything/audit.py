@@ -277,9 +277,9 @@ def _audit_seeds(env, env_spec: EnvSpec, task: TaskSpec, seeds: list[int], rando
         titles = "\n".join(env.unwrapped.runner.window_titles())
         screens.append((seed, PendingOCR(obs), titles, private, info["instruction"]))
         if index == 0:
-            hidden = [env.unwrapped._instance["private_dir"], task.verifier.file, task.oracle.file,
+            hidden = [env.unwrapped.episode_private_dir, task.verifier.file, task.oracle.file,
                       *(r.file for r in (task.setup,) if r), *data_roots(), PACKAGE_DIR, env.unwrapped.runner.workdir]
-            hidden += [p for p in env.unwrapped._instance["private_dir"].rglob("*")]
+            hidden += [p for p in env.unwrapped.episode_private_dir.rglob("*")]
             visible = probe_sandbox(env, hidden)
             audit.add("no leak through the app: sandbox paths", not visible,
                       "visible inside the sandbox: " + ", ".join(map(str, visible)) if visible else

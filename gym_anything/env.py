@@ -249,6 +249,11 @@ class GymAnythingEnv(gym.Env):
         """Harness-only: the host path of the episode's HOME (what the app saved)."""
         return self._instance.get("home")
 
+    @property
+    def episode_private_dir(self) -> Path | None:
+        """Harness-only: the host folder of the episode's privileged files (never visible to the app)."""
+        return self._instance.get("private_dir")
+
 
 def _snapshot(folder: Path) -> list[tuple[str, int, int]]:
     entries = []

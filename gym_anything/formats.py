@@ -95,6 +95,27 @@ class Sheet:
             return None
 
 
+def read_spreadsheet(path: Path) -> dict[str, Sheet]:
+    """Computed cell values of any workbook ``ssconvert`` reads (ODS, XLSX, XLS, CSV, Gnumeric), by sheet.
+
+    Formulas and bold styles are only available for Gnumeric files (see :func:`read_gnumeric`).
+    """
+    path = Path(path)
+    if path.suffix == ".gnumeric":
+        return read_gnumeric(path)
+    if not path.is_file():
+        raise FileNotFoundError(path)
+    sheets: dict[str, Sheet] = {}
+    _fill_values(path, sheets)
+    return sheets
+
+
+def read_csv(path: Path) -> list[list[str]]:
+    """Rows of a CSV file the app saved."""
+    with open(path, newline="", encoding="utf-8") as f:
+        return [row for row in csv.reader(f)]
+
+
 def read_gnumeric(path: Path) -> dict[str, Sheet]:
     """Read a saved Gnumeric workbook: formulas from the XML, values recomputed by ``ssconvert``."""
     raw = Path(path).read_bytes()
@@ -134,6 +155,9 @@ def _fill_values(path: Path, sheets: dict[str, Sheet]) -> None:
         target = Path(tmp) / "sheet.csv"
         subprocess.run([ssconvert, "-S", "--export-type=Gnumeric_stf:stf_csv", str(path), f"{target}.%n"],
                        check=True, capture_output=True, timeout=60)
+        if not sheets:  # names unknown (not a Gnumeric file): one Sheet per exported CSV
+            for index in range(len(list(Path(tmp).glob("sheet.csv.*")))):
+                sheets[f"Sheet{index + 1}"] = Sheet(f"Sheet{index + 1}")
         for index, sheet in enumerate(sheets.values()):
             csv_file = Path(f"{target}.{index}")
             if not csv_file.exists():

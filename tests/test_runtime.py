@@ -70,7 +70,7 @@ def probe_sandbox(env, script: str) -> subprocess.CompletedProcess:
 def test_sandbox_hides_repository_package_and_privileged_data(software_envs):
     env = software_envs("gnumeric")
     _, info = env.reset(seed=4, options={"task": "fix-value"})
-    private_dir = env.unwrapped._instance["private_dir"]
+    private_dir = env.unwrapped.episode_private_dir
     (private_dir / "answer.txt").write_text("secret")
     secrets = [*map(str, data_roots()), str(PACKAGE_DIR), str(private_dir), str(private_dir / "answer.txt"),
                str(env.unwrapped.runner.workdir), os.path.expanduser("~"), "/work", "/root"]

@@ -88,8 +88,8 @@ def test_gnumeric_partial_data_entry_is_partial_credit(software_envs):
 
 def test_mousepad_sorting_backwards_fails(software_envs):
     env = software_envs("mousepad")
-    env.reset(seed=9, options={"task": "sort-lines"})
-    text = (env.unwrapped.episode_home / env.unwrapped._instance["params"]["file"]).read_text()
+    _, start = env.reset(seed=9, options={"task": "sort-lines"})
+    text = (env.unwrapped.episode_home / start["params"]["file"]).read_text()
     lines = sorted([line for line in text.splitlines() if line.strip()], reverse=True)
     info = run(env, [A.hotkey("ctrl", "a"), A.type("\n".join(lines) + "\n"), A.hotkey("ctrl", "s")])
     assert info["reward"] < 1.0 and not info["verifier"]["passed"]
