@@ -2,15 +2,19 @@
 
 * floor: raw mss capture + XTEST click on a bare Xvfb (no app, no settle) — the physical lower bound;
 * per software: env.reset p50/p95, env.step p50/p95/p99 and settle time, ratio of step to floor;
-* memory: PSS of one env instance (Xvfb + openbox + sandbox + app).
+* memory: PSS of one env instance (Xvfb + openbox + sandbox + app);
+* aggregate throughput with N envs stepping at once (one process each) against N raw capture+click
+  loops on bare displays, measured in the same run (``--parallel 1,4,8``).
 
 Usage: python benchmarks/perf.py [--steps 60] [--resets 8] [--out perf.json] [--envs gnumeric,mousepad]
+                                 [--parallel 1,4] [--parallel-env gnumeric] [--seconds 8]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing as mp
 import statistics
 import tempfile
 import time
@@ -50,6 +54,61 @@ def floor_step(samples: int) -> dict[str, float]:
         finally:
             server.stop()
     return {"p50_ms": pct(times, 50), "p95_ms": pct(times, 95)}
+
+
+def _raw_worker(barrier, seconds: float, results) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        server = XServer(1280, 720, Path(tmp))
+        server.start()
+        try:
+            client, capture = XClient(server.name), ScreenCapture(server.name, 1280, 720)
+            barrier.wait()
+            count, end = 0, time.perf_counter() + seconds
+            while time.perf_counter() < end:
+                client.perform(A.validate(A.click(100 + count % 50, 200), 1280, 720))
+                capture.grab()
+                count += 1
+            results.put(count / seconds)
+            capture.close()
+            client.close()
+        finally:
+            server.stop()
+
+
+def _env_worker(env_id: str, barrier, seconds: float, results) -> None:
+    env = gym.make(all_envs()[env_id].gym_id)
+    try:
+        env.reset(seed=0)
+        w, h = env.unwrapped.width, env.unwrapped.height
+        cycle = [A.move(w // 3, h // 2), A.click(w // 2, h // 2), A.press("down"), A.press("up")]
+        barrier.wait()
+        count, end = 0, time.perf_counter() + seconds
+        while time.perf_counter() < end:
+            _, _, terminated, truncated, _ = env.step(cycle[count % len(cycle)])
+            count += 1
+            if terminated or truncated:
+                env.reset(seed=count)
+        results.put((count / seconds, pss_mb(_children(set(owned_processes())))))
+    finally:
+        env.close()
+
+
+def parallel(kind: str, n: int, seconds: float, env_id: str = "") -> dict[str, float]:
+    """Aggregate steps/s of n processes stepping at once (raw floor loops or envs)."""
+    ctx = mp.get_context("fork")
+    barrier, results = ctx.Barrier(n), ctx.Queue()
+    if kind == "raw":
+        procs = [ctx.Process(target=_raw_worker, args=(barrier, seconds, results)) for _ in range(n)]
+    else:
+        procs = [ctx.Process(target=_env_worker, args=(env_id, barrier, seconds, results)) for _ in range(n)]
+    for proc in procs:
+        proc.start()
+    values = [results.get(timeout=300) for _ in range(n)]
+    for proc in procs:
+        proc.join(timeout=60)
+    if kind == "raw":
+        return {"steps_per_s": sum(values)}
+    return {"steps_per_s": sum(v[0] for v in values), "pss_mb_per_env": sum(v[1] for v in values) / n}
 
 
 def _children(pids: set[int]) -> set[int]:
@@ -114,9 +173,18 @@ def main() -> None:
     parser.add_argument("--resets", type=int, default=8)
     parser.add_argument("--envs", default=",".join(all_envs()))
     parser.add_argument("--out", default="perf.json")
+    parser.add_argument("--parallel", default="1,4", help="N values for aggregate throughput ('' to skip)")
+    parser.add_argument("--parallel-env", default="gnumeric")
+    parser.add_argument("--seconds", type=float, default=8.0)
     args = parser.parse_args()
     floor = floor_step(200)
     rows = [bench_env(env_id, args.steps, args.resets) for env_id in args.envs.split(",")]
+    scaling = []
+    for n in [int(v) for v in args.parallel.split(",") if v]:
+        raw = parallel("raw", n, args.seconds)
+        env = parallel("env", n, args.seconds, args.parallel_env)
+        scaling.append({"n": n, "raw_steps_per_s": raw["steps_per_s"], "env_steps_per_s": env["steps_per_s"],
+                        "ratio": env["steps_per_s"] / raw["steps_per_s"], "pss_mb_per_env": env["pss_mb_per_env"]})
     print(f"floor (raw capture + XTEST click, bare Xvfb): p50 {floor['p50_ms']:.2f} ms, p95 {floor['p95_ms']:.2f} ms")
     header = (f"{'env':15s} {'reset p50':>9s} {'p95':>6s} {'step p50':>9s} {'p95':>7s} {'p99':>7s} "
               f"{'settle p50':>10s} {'step/floor':>10s} {'PSS MB':>7s}")
@@ -125,7 +193,13 @@ def main() -> None:
         print(f"{r['env']:15s} {r['reset_p50_s']:8.2f}s {r['reset_p95_s']:5.2f}s {r['step_p50_ms']:7.1f}ms "
               f"{r['step_p95_ms']:5.1f}ms {r['step_p99_ms']:5.1f}ms {r['settle_p50_ms']:8.1f}ms "
               f"{r['step_p50_ms'] / floor['p50_ms']:9.1f}x {r['pss_mb']:7.1f}")
-    Path(args.out).write_text(json.dumps({"floor": floor, "envs": rows}, indent=2))
+    if scaling:
+        print(f"\naggregate throughput ({args.parallel_env}, {args.seconds:.0f} s, one process per env)")
+        print(f"{'N':>3s} {'raw floor steps/s':>18s} {'env steps/s':>12s} {'env/raw':>8s} {'PSS MB/env':>11s}")
+        for r in scaling:
+            print(f"{r['n']:3d} {r['raw_steps_per_s']:18.1f} {r['env_steps_per_s']:12.1f} {r['ratio']:8.2f} "
+                  f"{r['pss_mb_per_env']:11.1f}")
+    Path(args.out).write_text(json.dumps({"floor": floor, "envs": rows, "parallel": scaling}, indent=2))
     print(f"written {args.out}")
 
 
