@@ -176,8 +176,9 @@ class GymAnythingEnv(gym.Env):
             result = self._verify()
             info["verifier"] = result.to_info()
             reward = float(result.passed) if self.reward_mode == "binary" else float(result.score)
-            if fault is None and runner.fault() is not None:
-                info["fault"] = {"kind": runner.fault().kind, "detail": runner.fault().detail}
+            late = runner.fault() if fault is None else None  # e.g. the app exited on the final action
+            if late is not None:
+                info["fault"] = {"kind": late.kind, "detail": late.detail}
         info["step_time"] = time.perf_counter() - started
         assert self._frame is not None
         return self._frame.copy(), reward, terminated, truncated, info
