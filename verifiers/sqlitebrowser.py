@@ -102,14 +102,19 @@ def delete_cancelled(ctx: VerifyContext) -> None:
     ctx.check("cancelled orders before the cutoff deleted", not left, f"still present: {left}", weight=2)
 
 
-def category_revenue(ctx: VerifyContext) -> None:
-    db, want = _db(ctx), ctx.private["revenue"]
+def _new_table(ctx: VerifyContext, db: Path, name: str, columns: list[str]) -> list[tuple]:
+    """Gates on the shop tables being intact and ``name`` existing; checks its columns; returns its rows."""
     for table in ("customers", "products", "orders"):
         _same_table(ctx, db, table)
-    ctx.require("table category_revenue exists", _table_exists(db, "category_revenue"))
-    columns = [c.casefold() for c in _columns(db, "category_revenue")]
-    ctx.check("columns category and revenue", columns == ["category", "revenue"], f"columns: {columns}")
-    rows = query_sqlite(db, "SELECT * FROM category_revenue")
+    ctx.require(f"table {name} exists", _table_exists(db, name))
+    found = [c.casefold() for c in _columns(db, name)]
+    ctx.check(f"columns {' and '.join(columns)}", found == columns, f"columns: {found}")
+    return query_sqlite(db, f"SELECT * FROM {name}")
+
+
+def category_revenue(ctx: VerifyContext) -> None:
+    db, want = _db(ctx), ctx.private["revenue"]
+    rows = _new_table(ctx, db, "category_revenue", ["category", "revenue"])
     got = {_text(r[0]): r[1] for r in rows if len(r) >= 2}
     ctx.check("one row per category", len(rows) == len(want) and set(got) == {_text(c) for c in want},
               f"{len(rows)} rows, categories {sorted(got)}; expected {sorted(want)}")
@@ -119,12 +124,7 @@ def category_revenue(ctx: VerifyContext) -> None:
 
 def top_customer(ctx: VerifyContext) -> None:
     db, want = _db(ctx), ctx.private
-    for table in ("customers", "products", "orders"):
-        _same_table(ctx, db, table)
-    ctx.require("table answer exists", _table_exists(db, "answer"))
-    columns = [c.casefold() for c in _columns(db, "answer")]
-    ctx.check("columns customer and total", columns == ["customer", "total"], f"columns: {columns}")
-    rows = query_sqlite(db, "SELECT * FROM answer")
+    rows = _new_table(ctx, db, "answer", ["customer", "total"])
     ctx.check("exactly one row", len(rows) == 1, f"{len(rows)} rows")
     row = rows[0] if rows and len(rows[0]) >= 2 else (None, None)
     ctx.check("top customer's name", _text(row[0]) == _text(want["customer"]), f"{row[0]!r}", weight=2)
