@@ -60,6 +60,7 @@ class XClient:
             "_NET_CLIENT_LIST", "_NET_SUPPORTING_WM_CHECK", "_NET_WM_PING", "WM_PROTOCOLS", "_NET_WM_NAME",
             "UTF8_STRING", "_NET_ACTIVE_WINDOW")}
         self._ping_serial = 0
+        self._pingable: dict[int, bool] = {}  # window id -> supports _NET_WM_PING (cached: settle's hot path)
         self._load_keymap()
 
     # --- keymap ---------------------------------------------------------------------------------
@@ -245,6 +246,22 @@ class XClient:
                 return win
         return None
 
+    def _client_ids(self) -> list[int]:
+        prop = self.root.get_full_property(self._atom["_NET_CLIENT_LIST"], X.AnyPropertyType)
+        return [int(w) for w in (prop.value if prop else [])]
+
+    def _pingable_ids(self) -> list[int]:
+        ids = self._client_ids()
+        for wid in ids:
+            if wid not in self._pingable:
+                try:
+                    protocols = self.d.create_resource_object("window", wid).get_wm_protocols() or []
+                except error.XError:
+                    continue  # the window vanished meanwhile
+                self._pingable[wid] = self._atom["_NET_WM_PING"] in protocols
+        self._pingable = {wid: self._pingable[wid] for wid in ids if wid in self._pingable}
+        return [wid for wid, ok in self._pingable.items() if ok]
+
     def sync_apps(self, timeout: float = 2.0) -> bool:
         """Ping every pingable client window; True once all answered (they processed earlier input).
 
@@ -252,15 +269,13 @@ class XClient:
         """
         self.d.sync()
         pending: dict[int, int] = {}  # ping serial -> window id
-        for win in self.windows():
-            if not win.pingable:
-                continue
+        for wid in self._pingable_ids():
             self._ping_serial = (self._ping_serial + 1) & 0x7FFFFFFF
-            target = self.d.create_resource_object("window", win.id)
+            target = self.d.create_resource_object("window", wid)
             message = event.ClientMessage(window=target, client_type=self._atom["WM_PROTOCOLS"],
-                                          data=(32, [self._atom["_NET_WM_PING"], self._ping_serial, win.id, 0, 0]))
+                                          data=(32, [self._atom["_NET_WM_PING"], self._ping_serial, wid, 0, 0]))
             target.send_event(message, event_mask=0, onerror=error.CatchError())
-            pending[self._ping_serial] = win.id
+            pending[self._ping_serial] = wid
         self.d.sync()
         deadline = time.monotonic() + timeout
         next_recheck = time.monotonic() + 0.05
@@ -275,7 +290,7 @@ class XClient:
             if now >= deadline:
                 return False
             if now >= next_recheck:
-                alive = {w.id for w in self.windows()}
+                alive = set(self._client_ids())
                 pending = {serial: wid for serial, wid in pending.items() if wid in alive}
                 next_recheck = now + 0.05
                 continue
