@@ -71,7 +71,7 @@ _CHAR_KEYS = [chr(c) for c in range(ord("a"), ord("z") + 1)] + [str(d) for d in 
 KEY_NAMES: tuple[str, ...] = tuple(_NAMED_KEYS) + tuple(_CHAR_KEYS)
 """Every key name a HOTKEY action accepts, in index order (index 0 of the space means "no key")."""
 _KEY_INDEX = {name: i + 1 for i, name in enumerate(KEY_NAMES)}
-_KEY_ALIASES = {"+": "+", "plus": "+", "minus": "-", "pause": "pause"}
+_KEY_ALIASES = {"plus": "+", "minus": "-"}
 
 
 def keysym_name(key: str) -> str:

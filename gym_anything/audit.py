@@ -16,7 +16,6 @@ import hashlib
 import json
 import re
 import string
-import subprocess
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -28,7 +27,7 @@ import numpy as np
 
 from . import actions as A
 from .ocr import PendingOCR, squash
-from .paths import PACKAGE_DIR, data_roots
+from .paths import hidden_from_apps
 from .specs import EnvSpec, TaskSpec
 from .verification import load_function
 
@@ -163,7 +162,8 @@ def _result_signature(info: dict[str, Any]) -> tuple:
             tuple((i["name"], i["passed"]) for i in verifier.get("items", [])))
 
 
-def _run(env, plan: list[dict]) -> tuple[float, dict[str, Any], int]:
+def run_plan(env, plan: list[dict]) -> tuple[float, dict[str, Any], int]:
+    """Step through ``plan`` (ending with DONE if it does not end the episode): (reward, last info, steps)."""
     reward, info, count = 0.0, {}, 0
     for action in plan:
         _, reward, terminated, truncated, info = env.step(action)
@@ -191,14 +191,8 @@ def random_plan(env, seed: int, steps: int) -> list[dict]:
 
 def probe_sandbox(env, secrets: list[Path]) -> list[str]:
     """Paths that a process inside the episode's sandbox can see (each must be hidden)."""
-    from .runtime.sandbox import sandbox_command, sandbox_env
-
-    runner = env.unwrapped.runner
-    number = runner.server.number
     script = "; ".join(f"if test -e '{p}' || test -r '{p}'; then echo 'VISIBLE {p}'; fi" for p in secrets)
-    cmd = sandbox_command(["sh", "-c", script + "; echo probe-ran"], env.unwrapped.episode_home, number,
-                          sandbox_env(number, {}), [*data_roots(), PACKAGE_DIR])
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    out = env.unwrapped.runner.run_in_sandbox(["sh", "-c", script + "; echo probe-ran"])
     if "probe-ran" not in out.stdout:
         return [f"the probe did not run: {out.stderr.strip()[:300]}"]
     return [line.removeprefix("VISIBLE ") for line in out.stdout.splitlines() if line.startswith("VISIBLE ")]
@@ -278,7 +272,7 @@ def _audit_seeds(env, env_spec: EnvSpec, task: TaskSpec, seeds: list[int], rando
         screens.append((seed, PendingOCR(obs), titles, private, info["instruction"]))
         if index == 0:
             hidden = [env.unwrapped.episode_private_dir, task.verifier.file, task.oracle.file,
-                      *(r.file for r in (task.setup,) if r), *data_roots(), PACKAGE_DIR, env.unwrapped.runner.workdir]
+                      *(r.file for r in (task.setup,) if r), *hidden_from_apps(), env.unwrapped.runner.workdir]
             hidden += [p for p in env.unwrapped.episode_private_dir.rglob("*")]
             visible = probe_sandbox(env, hidden)
             audit.add("no leak through the app: sandbox paths", not visible,
@@ -286,7 +280,7 @@ def _audit_seeds(env, env_spec: EnvSpec, task: TaskSpec, seeds: list[int], rando
                       f"{len(hidden)} privileged paths unreachable")
         in_home = leaked_values(private, task.visible, home_text(env.unwrapped.episode_home), info["instruction"])
         audit.add(f"seed {seed}: no privileged value in HOME files", not in_home, ", ".join(in_home) or "ok")
-        noop_reward, noop_info, _ = _run(env, [A.done()])
+        noop_reward, noop_info, _ = run_plan(env, [A.done()])
         audit.add(f"seed {seed}: not pre-solved (reset + DONE scores 0)", noop_reward == 0.0,
                   f"score {noop_reward}")
 
@@ -294,7 +288,7 @@ def _audit_seeds(env, env_spec: EnvSpec, task: TaskSpec, seeds: list[int], rando
         env.reset(seed=seed)
         plan = env.unwrapped.oracle_actions()
         oracle_lengths.append(len(plan))
-        reward, oracle_info, _ = _run(env, plan)
+        reward, oracle_info, _ = run_plan(env, plan)
         verdict = oracle_info.get("verifier", {})
         failed = [i["name"] for i in verdict.get("items", []) if not i["passed"]]
         detail = (f"score {reward}; failed items: {failed}; error: {verdict.get('error')}; "
@@ -304,16 +298,16 @@ def _audit_seeds(env, env_spec: EnvSpec, task: TaskSpec, seeds: list[int], rando
 
         progress(f"seed {seed}: random agent")
         env.reset(seed=seed)
-        random_reward, random_info, steps = _run(env, random_plan(env, seed, random_steps))
+        random_reward, random_info, steps = run_plan(env, random_plan(env, seed, random_steps))
         audit.add(f"seed {seed}: not gamed by a random agent ({steps} steps)",
                   not random_info.get("verifier", {}).get("passed"), f"score {random_reward}")
 
         if index == 0:
             progress(f"seed {seed}: determinism")
             env.reset(seed=seed)
-            _, noop_again, _ = _run(env, [A.done()])
+            _, noop_again, _ = run_plan(env, [A.done()])
             env.reset(seed=seed)
-            _, oracle_again, _ = _run(env, env.unwrapped.oracle_actions())
+            _, oracle_again, _ = run_plan(env, env.unwrapped.oracle_actions())
             same = (_result_signature(noop_again) == _result_signature(noop_info)
                     and _result_signature(oracle_again) == _result_signature(oracle_info))
             audit.add("deterministic (no-op and oracle repeated on one seed agree)", same,

@@ -36,7 +36,7 @@ def cmd_packages(args: argparse.Namespace) -> int:
 
 def run_episode(env: gym.Env, agent: str, seed: int, folder: Path, random_steps: int) -> dict:
     obs, info = env.reset(seed=seed)
-    recorder = TrajectoryRecorder(folder, env.unwrapped.width, env.unwrapped.height)
+    recorder = TrajectoryRecorder(folder)
     recorder.start(obs, info)
     if agent == "oracle":
         plan = env.unwrapped.oracle_actions()
@@ -46,7 +46,7 @@ def run_episode(env: gym.Env, agent: str, seed: int, folder: Path, random_steps:
     started, reward, steps, info = time.perf_counter(), 0.0, 0, {}
     for action in plan:
         obs, reward, terminated, truncated, info = env.step(action)
-        recorder.step(action, obs, reward, terminated, truncated, info)
+        recorder.step(obs, reward, terminated, truncated, info)
         steps += 1
         if terminated or truncated:
             break

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from pathlib import Path
@@ -15,7 +14,7 @@ from gymnasium import spaces
 from . import actions
 from .audit import warn_if_unaudited
 from .judge import FrameBuffer, combine, evaluate_checklist, make_judge
-from .paths import PACKAGE_DIR, data_roots
+from .paths import hidden_from_apps
 from .registry import env_spec
 from .runtime.base import Runner, RuntimeFault
 from .runtime.sandbox import SANDBOX_HOME
@@ -76,8 +75,7 @@ class GymAnythingEnv(gym.Env):
         if self._runner is None:
             from .runtime.local import LocalRunner
 
-            hidden = [*data_roots(), PACKAGE_DIR]
-            self._runner = LocalRunner(self.spec_env, hidden)
+            self._runner = LocalRunner(self.spec_env, hidden_from_apps())
         return self._runner
 
     def _pick_task(self, options: dict[str, Any] | None) -> TaskSpec:
@@ -193,8 +191,8 @@ class GymAnythingEnv(gym.Env):
         spec = self._task.checklist
         if spec is None or spec.mode == "program" and self._judge_config is None:
             return result
-        if spec.needs_judge and self._judge is None and (self._judge_config or os.environ.get("GYM_ANYTHING_JUDGE")):
-            self._judge = make_judge(self._judge_config)
+        if spec.needs_judge and self._judge is None:
+            self._judge = make_judge(self._judge_config)  # None when nothing is configured: fails closed
         assert self._frames is not None
         checklist = evaluate_checklist(spec, inst["instruction"], {**inst["params"], **inst["public"]},
                                        inst["private"], self._frames.sample(spec.frames), self._judge)

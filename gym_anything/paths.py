@@ -26,6 +26,11 @@ def data_roots() -> list[Path]:
     return roots
 
 
+def hidden_from_apps() -> list[Path]:
+    """Paths an application's sandbox must never show: every data root (task code, verifiers) and the package."""
+    return [*data_roots(), PACKAGE_DIR]
+
+
 def benchmarks_dir() -> Path | None:
     """The ``benchmarks/`` folder of the first root that has one."""
     for root in data_roots():

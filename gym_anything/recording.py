@@ -9,14 +9,12 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from .actions import ActionType, describe, validate
-
 
 class TrajectoryRecorder:
     """Writes ``episode.json``, ``steps.jsonl`` and ``frames/NNNN.png`` into ``folder``."""
 
-    def __init__(self, folder: Path, width: int, height: int, save_frames: bool = True):
-        self.folder, self.width, self.height, self.save_frames = Path(folder), width, height, save_frames
+    def __init__(self, folder: Path, save_frames: bool = True):
+        self.folder, self.save_frames = Path(folder), save_frames
         (self.folder / "frames").mkdir(parents=True, exist_ok=True)
         self._steps = (self.folder / "steps.jsonl").open("w", encoding="utf-8")
         self._index = 0
@@ -34,11 +32,11 @@ class TrajectoryRecorder:
                   "frame": self._frame(obs)}
         (self.folder / "episode.json").write_text(json.dumps(record, indent=2))
 
-    def step(self, action: dict, obs: np.ndarray, reward: float, terminated: bool, truncated: bool,
+    def step(self, obs: np.ndarray, reward: float, terminated: bool, truncated: bool,
              info: dict[str, Any]) -> None:
         self._index += 1
-        act = validate(action, self.width, self.height)
-        record = {"step": self._index, "action": describe(act), "action_type": ActionType(act["type"]).name,
+        described = info.get("action", "")  # env.step validated and described the action already
+        record = {"step": self._index, "action": described, "action_type": described.split("(")[0].upper(),
                   "reward": reward, "terminated": terminated, "truncated": truncated,
                   "step_time": info.get("step_time"), "settle_time": info.get("settle_time"),
                   "fault": info.get("fault"), "verifier": info.get("verifier"), "frame": self._frame(obs)}

@@ -33,12 +33,6 @@ class SetupContext:
     private: Path  # a folder for privileged files, never visible to the application
     public: dict[str, Any] = field(default_factory=dict)
 
-    def sandbox_path(self, relative: str) -> str:
-        """The absolute path the application sees for a file under HOME."""
-        from .runtime.sandbox import SANDBOX_HOME
-
-        return f"{SANDBOX_HOME}/{relative}"
-
 
 @dataclass
 class OracleContext:

@@ -16,7 +16,7 @@ from gym_anything import actions as A
 from gym_anything.formats import read_gnumeric
 from gym_anything.paths import PACKAGE_DIR, data_roots
 from gym_anything.runtime import SandboxUnavailable
-from gym_anything.runtime.sandbox import SANDBOX_HOME, sandbox_command, sandbox_env
+from gym_anything.runtime.sandbox import SANDBOX_HOME
 from gym_anything.runtime.xserver import owned_processes
 from gym_anything.specs import Ref
 from gym_anything.verification import VerifyContext, run_verifier
@@ -60,11 +60,7 @@ def test_apps_answer_the_settle_ping(software_envs, env_id, task_id):
 
 
 def probe_sandbox(env, script: str) -> subprocess.CompletedProcess:
-    runner = env.unwrapped.runner
-    home = env.unwrapped.episode_home
-    cmd = sandbox_command(["sh", "-c", script], home, runner.server.number, sandbox_env(runner.server.number, {}),
-                          [*data_roots(), PACKAGE_DIR])
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+    return env.unwrapped.runner.run_in_sandbox(["sh", "-c", script])
 
 
 def test_sandbox_hides_repository_package_and_privileged_data(software_envs):

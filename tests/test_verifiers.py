@@ -11,20 +11,15 @@ from oracles_for_tests import goto
 
 from gym_anything import actions as A
 from gym_anything.actions import ActionType, validate
+from gym_anything.audit import run_plan
 from gym_anything.registry import all_tasks
 
 SAVE_CHORDS = {("ctrl", "s"), ("ctrl", "shift", "s")}
 
 
 def run(env, plan: list[dict]) -> dict:
-    for action in plan:
-        _, reward, terminated, truncated, info = env.step(action)
-        if terminated or truncated:
-            info["reward"] = reward
-            return info
-    _, reward, _, _, info = env.step(A.done())
-    info["reward"] = reward
-    return info
+    reward, info, _ = run_plan(env, plan)
+    return {**info, "reward": reward}
 
 
 def failed(info: dict) -> list[str]:

@@ -65,6 +65,7 @@ class LocalRunner(Runner):
         self._res = _Resources(Path(tempfile.mkdtemp(prefix=f"gym-anything-{spec.id}-")))
         self._finalizer = weakref.finalize(self, self._res.close)
         self._last_raw: np.ndarray | None = None
+        self._home: Path | None = None
         self._start_display()
 
     @property
@@ -101,6 +102,7 @@ class LocalRunner(Runner):
 
     def launch(self, home: Path, args: list[str]) -> Settled:
         self.stop_app()
+        self._home = home
         if self._res.server is None or not self._res.server.alive() or not self._res.server.wm_alive():
             self._start_display()
         server = self._res.server
@@ -125,6 +127,13 @@ class LocalRunner(Runner):
             time.sleep(0.005)
         self._last_raw = None
         return self.settle(quiet=max(self.settle_spec.quiet, 0.1))
+
+    def run_in_sandbox(self, argv: list[str], timeout: float = 60) -> subprocess.CompletedProcess:
+        """Run a command in the same sandbox the app gets (same HOME, display, hidden paths); for audits."""
+        server = self._res.server
+        assert server is not None and self._home is not None, "launch() the app first"
+        cmd = sandbox_command(argv, self._home, server.number, sandbox_env(server.number, {}), self.hidden_paths)
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
 
     def stop_app(self) -> None:
         self._res.stop_app()
