@@ -16,6 +16,7 @@ from .audit import warn_if_unaudited
 from .judge import FrameBuffer, combine, evaluate_checklist, make_judge
 from .paths import hidden_from_apps
 from .registry import env_spec
+from .runtime import RUNNERS, make_runner
 from .runtime.base import Runner, RuntimeFault
 from .runtime.sandbox import SANDBOX_HOME
 from .specs import EnvSpec, SpecError, TaskSpec
@@ -31,6 +32,9 @@ class GymAnythingEnv(gym.Env):
     every step except the last, where it is the verifier's score (or 1/0 with ``reward_mode="binary"``).
     The episode terminates on DONE, or on a fault (app crash, display death; reported in
     ``info["fault"]``), and truncates at the task's ``max_steps``; the verifier runs on either.
+
+    ``reset(options=...)`` accepts ``task`` (a task id of this env) and ``max_steps`` (a step budget for
+    this episode, at most the task's own ``max_steps``; benchmark suites use it).
     """
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": 5}
@@ -52,8 +56,9 @@ class GymAnythingEnv(gym.Env):
             raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
         if reward_mode not in REWARD_MODES:
             raise ValueError(f"reward_mode must be one of {REWARD_MODES}, got {reward_mode!r}")
-        if runner != "local":
-            raise ValueError(f"runner must be 'local' (the only runner so far), got {runner!r}")
+        if runner not in RUNNERS:
+            raise ValueError(f"runner must be one of {sorted(RUNNERS)}, got {runner!r}")
+        self.runner_kind = runner
         self.render_mode, self.reward_mode, self._warn_unaudited = render_mode, reward_mode, audit
         self._judge_config, self._judge = judge, None
         self._frames: FrameBuffer | None = None
@@ -67,15 +72,14 @@ class GymAnythingEnv(gym.Env):
         self._instance: dict[str, Any] = {}
         self._frame: np.ndarray | None = None
         self._steps = 0
+        self._max_steps = 0
         self._ended = True
 
     # --- lifecycle --------------------------------------------------------------------------------
 
     def _ensure_runner(self) -> Runner:
         if self._runner is None:
-            from .runtime.local import LocalRunner
-
-            self._runner = LocalRunner(self.spec_env, hidden_from_apps())
+            self._runner = make_runner(self.runner_kind, self.spec_env, hidden_from_apps())
         return self._runner
 
     def _pick_task(self, options: dict[str, Any] | None) -> TaskSpec:
@@ -93,6 +97,7 @@ class GymAnythingEnv(gym.Env):
         super().reset(seed=seed)
         started = time.perf_counter()
         task = self._pick_task(options)
+        self._max_steps = _step_budget(task, (options or {}).get("max_steps"))
         if self._warn_unaudited:
             warn_if_unaudited(self.spec_env, task)
         instance_seed = int(self.np_random.integers(2**31 - 1))
@@ -136,7 +141,7 @@ class GymAnythingEnv(gym.Env):
         timings["total"] = time.perf_counter() - started
         info = {"env_id": self.spec_env.id, "task_id": task.id, "instruction": instruction,
                 "instance_seed": instance_seed, "params": {**params, **setup_ctx.public},
-                "max_steps": task.max_steps, "step": 0, "reset_time": timings["total"],
+                "max_steps": self._max_steps, "step": 0, "reset_time": timings["total"],
                 "reset_timings": timings, "settle_time": settled.seconds, "settled": settled.stable}
         return settled.frame.copy(), info
 
@@ -167,7 +172,7 @@ class GymAnythingEnv(gym.Env):
                 fault = exc
                 terminated = True
                 info["fault"] = {"kind": exc.kind, "detail": exc.detail}
-        truncated = not terminated and self._steps >= self._task.max_steps
+        truncated = not terminated and self._steps >= self._max_steps
         reward = 0.0
         if terminated or truncated:
             self._ended = True
@@ -276,6 +281,15 @@ def _wait_until_files_settle(home: Path, quiet: float = 0.15, timeout: float = 3
             last, since = current, time.monotonic()
         elif time.monotonic() - since >= quiet:
             return
+
+
+def _step_budget(task: TaskSpec, wanted: Any) -> int:
+    if wanted is None:
+        return task.max_steps
+    if isinstance(wanted, bool) or not isinstance(wanted, (int, np.integer)) or not 1 <= wanted <= task.max_steps:
+        raise ValueError(f"options['max_steps'] must be an integer in [1, {task.max_steps}] "
+                         f"(the task's max_steps), got {wanted!r}")
+    return int(wanted)
 
 
 def _format(task: TaskSpec, field_name: str, template: str, values: dict[str, Any]) -> str:
