@@ -285,3 +285,96 @@ def wait(seconds: float) -> dict[str, Any]:
 def done() -> dict[str, Any]:
     """End the episode: the verifier runs and its score is the reward."""
     return _make(ActionType.DONE)
+
+
+# --- serialised forms (trajectories, prompts, distillation data) -----------------------------------
+
+_POINTER_TYPES = (ActionType.MOVE, ActionType.CLICK, ActionType.DOUBLE_CLICK, ActionType.RIGHT_CLICK,
+                  ActionType.MOUSE_DOWN, ActionType.MOUSE_UP, ActionType.DRAG, ActionType.SCROLL)
+
+
+def to_json(action: dict[str, Any]) -> dict[str, Any]:
+    """The JSON form of a validated action: ``{"type": "click", "x": 1, "y": 2, "button": "left"}``.
+
+    Only the fields the type uses are kept; keys are key names. :func:`from_json` inverts it.
+    """
+    kind = action["type"]
+    out: dict[str, Any] = {"type": kind.name.lower()}
+    if kind in _POINTER_TYPES:
+        out["x"], out["y"] = action["x"], action["y"]
+    if kind is ActionType.DRAG:
+        out["x2"], out["y2"] = action["x2"], action["y2"]
+    if kind in (ActionType.CLICK, ActionType.MOUSE_DOWN, ActionType.MOUSE_UP, ActionType.DRAG):
+        out["button"] = action["button"].name.lower()
+    if kind is ActionType.SCROLL:
+        out["dx"], out["dy"] = action["dx"], action["dy"]
+    if kind is ActionType.TYPE:
+        out["text"] = action["text"]
+    if kind is ActionType.HOTKEY:
+        out["keys"] = list(action["keys"])
+    if kind is ActionType.WAIT:
+        out["duration"] = round(float(action["duration"]), 3)
+    return out
+
+
+def from_json(data: dict[str, Any]) -> dict[str, Any]:
+    """An action (for ``env.step``) from its JSON form; raises :class:`ActionError` on a bad form."""
+    if not isinstance(data, dict) or not isinstance(data.get("type"), str):
+        raise ActionError(f"a JSON action needs a 'type' name (e.g. 'click'), got {data!r}")
+    try:
+        kind = ActionType[data["type"].upper()]
+    except KeyError:
+        raise ActionError(f"unknown action type {data['type']!r}; known: "
+                          f"{[t.name.lower() for t in ActionType]}") from None
+    fields = {k: v for k, v in data.items() if k != "type"}
+    if "button" in fields:
+        fields["button"] = _button(fields["button"])
+    if "keys" in fields:
+        keys = list(fields["keys"])
+        if not 1 <= len(keys) <= MAX_CHORD:
+            raise ActionError(f"action['keys'] must name 1 to {MAX_CHORD} keys, got {keys!r}")
+        fields["keys"] = [key_index(k) for k in keys] + [0] * (MAX_CHORD - len(keys))
+    unknown = sorted(set(fields) - set(_DEFAULTS))
+    if unknown:
+        raise ActionError(f"unknown action field(s) {unknown}; allowed: {sorted(_DEFAULTS)}")
+    return _make(kind, **fields)
+
+
+def to_code(action: dict[str, Any]) -> str:
+    """pyautogui-style code for a validated action, e.g. ``pyautogui.click(100, 200)``.
+
+    This is the text form agents are prompted with and that ``gym_anything.agents.parsing`` reads back;
+    a drag is ``pyautogui.moveTo(x, y); pyautogui.dragTo(x2, y2, button='left')``, WAIT is
+    ``pyautogui.sleep(s)`` and DONE is ``DONE``.
+    """
+    kind, x, y = action["type"], action["x"], action["y"]
+    button = action["button"].name.lower()
+    if kind is ActionType.MOVE:
+        return f"pyautogui.moveTo({x}, {y})"
+    if kind is ActionType.CLICK:
+        return f"pyautogui.click({x}, {y})" if button == "left" else f"pyautogui.click({x}, {y}, button={button!r})"
+    if kind is ActionType.DOUBLE_CLICK:
+        return f"pyautogui.doubleClick({x}, {y})"
+    if kind is ActionType.RIGHT_CLICK:
+        return f"pyautogui.rightClick({x}, {y})"
+    if kind in (ActionType.MOUSE_DOWN, ActionType.MOUSE_UP):
+        name = "mouseDown" if kind is ActionType.MOUSE_DOWN else "mouseUp"
+        return f"pyautogui.{name}({x}, {y}, button={button!r})"
+    if kind is ActionType.DRAG:
+        return f"pyautogui.moveTo({x}, {y}); pyautogui.dragTo({action['x2']}, {action['y2']}, button={button!r})"
+    if kind is ActionType.SCROLL:
+        calls = []
+        if action["dy"] or not action["dx"]:
+            calls.append(f"pyautogui.scroll({-action['dy']}, x={x}, y={y})")  # pyautogui: positive = up
+        if action["dx"]:
+            calls.append(f"pyautogui.hscroll({action['dx']}, x={x}, y={y})")
+        return "; ".join(calls)
+    if kind is ActionType.TYPE:
+        return f"pyautogui.write({action['text']!r})"
+    if kind is ActionType.HOTKEY:
+        keys = action["keys"]
+        return f"pyautogui.press({keys[0]!r})" if len(keys) == 1 else \
+            "pyautogui.hotkey(" + ", ".join(repr(k) for k in keys) + ")"
+    if kind is ActionType.WAIT:
+        return f"pyautogui.sleep({round(float(action['duration']), 3)})"
+    return "DONE"
