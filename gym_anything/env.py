@@ -102,8 +102,10 @@ class GymAnythingEnv(gym.Env):
             warn_if_unaudited(self.spec_env, task)
         instance_seed = int(self.np_random.integers(2**31 - 1))
         runner = self._ensure_runner()
-        runner.stop_app()
         timings: dict[str, float] = {}
+        t = time.perf_counter()
+        runner.stop_app()
+        timings["stop_app"] = time.perf_counter() - t
 
         t = time.perf_counter()
         episode = runner.workdir / "episode"
@@ -126,7 +128,8 @@ class GymAnythingEnv(gym.Env):
 
         t = time.perf_counter()
         settled = runner.launch(home, args)
-        timings["launch"] = time.perf_counter() - t
+        timings["launch"] = time.perf_counter() - t  # app start to first window, plus settle
+        timings["settle"] = settled.seconds
 
         self._task = task
         self._instance = {"seed": instance_seed, "params": params, "public": dict(setup_ctx.public),
@@ -167,6 +170,7 @@ class GymAnythingEnv(gym.Env):
                 if self._frames is not None:
                     self._frames.add(settled.frame)
                 info["settle_time"], info["settled"] = settled.seconds, settled.stable
+                info["redraw_time"] = settled.redraw
                 info["pointer"] = runner.pointer()
             except RuntimeFault as exc:
                 fault = exc

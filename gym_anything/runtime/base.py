@@ -27,11 +27,13 @@ class SandboxUnavailable(RuntimeError):
 
 @dataclass
 class Settled:
-    """How an action's aftermath settled: the final frame, the wait and whether it was quiet in time."""
+    """How an action's aftermath settled: the final frame, the wait, whether it was quiet in time, and the
+    app's own drawing time within the wait (first to last drawing; 0 when it drew nothing or is unknown)."""
 
     frame: np.ndarray
     seconds: float
     stable: bool
+    redraw: float = 0.0
 
 
 class Runner(ABC):

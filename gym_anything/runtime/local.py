@@ -15,7 +15,7 @@ import numpy as np
 
 from ..specs import EnvSpec, SettleSpec
 from .base import Runner, RuntimeFault, Settled
-from .capture import ScreenCapture, changed_pixels
+from .capture import ScreenCapture
 from .sandbox import bwrap_path, sandbox_command, sandbox_env
 from .xclient import XClient
 from .xserver import XServer, kill_group, owner_env
@@ -64,7 +64,7 @@ class LocalRunner(Runner):
         self.hidden_paths = hidden_paths
         self._res = _Resources(Path(tempfile.mkdtemp(prefix=f"gym-anything-{spec.id}-")))
         self._finalizer = weakref.finalize(self, self._res.close)
-        self._last_raw: np.ndarray | None = None
+        self._marked = False  # perform() started a drawing record for the next settle
         self._home: Path | None = None
         self._start_display()
 
@@ -125,7 +125,6 @@ class LocalRunner(Runner):
                 raise RuntimeFault("app_not_ready", f"no window of class '{ready.window_class}' after "
                                    f"{ready.timeout}s; app output: {self.app_output()}")
             time.sleep(0.005)
-        self._last_raw = None
         return self.settle(quiet=max(self.settle_spec.quiet, 0.1))
 
     def run_in_sandbox(self, argv: list[str], timeout: float = 60) -> subprocess.CompletedProcess:
@@ -181,10 +180,20 @@ class LocalRunner(Runner):
     def perform(self, action: dict) -> None:
         client, _ = self._checked()
         with self._x_errors_as_faults():
+            client.mark_drawing(self.settle_spec.changed_pixels)
+            self._marked = True
             client.perform(action)
 
     def settle(self, quiet: float | None = None) -> Settled:
-        """Wait until the app answered a ping and the screen stayed the same for ``quiet`` seconds."""
+        """Wait until the app processed the input and drew nothing for ``quiet`` seconds; grab the screen.
+
+        1. ping the app's windows (``_NET_WM_PING``): once they answer, the input has been read;
+        2. wait until the X DAMAGE extension reported no drawing larger than ``changed_pixels`` for ``quiet``
+           seconds, counted from the last drawing (tiny drawing, like a blinking cursor, is ignored);
+        3. ping again: an app that draws or stays busy meanwhile restarts step 2;
+        4. one screen grab. Bounded by the settle ``timeout``; ``Settled.redraw`` is the app's own drawing
+           time (first to last drawing since the action).
+        """
         with self._x_errors_as_faults():
             return self._settle(quiet)
 
@@ -194,27 +203,24 @@ class LocalRunner(Runner):
         quiet = spec.quiet if quiet is None else quiet
         start = time.monotonic()
         deadline = start + spec.timeout
-        stable_since: float | None = None
-        previous = self._last_raw
-        while True:
-            client.sync_apps(timeout=max(0.05, deadline - time.monotonic()))
-            raw = capture.grab_raw()
-            now = time.monotonic()
-            if previous is not None and changed_pixels(raw, previous) <= spec.changed_pixels:
-                stable_since = stable_since or now
-                if now - stable_since >= quiet:
-                    self._last_raw = raw
-                    return Settled(capture.to_rgb(raw), now - start, True)
-            else:
-                stable_since = None
-                previous = raw
-            if now >= deadline:
-                self._last_raw = raw
-                return Settled(capture.to_rgb(raw), now - start, False)
-            fault = self.fault()
-            if fault is not None:
-                raise fault
-            time.sleep(0.003)
+        if not self._marked:  # no input (launch, WAIT): measure drawing from now
+            client.mark_drawing(spec.changed_pixels)
+        self._marked = False
+        stable = False
+        client.sync_apps(timeout=max(0.05, deadline - start))
+        while self.fault() is None and client.wait_until_still(quiet, deadline):
+            drawn, pinged = client.drawing.count, time.monotonic()
+            answered = client.sync_apps(timeout=max(0.05, deadline - pinged))
+            if answered and client.drawing.count == drawn and time.monotonic() - pinged < quiet:
+                stable = True
+                break
+            if time.monotonic() >= deadline:
+                break
+        fault = self.fault()
+        if fault is not None:
+            raise fault
+        frame = capture.to_rgb(capture.grab_raw())
+        return Settled(frame, time.monotonic() - start, stable, client.drawing.seconds)
 
     def window_titles(self) -> list[str]:
         client, _ = self._checked()

@@ -1,8 +1,10 @@
-"""One in-process X connection per display: XTEST input, unicode typing, window queries, app sync.
+"""One in-process X connection per display: XTEST input, unicode typing, window queries, app sync, damage.
 
 Unicode text that the keymap lacks is typed by mapping the missing characters onto spare keycodes in one
 batch. Before any keycode is remapped again, the application is pinged (``_NET_WM_PING``) so it has
 processed every key typed with the old mapping; the same ping tells ``settle`` that input was handled.
+The X DAMAGE extension reports every drawing on the screen, so ``settle`` knows when the app last drew
+without comparing screenshots.
 """
 
 from __future__ import annotations
@@ -10,11 +12,11 @@ from __future__ import annotations
 import re
 import select
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from Xlib import XK, X, error
 from Xlib import display as xdisplay
-from Xlib.ext import xtest
+from Xlib.ext import damage, xtest
 from Xlib.protocol import event
 
 from ..actions import ActionType, Button, keysym_name
@@ -30,6 +32,38 @@ class Window:
     wm_class: tuple[str, ...]
     title: str
     pingable: bool
+
+
+@dataclass
+class Drawing:
+    """What the screen's damage showed since ``XClient.mark_drawing``: significant drawing times (monotonic)."""
+
+    min_area: int = 0  # drawing that covers at most this many pixels at once is ignored (a blinking cursor)
+    first: float | None = None
+    last: float | None = None
+    count: int = 0
+    ignored: int = 0
+    _area: int = field(default=0, repr=False)
+
+    def add(self, area: int) -> None:
+        self._area += area
+
+    def close_batch(self, now: float) -> None:
+        """Account the rectangles read in one batch as one drawing (apps draw a frame as many rectangles)."""
+        if not self._area:
+            return
+        if self._area > self.min_area:
+            self.first = self.first or now
+            self.last = now
+            self.count += 1
+        else:
+            self.ignored += 1
+        self._area = 0
+
+    @property
+    def seconds(self) -> float:
+        """First to last significant drawing: the app's own redraw time."""
+        return (self.last - self.first) if self.first is not None and self.last is not None else 0.0
 
 
 def _char_keysym(char: str) -> int:
@@ -61,6 +95,13 @@ class XClient:
             "UTF8_STRING", "_NET_ACTIVE_WINDOW")}
         self._ping_serial = 0
         self._pingable: dict[int, bool] = {}  # window id -> supports _NET_WM_PING (cached: settle's hot path)
+        self._pending_pings: dict[int, int] = {}  # ping serial -> window id
+        if not self.d.has_extension("DAMAGE"):
+            raise RuntimeFault("display_failed", "the X server has no DAMAGE extension")
+        self.d.damage_query_version()  # the handshake DAMAGE requires before any other request
+        self._damage = self.root.damage_create(damage.DamageReportRawRectangles)
+        self._damage_event = self.d.extension_event.DamageNotify
+        self.drawing = Drawing()
         self._load_keymap()
 
     # --- keymap ---------------------------------------------------------------------------------
@@ -262,44 +303,72 @@ class XClient:
         self._pingable = {wid: self._pingable[wid] for wid in ids if wid in self._pingable}
         return [wid for wid, ok in self._pingable.items() if ok]
 
+    def _pump(self) -> None:
+        """Read every queued event: ping answers and screen damage."""
+        while self.d.pending_events():
+            ev = self.d.next_event()
+            if ev.type == self._damage_event:
+                self.drawing.add(ev.area.width * ev.area.height)
+            elif ev.type == X.ClientMessage and ev.client_type == self._atom["WM_PROTOCOLS"]:
+                self._pending_pings.pop(ev.data[1][1], None)
+        self.drawing.close_batch(time.monotonic())
+
+    def _wait_readable(self, seconds: float) -> None:
+        if seconds > 0 and not self.d.pending_events():
+            select.select([self.d.fileno()], [], [], seconds)
+
+    def mark_drawing(self, min_area: int) -> None:
+        """Start a new drawing record (drawing already queued belongs to the previous one)."""
+        self._pump()
+        self.drawing = Drawing(min_area)
+
     def sync_apps(self, timeout: float = 2.0) -> bool:
         """Ping every pingable client window; True once all answered (they processed earlier input).
 
         A window that disappears meanwhile (a dialog the input closed) is dropped from the wait.
         """
         self.d.sync()
-        pending: dict[int, int] = {}  # ping serial -> window id
+        self._pending_pings = {}
         for wid in self._pingable_ids():
             self._ping_serial = (self._ping_serial + 1) & 0x7FFFFFFF
             target = self.d.create_resource_object("window", wid)
             message = event.ClientMessage(window=target, client_type=self._atom["WM_PROTOCOLS"],
                                           data=(32, [self._atom["_NET_WM_PING"], self._ping_serial, wid, 0, 0]))
             target.send_event(message, event_mask=0, onerror=error.CatchError())
-            pending[self._ping_serial] = wid
+            self._pending_pings[self._ping_serial] = wid
         self.d.sync()
         deadline = time.monotonic() + timeout
         next_recheck = time.monotonic() + 0.05
-        while pending:
-            while self.d.pending_events():
-                ev = self.d.next_event()
-                if ev.type == X.ClientMessage and ev.client_type == self._atom["WM_PROTOCOLS"]:
-                    pending.pop(ev.data[1][1], None)
-            if not pending:
-                break
+        while True:
+            self._pump()
+            if not self._pending_pings:
+                return True
             now = time.monotonic()
             if now >= deadline:
                 return False
             if now >= next_recheck:
                 alive = set(self._client_ids())
-                pending = {serial: wid for serial, wid in pending.items() if wid in alive}
+                self._pending_pings = {s: wid for s, wid in self._pending_pings.items() if wid in alive}
                 next_recheck = now + 0.05
                 continue
-            select.select([self.d.fileno()], [], [], min(deadline, next_recheck) - now)
-        return True
+            self._wait_readable(min(deadline, next_recheck) - now)
 
-    def drain_events(self) -> None:
-        while self.d.pending_events():
-            self.d.next_event()
+    def wait_until_still(self, quiet: float, deadline: float) -> bool:
+        """Wait until nothing significant was drawn for ``quiet`` s (counted from now or the last drawing).
+
+        True when that happened before ``deadline`` (monotonic).
+        """
+        since = time.monotonic()
+        while True:
+            self._pump()
+            now = time.monotonic()
+            if self.drawing.last is not None:
+                since = max(since, self.drawing.last)
+            if now - since >= quiet:
+                return True
+            if now >= deadline:
+                return False
+            self._wait_readable(min(since + quiet, deadline) - now)
 
     def close(self) -> None:
         try:
