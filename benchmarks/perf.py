@@ -1,13 +1,16 @@
 """Performance of the local runtime, measured in one run: prints a table and writes JSON.
 
-* floor: raw mss capture + XTEST click on a bare Xvfb (no app, no settle) — the physical lower bound;
-* per software: env.reset p50/p95, env.step p50/p95/p99 and settle time, ratio of step to floor;
-* memory: PSS of one env instance (Xvfb + openbox + sandbox + app);
-* aggregate throughput with N envs stepping at once (one process each) against N raw capture+click
-  loops on bare displays, measured in the same run (``--parallel 1,4,8``).
+* floor: raw mss capture (grab + BGRX->RGB) + one XTEST click on a bare Xvfb — the physical lower bound;
+* per software: env.step p50/p95/p99 and its ratio to the floor; the app's own redraw time (first to last
+  drawing reported by X DAMAGE) and the step's overhead excluding it, against the floor; settle time;
+  env.reset p50/p95 and its parts (stop the app, HOME copy + task setup, app start to first window, settle);
+  memory (PSS) of one env instance (Xvfb + openbox + sandbox + app; not the Python driver);
+* aggregate throughput: N envs stepping at once (one process each) against N raw capture+click loops on
+  bare displays, in the same run, with the ratio; at the largest N it also reports how many envs were
+  alive at once and their total PSS.
 
-Usage: python benchmarks/perf.py [--steps 60] [--resets 8] [--out perf.json] [--envs gnumeric,mousepad]
-                                 [--parallel 1,4] [--parallel-env gnumeric] [--seconds 8]
+Usage: python benchmarks/perf.py [--steps 60] [--resets 8] [--envs gnumeric,mousepad,sqlitebrowser]
+                                 [--parallel 1,4,8,16,32] [--parallel-env gnumeric] [--seconds 5] [--out perf.json]
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
-import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -30,88 +32,52 @@ from gym_anything.runtime.capture import ScreenCapture
 from gym_anything.runtime.xclient import XClient
 from gym_anything.runtime.xserver import XServer, owned_processes
 
+WIDTH, HEIGHT = 1280, 720
 
-def pct(values: list[float], q: float) -> float:
+
+def ms(values: list[float], q: float) -> float:
+    """The q-th percentile of ``values`` (seconds) in milliseconds."""
     return float(np.percentile(values, q)) * 1000 if values else float("nan")
 
 
+def step_cycle(width: int, height: int) -> list[dict]:
+    """The benchmark's actions: pointer motion, a click and two cursor keys (each makes the app redraw)."""
+    return [A.move(width // 3, height // 2), A.click(width // 2, height // 2), A.press("down"), A.press("up")]
+
+
+class _BareDisplay:
+    """Xvfb + openbox with an X client and a capture, nothing else: the floor's setting."""
+
+    def __enter__(self) -> _BareDisplay:
+        self._tmp = tempfile.TemporaryDirectory()
+        self.server = XServer(WIDTH, HEIGHT, Path(self._tmp.name))
+        self.server.start()
+        self.client = XClient(self.server.name)
+        self.capture = ScreenCapture(self.server.name, WIDTH, HEIGHT)
+        return self
+
+    def raw_step(self, i: int) -> None:
+        self.client.perform(A.validate(A.click(100 + i % 50, 200), WIDTH, HEIGHT))
+        self.capture.grab()
+
+    def __exit__(self, *exc: object) -> None:
+        self.capture.close()
+        self.client.close()
+        self.server.stop()
+        self._tmp.cleanup()
+
+
 def floor_step(samples: int) -> dict[str, float]:
-    """Raw capture (grab + BGRX->RGB) + one XTEST click, on a bare display."""
-    with tempfile.TemporaryDirectory() as tmp:
-        server = XServer(1280, 720, Path(tmp))
-        server.start()
-        try:
-            client = XClient(server.name)
-            capture = ScreenCapture(server.name, 1280, 720)
-            times = []
-            for i in range(samples):
-                t = time.perf_counter()
-                client.perform(A.validate(A.click(100 + i % 50, 200), 1280, 720))
-                capture.grab()
-                times.append(time.perf_counter() - t)
-            capture.close()
-            client.close()
-        finally:
-            server.stop()
-    return {"p50_ms": pct(times, 50), "p95_ms": pct(times, 95)}
+    with _BareDisplay() as bare:
+        times = []
+        for i in range(samples):
+            t = time.perf_counter()
+            bare.raw_step(i)
+            times.append(time.perf_counter() - t)
+    return {"p50_ms": ms(times, 50), "p95_ms": ms(times, 95)}
 
 
-def _raw_worker(barrier, seconds: float, results) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        server = XServer(1280, 720, Path(tmp))
-        server.start()
-        try:
-            client, capture = XClient(server.name), ScreenCapture(server.name, 1280, 720)
-            barrier.wait()
-            count, end = 0, time.perf_counter() + seconds
-            while time.perf_counter() < end:
-                client.perform(A.validate(A.click(100 + count % 50, 200), 1280, 720))
-                capture.grab()
-                count += 1
-            results.put(count / seconds)
-            capture.close()
-            client.close()
-        finally:
-            server.stop()
-
-
-def _env_worker(env_id: str, barrier, seconds: float, results) -> None:
-    env = gym.make(all_envs()[env_id].gym_id)
-    try:
-        env.reset(seed=0)
-        w, h = env.unwrapped.width, env.unwrapped.height
-        cycle = [A.move(w // 3, h // 2), A.click(w // 2, h // 2), A.press("down"), A.press("up")]
-        barrier.wait()
-        count, end = 0, time.perf_counter() + seconds
-        while time.perf_counter() < end:
-            _, _, terminated, truncated, _ = env.step(cycle[count % len(cycle)])
-            count += 1
-            if terminated or truncated:
-                env.reset(seed=count)
-        results.put((count / seconds, pss_mb(_children(set(owned_processes())))))
-    finally:
-        env.close()
-
-
-def parallel(kind: str, n: int, seconds: float, env_id: str = "") -> dict[str, float]:
-    """Aggregate steps/s of n processes stepping at once (raw floor loops or envs)."""
-    ctx = mp.get_context("fork")
-    barrier, results = ctx.Barrier(n), ctx.Queue()
-    if kind == "raw":
-        procs = [ctx.Process(target=_raw_worker, args=(barrier, seconds, results)) for _ in range(n)]
-    else:
-        procs = [ctx.Process(target=_env_worker, args=(env_id, barrier, seconds, results)) for _ in range(n)]
-    for proc in procs:
-        proc.start()
-    values = [results.get(timeout=300) for _ in range(n)]
-    for proc in procs:
-        proc.join(timeout=60)
-    if kind == "raw":
-        return {"steps_per_s": sum(values)}
-    return {"steps_per_s": sum(v[0] for v in values), "pss_mb_per_env": sum(v[1] for v in values) / n}
-
-
-def _children(pids: set[int]) -> set[int]:
+def _descendants(pids: set[int]) -> set[int]:
     parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -138,33 +104,102 @@ def pss_mb(pids: set[int]) -> float:
     return total / 1024
 
 
+def env_pss_mb() -> float:
+    """PSS of the env processes this process started (displays, window managers, sandboxes, apps)."""
+    return pss_mb(_descendants(set(owned_processes())))
+
+
 def bench_env(env_id: str, steps: int, resets: int) -> dict[str, object]:
     spec = all_envs()[env_id]
     env = gym.make(spec.gym_id)
-    before = set(owned_processes())
     try:
-        reset_times, launch_times = [], []
+        parts: dict[str, list[float]] = {k: [] for k in ("total", "stop_app", "setup", "app_start", "settle")}
         for seed in range(resets):
             _, info = env.reset(seed=seed)
-            reset_times.append(info["reset_time"])
-            launch_times.append(info["reset_timings"]["launch"])
-        memory = pss_mb(_children(set(owned_processes()) - before))
-        w, h = spec.resolution
-        cycle = [A.move(w // 3, h // 2), A.click(w // 2, h // 2), A.press("down"), A.press("up")]
-        step_times, settle_times = [], []
+            t = info["reset_timings"]
+            for key, value in (("total", t["total"]), ("stop_app", t["stop_app"]), ("setup", t["setup"]),
+                               ("app_start", t["launch"] - t["settle"]), ("settle", t["settle"])):
+                parts[key].append(value)
+        memory = env_pss_mb()
+        cycle = step_cycle(*spec.resolution)
+        step, settle, redraw, overhead = [], [], [], []
         for i in range(steps):
             _, _, terminated, truncated, info = env.step(cycle[i % len(cycle)])
-            step_times.append(info["step_time"])
-            settle_times.append(info["settle_time"])
-            if terminated or truncated:
+            if terminated or truncated:  # the verifier ran: not an ordinary step
                 env.reset(seed=i)
+                continue
+            step.append(info["step_time"])
+            settle.append(info["settle_time"])
+            redraw.append(info["redraw_time"])
+            overhead.append(info["step_time"] - info["redraw_time"])
     finally:
         env.close()
-    return {"env": env_id, "reset_p50_s": statistics.median(reset_times),
-            "reset_p95_s": float(np.percentile(reset_times, 95)), "launch_p50_s": statistics.median(launch_times),
-            "step_p50_ms": pct(step_times, 50), "step_p95_ms": pct(step_times, 95),
-            "step_p99_ms": pct(step_times, 99), "settle_p50_ms": pct(settle_times, 50),
-            "settle_p95_ms": pct(settle_times, 95), "pss_mb": memory}
+    return {"env": env_id, "reset_p50_s": float(np.median(parts["total"])),
+            "reset_p95_s": float(np.percentile(parts["total"], 95)),
+            "reset_parts_p50_ms": {k: ms(v, 50) for k, v in parts.items() if k != "total"},
+            "step_p50_ms": ms(step, 50), "step_p95_ms": ms(step, 95), "step_p99_ms": ms(step, 99),
+            "settle_p50_ms": ms(settle, 50), "redraw_p50_ms": ms(redraw, 50),
+            "overhead_p50_ms": ms(overhead, 50), "pss_mb": memory}
+
+
+def _raw_worker(start, seconds: float, results) -> None:
+    with _BareDisplay() as bare:
+        start.wait()
+        count, end = 0, time.perf_counter() + seconds
+        while time.perf_counter() < end:
+            bare.raw_step(count)
+            count += 1
+        results.put({"steps_per_s": count / seconds})
+
+
+def _env_worker(env_id: str, start, alive, seconds: float, results) -> None:
+    env = gym.make(all_envs()[env_id].gym_id)
+    try:
+        env.reset(seed=0)
+        cycle = step_cycle(env.unwrapped.width, env.unwrapped.height)
+        start.wait(timeout=600)
+        count, paused, began = 0, 0.0, time.perf_counter()
+        while time.perf_counter() - began < seconds:
+            _, _, terminated, truncated, _ = env.step(cycle[count % len(cycle)])
+            count += 1
+            if terminated or truncated:  # episode resets are not steps: stop the clock
+                t = time.perf_counter()
+                env.reset(seed=count)
+                paused += time.perf_counter() - t
+        rate = count / (time.perf_counter() - began - paused)
+        alive.wait(timeout=600)  # every env is still up: measure memory together
+        results.put({"steps_per_s": rate, "pss_mb": env_pss_mb()})
+        alive.wait(timeout=600)
+    finally:
+        env.close()
+
+
+def parallel(kind: str, n: int, seconds: float, env_id: str = "") -> dict[str, float]:
+    """Aggregate steps/s of n processes stepping at once (raw floor loops or envs, one display each)."""
+    ctx = mp.get_context("fork")
+    start, alive, results = ctx.Barrier(n), ctx.Barrier(n + 1), ctx.Queue()
+    if kind == "raw":
+        procs = [ctx.Process(target=_raw_worker, args=(start, seconds, results)) for _ in range(n)]
+    else:
+        procs = [ctx.Process(target=_env_worker, args=(env_id, start, alive, seconds, results)) for _ in range(n)]
+    for proc in procs:
+        proc.start()
+    try:
+        if kind == "env":
+            alive.wait(timeout=900)
+            values = [results.get(timeout=120) for _ in range(n)]
+            alive.wait(timeout=120)
+        else:
+            values = [results.get(timeout=900) for _ in range(n)]
+    finally:
+        for proc in procs:
+            proc.join(timeout=60)
+            if proc.is_alive():
+                proc.kill()
+    out = {"steps_per_s": sum(v["steps_per_s"] for v in values)}
+    if kind == "env":
+        out |= {"alive": len(values), "pss_mb_total": sum(v["pss_mb"] for v in values)}
+    return out
 
 
 def main() -> None:
@@ -173,34 +208,44 @@ def main() -> None:
     parser.add_argument("--resets", type=int, default=8)
     parser.add_argument("--envs", default=",".join(all_envs()))
     parser.add_argument("--out", default="perf.json")
-    parser.add_argument("--parallel", default="1,4", help="N values for aggregate throughput ('' to skip)")
+    parser.add_argument("--parallel", default="1,4,8,16,32", help="N values for aggregate throughput ('' to skip)")
     parser.add_argument("--parallel-env", default="gnumeric")
-    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--seconds", type=float, default=5.0)
     args = parser.parse_args()
+    began = time.perf_counter()
     floor = floor_step(200)
-    rows = [bench_env(env_id, args.steps, args.resets) for env_id in args.envs.split(",")]
+    rows = [bench_env(env_id, args.steps, args.resets) for env_id in args.envs.split(",") if env_id]
     scaling = []
     for n in [int(v) for v in args.parallel.split(",") if v]:
         raw = parallel("raw", n, args.seconds)
         env = parallel("env", n, args.seconds, args.parallel_env)
         scaling.append({"n": n, "raw_steps_per_s": raw["steps_per_s"], "env_steps_per_s": env["steps_per_s"],
-                        "ratio": env["steps_per_s"] / raw["steps_per_s"], "pss_mb_per_env": env["pss_mb_per_env"]})
-    print(f"floor (raw capture + XTEST click, bare Xvfb): p50 {floor['p50_ms']:.2f} ms, p95 {floor['p95_ms']:.2f} ms")
-    header = (f"{'env':15s} {'reset p50':>9s} {'p95':>6s} {'step p50':>9s} {'p95':>7s} {'p99':>7s} "
-              f"{'settle p50':>10s} {'step/floor':>10s} {'PSS MB':>7s}")
-    print(header)
+                        "ratio": env["steps_per_s"] / raw["steps_per_s"], "alive": env["alive"],
+                        "pss_mb_total": env["pss_mb_total"], "pss_mb_per_env": env["pss_mb_total"] / n})
+    f50 = floor["p50_ms"]
+    print(f"floor (raw capture + XTEST click, bare Xvfb): p50 {f50:.2f} ms, p95 {floor['p95_ms']:.2f} ms\n")
+    print(f"{'env':14s} {'step p50':>8s} {'p95':>6s} {'p99':>6s} {'/floor':>6s} {'redraw':>6s} {'overhd':>6s} "
+          f"{'/floor':>6s} {'settle':>6s} | {'reset p50':>9s} {'p95':>5s} {'stop':>5s} {'setup':>5s} {'start':>5s} "
+          f"{'settle':>6s} | {'PSS MB':>6s}")
     for r in rows:
-        print(f"{r['env']:15s} {r['reset_p50_s']:8.2f}s {r['reset_p95_s']:5.2f}s {r['step_p50_ms']:7.1f}ms "
-              f"{r['step_p95_ms']:5.1f}ms {r['step_p99_ms']:5.1f}ms {r['settle_p50_ms']:8.1f}ms "
-              f"{r['step_p50_ms'] / floor['p50_ms']:9.1f}x {r['pss_mb']:7.1f}")
+        p = r["reset_parts_p50_ms"]
+        print(f"{r['env']:14s} {r['step_p50_ms']:8.1f} {r['step_p95_ms']:6.1f} {r['step_p99_ms']:6.1f} "
+              f"{r['step_p50_ms'] / f50:5.1f}x {r['redraw_p50_ms']:6.1f} {r['overhead_p50_ms']:6.1f} "
+              f"{r['overhead_p50_ms'] / f50:5.1f}x {r['settle_p50_ms']:6.1f} | {r['reset_p50_s']:8.2f}s "
+              f"{r['reset_p95_s']:5.2f} {p['stop_app']:5.0f} {p['setup']:5.0f} {p['app_start']:5.0f} "
+              f"{p['settle']:6.0f} | {r['pss_mb']:6.1f}")
+    print("(step columns in ms; overhd = step - redraw; reset parts p50 in ms)")
     if scaling:
         print(f"\naggregate throughput ({args.parallel_env}, {args.seconds:.0f} s, one process per env)")
-        print(f"{'N':>3s} {'raw floor steps/s':>18s} {'env steps/s':>12s} {'env/raw':>8s} {'PSS MB/env':>11s}")
+        print(f"{'N':>3s} {'raw floor steps/s':>18s} {'env steps/s':>12s} {'env/raw':>8s} {'alive':>6s} "
+              f"{'PSS MB total':>13s} {'per env':>8s}")
         for r in scaling:
             print(f"{r['n']:3d} {r['raw_steps_per_s']:18.1f} {r['env_steps_per_s']:12.1f} {r['ratio']:8.2f} "
-                  f"{r['pss_mb_per_env']:11.1f}")
-    Path(args.out).write_text(json.dumps({"floor": floor, "envs": rows, "parallel": scaling}, indent=2))
-    print(f"written {args.out}")
+                  f"{r['alive']:6d} {r['pss_mb_total']:13.0f} {r['pss_mb_per_env']:8.1f}")
+    wall = time.perf_counter() - began
+    Path(args.out).write_text(json.dumps({"floor": floor, "envs": rows, "parallel": scaling, "wall_s": wall},
+                                         indent=2))
+    print(f"\nwritten {args.out} ({wall:.0f} s)")
 
 
 if __name__ == "__main__":
