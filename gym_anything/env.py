@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import copy
+import itertools
 import shutil
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -35,13 +38,18 @@ class GymAnythingEnv(gym.Env):
 
     ``reset(options=...)`` accepts ``task`` (a task id of this env) and ``max_steps`` (a step budget for
     this episode, at most the task's own ``max_steps``; benchmark suites use it).
+
+    ``warm_reset=True`` prepares the next episode in the background while the current one runs (HOME copy,
+    task setup and the app started on a spare display), for the instance the next ``reset()`` without a
+    seed will draw; that reset then only swaps it in. Any other reset starts cold, with the same result.
+    It costs a second display and app per env.
     """
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": 5}
 
     def __init__(self, env_id: str | EnvSpec, task_id: str | None = None, render_mode: str | None = None,
                  reward_mode: str = "score", split: str | None = None, runner: str = "local", audit: bool = True,
-                 judge: Any = None):
+                 judge: Any = None, warm_reset: bool = False):
         self.spec_env = env_id if isinstance(env_id, EnvSpec) else env_spec(env_id)
         env_id = self.spec_env.id
         if task_id is not None:
@@ -58,7 +66,12 @@ class GymAnythingEnv(gym.Env):
             raise ValueError(f"reward_mode must be one of {REWARD_MODES}, got {reward_mode!r}")
         if runner not in RUNNERS:
             raise ValueError(f"runner must be one of {sorted(RUNNERS)}, got {runner!r}")
-        self.runner_kind = runner
+        if not isinstance(warm_reset, bool):
+            raise ValueError(f"warm_reset must be True or False, got {warm_reset!r}")
+        self.runner_kind, self.warm_reset = runner, warm_reset
+        self._episodes = itertools.count(1)
+        self._prepared: Future | None = None
+        self._background: ThreadPoolExecutor | None = None
         self.render_mode, self.reward_mode, self._warn_unaudited = render_mode, reward_mode, audit
         self._judge_config, self._judge = judge, None
         self._frames: FrameBuffer | None = None
@@ -82,34 +95,21 @@ class GymAnythingEnv(gym.Env):
             self._runner = make_runner(self.runner_kind, self.spec_env, hidden_from_apps())
         return self._runner
 
-    def _pick_task(self, options: dict[str, Any] | None) -> TaskSpec:
+    def _draw(self, rng: np.random.Generator, options: dict[str, Any] | None) -> tuple[TaskSpec, int]:
+        """The episode's task (options or drawn) and its instance seed, drawn from ``rng``."""
         wanted = (options or {}).get("task")
         if wanted is not None:
             by_id = {t.id: t for t in self.tasks}
             if wanted not in by_id:
                 raise ValueError(f"options['task']={wanted!r} is not a task of this env; known: {sorted(by_id)}")
-            return by_id[wanted]
-        if len(self.tasks) == 1:
-            return self.tasks[0]
-        return self.tasks[int(self.np_random.integers(len(self.tasks)))]
+            task = by_id[wanted]
+        else:
+            task = self.tasks[0] if len(self.tasks) == 1 else self.tasks[int(rng.integers(len(self.tasks)))]
+        return task, int(rng.integers(2**31 - 1))
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        super().reset(seed=seed)
-        started = time.perf_counter()
-        task = self._pick_task(options)
-        self._max_steps = _step_budget(task, (options or {}).get("max_steps"))
-        if self._warn_unaudited:
-            warn_if_unaudited(self.spec_env, task)
-        instance_seed = int(self.np_random.integers(2**31 - 1))
-        runner = self._ensure_runner()
-        timings: dict[str, float] = {}
-        t = time.perf_counter()
-        runner.stop_app()
-        timings["stop_app"] = time.perf_counter() - t
-
-        t = time.perf_counter()
-        episode = runner.workdir / "episode"
-        shutil.rmtree(episode, ignore_errors=True)
+    def _new_instance(self, runner: Runner, task: TaskSpec, instance_seed: int) -> dict[str, Any]:
+        """A fresh episode folder: HOME from the template, the task's setup run in it, the instruction."""
+        episode = runner.workdir / f"episode-{next(self._episodes)}"
         home, private_dir = episode / "home", episode / "private"
         if self.spec_env.home_template is not None:
             shutil.copytree(self.spec_env.home_template, home, symlinks=True)
@@ -122,29 +122,75 @@ class GymAnythingEnv(gym.Env):
         if not isinstance(private, dict):
             raise SpecError(task.file, "setup", f"a function returning a dict of privileged values, got {private!r}")
         values = {**params, **setup_ctx.public}
-        instruction = _format(task, "instruction", task.instruction, values)
-        args = [f"{SANDBOX_HOME}/{_format(task, 'open', task.open, values)}"] if task.open else []
-        timings["setup"] = time.perf_counter() - t
+        return {"task": task, "seed": instance_seed, "params": params, "public": dict(setup_ctx.public),
+                "private": private, "home": home, "private_dir": private_dir, "episode": episode,
+                "instruction": _format(task, "instruction", task.instruction, values),
+                "args": [f"{SANDBOX_HOME}/{_format(task, 'open', task.open, values)}"] if task.open else []}
+
+    def _prepare_next(self, runner: Runner) -> None:
+        """In the background: set up the instance the next seedless reset will draw and start its app."""
+        task, instance_seed = self._draw(copy.deepcopy(self.np_random), None)
+
+        def prepare() -> dict[str, Any]:
+            instance = self._new_instance(runner, task, instance_seed)
+            runner.prepare(instance["home"], instance["args"])
+            return instance
+
+        if self._background is None:
+            self._background = ThreadPoolExecutor(1, thread_name_prefix="gym-anything-prepare")
+        self._prepared = self._background.submit(prepare)
+
+    def _take_prepared(self) -> dict[str, Any] | None:
+        future, self._prepared = self._prepared, None
+        if future is None:
+            return None
+        try:
+            return future.result()
+        except Exception:  # noqa: BLE001 - a cold start redoes (and reports) whatever failed here
+            return None
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        super().reset(seed=seed)
+        started = time.perf_counter()
+        task, instance_seed = self._draw(self.np_random, options)
+        self._max_steps = _step_budget(task, (options or {}).get("max_steps"))
+        if self._warn_unaudited:
+            warn_if_unaudited(self.spec_env, task)
+        runner = self._ensure_runner()
+        timings: dict[str, float] = {"stop_app": 0.0, "setup": 0.0}
+        inst = self._take_prepared()
+        warm = inst is not None and inst["task"] is task and inst["seed"] == instance_seed
+        if not warm:
+            t = time.perf_counter()
+            runner.stop_app()
+            timings["stop_app"] = time.perf_counter() - t
+            t = time.perf_counter()
+            inst = self._new_instance(runner, task, instance_seed)
+            timings["setup"] = time.perf_counter() - t
+        assert inst is not None
+        for folder in runner.workdir.glob("episode-*"):  # earlier episodes, and a prepared one not used
+            if folder != inst["episode"]:
+                shutil.rmtree(folder, ignore_errors=True)
 
         t = time.perf_counter()
-        settled = runner.launch(home, args)
+        settled = runner.launch(inst["home"], inst["args"])
         timings["launch"] = time.perf_counter() - t  # app start to first window, plus settle
         timings["settle"] = settled.seconds
 
         self._task = task
-        self._instance = {"seed": instance_seed, "params": params, "public": dict(setup_ctx.public),
-                          "private": private, "home": home, "private_dir": private_dir,
-                          "instruction": instruction}
+        self._instance = inst
         self._frame = settled.frame
         self._frames = FrameBuffer() if task.checklist is not None else None
         if self._frames is not None:
             self._frames.add(settled.frame)
         self._steps = 0
         self._ended = False
+        if self.warm_reset:
+            self._prepare_next(runner)
         timings["total"] = time.perf_counter() - started
-        info = {"env_id": self.spec_env.id, "task_id": task.id, "instruction": instruction,
-                "instance_seed": instance_seed, "params": {**params, **setup_ctx.public},
-                "max_steps": self._max_steps, "step": 0, "reset_time": timings["total"],
+        info = {"env_id": self.spec_env.id, "task_id": task.id, "instruction": inst["instruction"],
+                "instance_seed": instance_seed, "params": {**inst["params"], **inst["public"]},
+                "max_steps": self._max_steps, "step": 0, "reset_time": timings["total"], "reset_warm": warm,
                 "reset_timings": timings, "settle_time": settled.seconds, "settled": settled.stable}
         return settled.frame.copy(), info
 
@@ -216,6 +262,10 @@ class GymAnythingEnv(gym.Env):
         return self._frame.copy()
 
     def close(self) -> None:
+        self._take_prepared()  # let a background preparation finish before its runner goes
+        if self._background is not None:
+            self._background.shutdown()
+            self._background = None
         if self._runner is not None:
             self._runner.close()
             self._runner = None

@@ -9,6 +9,7 @@ import subprocess
 import time
 
 import gymnasium as gym
+import numpy as np
 import pytest
 from oracles_for_tests import goto
 
@@ -160,3 +161,38 @@ def test_verifier_fails_closed(tmp_path):
     assert result.score == 0.0 and "no checklist items" in result.error
     result = run_verifier(Ref(tmp_path, "verifiers/broken.py", "gate"), ctx())
     assert result.score == 0.0 and not result.passed and result.items[-1].name == "saved"
+
+
+def test_warm_reset_swaps_in_the_prepared_episode_and_matches_a_cold_start():
+    before = set(owned_processes())
+    warm = gym.make("GymAnything/gnumeric.bold-header-v0", warm_reset=True)
+    cold = gym.make("GymAnything/gnumeric.bold-header-v0")
+    try:
+        obs_w, info_w = warm.reset(seed=7)
+        obs_c, info_c = cold.reset(seed=7)
+        assert not info_w["reset_warm"] and np.array_equal(obs_w, obs_c)
+        displays = {warm.unwrapped.runner.display_name}
+        for _ in range(2):
+            warm.step(A.click(400, 300))
+            obs_w, info_w = warm.reset()  # the instance prepared in the background
+            obs_c, info_c = cold.reset()  # the same instance, started cold
+            assert info_w["reset_warm"] and not info_c["reset_warm"]
+            assert info_w["instance_seed"] == info_c["instance_seed"] and info_w["params"] == info_c["params"]
+            assert np.array_equal(obs_w, obs_c), "a warm start must show exactly what a cold start shows"
+            displays.add(warm.unwrapped.runner.display_name)
+        assert len(displays) == 2, "warm resets alternate between the episode's display and the spare"
+        for action in warm.unwrapped.oracle_actions():
+            _, reward, *_ = warm.step(action)
+        assert reward == 1.0
+        _, info_w = warm.reset(seed=3)  # a seeded reset was not predicted: cold, and still correct
+        _, info_c = cold.reset(seed=3)
+        assert not info_w["reset_warm"] and info_w["instance_seed"] == info_c["instance_seed"]
+        workdir = warm.unwrapped.runner.workdir
+        assert len(list(workdir.glob("episode-*"))) <= 2  # the current episode and the prepared one
+    finally:
+        warm.close()
+        cold.close()
+    assert set(owned_processes()) - before == set()
+    assert not workdir.exists()
+    with pytest.raises(ValueError, match="warm_reset must be True or False"):
+        gym.make("GymAnything/gnumeric.bold-header-v0", warm_reset="yes")

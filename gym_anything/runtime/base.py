@@ -44,7 +44,14 @@ class Runner(ABC):
 
     @abstractmethod
     def launch(self, home: Path, args: list[str]) -> Settled:
-        """(Re)start the application with ``home`` as its HOME, wait until it is ready, return the screen."""
+        """(Re)start the application with ``home`` as its HOME, wait until it is ready, return the screen.
+
+        If ``prepare(home, args)`` started it already, swap that instance in instead of starting a new one."""
+
+    def prepare(self, home: Path, args: list[str]) -> None:
+        """Optionally start the app for a later ``launch(home, args)`` ahead of time (warm reset); may be called
+        from a background thread while the current episode runs. Runners without a spare slot ignore it."""
+        return None
 
     @abstractmethod
     def stop_app(self) -> None:

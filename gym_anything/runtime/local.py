@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -23,22 +25,52 @@ from .xserver import XServer, kill_group, owner_env
 APP_LOG_TAIL = 2000  # characters of the app's output quoted in a fault
 
 
-class _Resources:
-    """Everything a runner owns that must not outlive it (closed by close() or garbage collection)."""
+class _Display:
+    """One Xvfb + openbox, the X client and screen capture on it, and the sandboxed app shown there (if any)."""
 
-    def __init__(self, workdir: Path):
-        self.workdir = workdir
-        self.server: XServer | None = None
+    def __init__(self, workdir: Path, width: int, height: int):
+        self.server: XServer | None = XServer(width, height, workdir)
         self.client: XClient | None = None
         self.capture: ScreenCapture | None = None
         self.app: subprocess.Popen | None = None
+        self.log = workdir / "app.log"
+        try:
+            self.server.start()
+            self.log = workdir / f"app-{self.server.number}.log"
+            self.client = XClient(self.server.name)
+            deadline = time.monotonic() + 10
+            while not self.client.wm_ready():
+                if time.monotonic() > deadline or not self.server.wm_alive():
+                    raise RuntimeFault("display_failed", "the window manager did not start")
+                time.sleep(0.002)
+            self.capture = ScreenCapture(self.server.name, width, height)
+        except BaseException:
+            self.stop()
+            raise
 
-    def stop_app(self) -> None:
+    def alive(self) -> bool:
+        return self.server is not None and self.server.alive() and self.server.wm_alive()
+
+    def start_app(self, cmd: list[str]) -> None:
+        assert self.client is not None and self.server is not None
+        self.client.move(self.server.width // 2, self.server.height // 2)  # the pointer where a fresh display has it
+        self.client.d.sync()
+        with open(self.log, "wb") as log:  # the child keeps its own copy of the descriptor
+            self.app = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                        start_new_session=True, env=owner_env())
+
+    def stop_app(self, wait_for_windows: bool = True) -> None:
         kill_group(self.app)
         self.app = None
+        if wait_for_windows and self.client is not None and self.alive():
+            # Wait for the window manager to drop the dead app's windows so the next launch starts clean.
+            deadline = time.monotonic() + 2
+            with contextlib.suppress(Exception):
+                while self.client.windows() and time.monotonic() < deadline:
+                    time.sleep(0.002)
 
-    def stop_display(self) -> None:
-        self.stop_app()
+    def stop(self) -> None:
+        self.stop_app(wait_for_windows=False)
         for part in (self.capture, self.client):
             if part is not None:
                 with contextlib.suppress(Exception):  # the server may be gone already
@@ -48,13 +80,43 @@ class _Resources:
             self.server.stop()
         self.server = None
 
+
+class _Resources:
+    """Everything a runner owns that must not outlive it (closed by close() or garbage collection):
+    the display the episode runs on and a spare display where the next episode's app may be prepared."""
+
+    def __init__(self, workdir: Path):
+        self.workdir = workdir
+        self.display: _Display | None = None
+        self.spare: _Display | None = None
+        self.prepared: tuple[Path, list[str]] | None = None  # (home, args) of the app started on the spare
+
+    @property
+    def server(self) -> XServer | None:
+        return self.display.server if self.display else None
+
+    @property
+    def client(self) -> XClient | None:
+        return self.display.client if self.display else None
+
+    @property
+    def capture(self) -> ScreenCapture | None:
+        return self.display.capture if self.display else None
+
+    @property
+    def app(self) -> subprocess.Popen | None:
+        return self.display.app if self.display else None
+
     def close(self) -> None:
-        self.stop_display()
+        for display in (self.display, self.spare):
+            if display is not None:
+                display.stop()
+        self.display = self.spare = self.prepared = None
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 class LocalRunner(Runner):
-    """One display and one sandboxed application on the local machine."""
+    """One display and one sandboxed application on the local machine (plus a spare display for prepare())."""
 
     def __init__(self, spec: EnvSpec, hidden_paths: list[Path]):
         bwrap_path()  # fail early and clearly when the sandbox tool is missing
@@ -86,35 +148,40 @@ class LocalRunner(Runner):
         return self._res.server
 
     def _start_display(self) -> None:
-        self._res.stop_display()
-        server = XServer(self.width, self.height, self._res.workdir)
-        self._res.server = server
-        server.start()
-        self._res.client = XClient(server.name)
-        deadline = time.monotonic() + 10
-        while not self._res.client.wm_ready():
-            if time.monotonic() > deadline or not server.wm_alive():
-                raise RuntimeFault("display_failed", "the window manager did not start")
-            time.sleep(0.002)
-        self._res.capture = ScreenCapture(server.name, self.width, self.height)
+        if self._res.display is not None:
+            self._res.display.stop()
+        self._res.display = None
+        self._res.display = _Display(self._res.workdir, self.width, self.height)
+
+    def _app_command(self, display: _Display, home: Path, args: list[str]) -> list[str]:
+        assert display.server is not None
+        number = display.server.number
+        return sandbox_command(list(self.spec.launch) + args, home, number, sandbox_env(number, self.spec.env),
+                               self.hidden_paths)
 
     # --- application ------------------------------------------------------------------------------
 
     def launch(self, home: Path, args: list[str]) -> Settled:
-        self.stop_app()
+        """Start the app (or swap in the one prepare() started for the same home and args), wait for its
+        window and settle."""
         self._home = home
-        if self._res.server is None or not self._res.server.alive() or not self._res.server.wm_alive():
-            self._start_display()
-        server = self._res.server
+        self._marked = False
+        if self._res.prepared == (home, list(args)) and self._res.spare is not None and self._res.spare.alive() \
+                and self._res.spare.app is not None and self._res.spare.app.poll() is None:
+            # Warm start: the prepared display becomes the episode's; the old one is the next spare.
+            old = self._res.display
+            self._res.display, self._res.spare, self._res.prepared = self._res.spare, old, None
+            if old is not None and old.app is not None:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(old.app.pid, signal.SIGKILL)  # reaped by the next prepare() or close()
+        else:
+            self.stop_app()
+            if self._res.display is None or not self._res.display.alive():
+                self._start_display()
+            assert self._res.display is not None
+            self._res.display.start_app(self._app_command(self._res.display, home, args))
         client = self._res.client
-        assert server is not None and client is not None
-        env = sandbox_env(server.number, self.spec.env)
-        argv = list(self.spec.launch) + args
-        cmd = sandbox_command(argv, home, server.number, env, self.hidden_paths)
-        log = open(self._res.workdir / "app.log", "wb")  # noqa: SIM115 - handed to the child
-        with log:
-            self._res.app = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                             start_new_session=True, env=owner_env())
+        assert client is not None
         ready = self.spec.ready
         deadline = time.monotonic() + ready.timeout
         while client.find_window(ready.window_class, ready.title_regex) is None:
@@ -127,6 +194,22 @@ class LocalRunner(Runner):
             time.sleep(0.005)
         return self.settle(quiet=max(self.settle_spec.quiet, 0.1))
 
+    def prepare(self, home: Path, args: list[str]) -> None:
+        """Start the app for a later ``launch(home, args)`` on a spare display (warm reset).
+
+        May run in a background thread while the current episode steps: it only touches the spare display.
+        """
+        spare = self._res.spare
+        self._res.prepared = None
+        if spare is not None and not spare.alive():
+            spare.stop()
+            spare = self._res.spare = None
+        if spare is None:
+            spare = self._res.spare = _Display(self._res.workdir, self.width, self.height)
+        spare.stop_app()
+        spare.start_app(self._app_command(spare, home, args))
+        self._res.prepared = (home, list(args))
+
     def run_in_sandbox(self, argv: list[str], timeout: float = 60) -> subprocess.CompletedProcess:
         """Run a command in the same sandbox the app gets (same HOME, display, hidden paths); for audits."""
         server = self._res.server
@@ -135,17 +218,12 @@ class LocalRunner(Runner):
         return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
 
     def stop_app(self) -> None:
-        self._res.stop_app()
-        if self._res.client is not None and self.fault() is None:
-            # Wait for the window manager to drop the dead app's windows so the next launch starts clean.
-            deadline = time.monotonic() + 2
-            with contextlib.suppress(Exception):
-                while self._res.client.windows() and time.monotonic() < deadline:
-                    time.sleep(0.002)
+        if self._res.display is not None:
+            self._res.display.stop_app(wait_for_windows=self.fault() is None)
 
     def app_output(self) -> str:
         try:
-            text = (self._res.workdir / "app.log").read_text(errors="replace")
+            text = self._res.display.log.read_text(errors="replace") if self._res.display else ""
         except OSError:
             return ""
         return text[-APP_LOG_TAIL:]
