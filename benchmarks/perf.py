@@ -162,7 +162,7 @@ def bench_env(env_id: str, steps: int, resets: int) -> dict[str, object]:
             "overhead_p50_ms": ms(overhead, 50), "pss_mb": memory}
 
 
-def warm_resets(gym_id: str, resets: int, cycle: list[dict], steps_per_episode: int = 8) -> list[float]:
+def warm_resets(gym_id: str, resets: int, cycle: list[dict], steps_per_episode: int = 20) -> list[float]:
     """Seedless reset times with warm_reset=True: the next episode is prepared while a few steps run (a reset
     that comes before the preparation finished waits for it, and that wait is counted)."""
     env = gym.make(gym_id, warm_reset=True)

@@ -88,14 +88,17 @@ class XClient:
         if not self.d.has_extension("XTEST"):
             raise RuntimeFault("display_failed", "the X server has no XTEST extension")
         self.root = self.d.screen().root
-        # Ping replies go to the root with SubstructureNotify (GTK) or StructureNotify (Qt) in the mask.
-        self.root.change_attributes(event_mask=X.SubstructureNotifyMask | X.StructureNotifyMask)
+        # Ping replies go to the root with SubstructureNotify (GTK) or StructureNotify (Qt) in the mask;
+        # PropertyChange tells when the window manager's client list changed (settle's cached copy).
+        self.root.change_attributes(event_mask=X.SubstructureNotifyMask | X.StructureNotifyMask
+                                    | X.PropertyChangeMask)
         self._atom = {name: self.d.intern_atom(name) for name in (
             "_NET_CLIENT_LIST", "_NET_SUPPORTING_WM_CHECK", "_NET_WM_PING", "WM_PROTOCOLS", "_NET_WM_NAME",
             "UTF8_STRING", "_NET_ACTIVE_WINDOW")}
         self._ping_serial = 0
         self._pingable: dict[int, bool] = {}  # window id -> supports _NET_WM_PING (cached: settle's hot path)
         self._pending_pings: dict[int, int] = {}  # ping serial -> window id
+        self._clients: list[int] | None = None  # _NET_CLIENT_LIST, until a PropertyNotify says it changed
         if not self.d.has_extension("DAMAGE"):
             raise RuntimeFault("display_failed", "the X server has no DAMAGE extension")
         self.d.damage_query_version()  # the handshake DAMAGE requires before any other request
@@ -288,8 +291,11 @@ class XClient:
         return None
 
     def _client_ids(self) -> list[int]:
-        prop = self.root.get_full_property(self._atom["_NET_CLIENT_LIST"], X.AnyPropertyType)
-        return [int(w) for w in (prop.value if prop else [])]
+        self._pump()
+        if self._clients is None:
+            prop = self.root.get_full_property(self._atom["_NET_CLIENT_LIST"], X.AnyPropertyType)
+            self._clients = [int(w) for w in (prop.value if prop else [])]
+        return self._clients
 
     def _pingable_ids(self) -> list[int]:
         ids = self._client_ids()
@@ -311,6 +317,8 @@ class XClient:
                 self.drawing.add(ev.area.width * ev.area.height)
             elif ev.type == X.ClientMessage and ev.client_type == self._atom["WM_PROTOCOLS"]:
                 self._pending_pings.pop(ev.data[1][1], None)
+            elif ev.type == X.PropertyNotify and ev.atom == self._atom["_NET_CLIENT_LIST"]:
+                self._clients = None
         self.drawing.close_batch(time.monotonic())
 
     def _wait_readable(self, seconds: float) -> None:
@@ -325,9 +333,9 @@ class XClient:
     def sync_apps(self, timeout: float = 2.0) -> bool:
         """Ping every pingable client window; True once all answered (they processed earlier input).
 
-        A window that disappears meanwhile (a dialog the input closed) is dropped from the wait.
+        A window that disappears meanwhile (a dialog the input closed) is dropped from the wait. No round trip
+        is needed before pinging: the server handles this connection's requests (earlier input) in order.
         """
-        self.d.sync()
         self._pending_pings = {}
         for wid in self._pingable_ids():
             self._ping_serial = (self._ping_serial + 1) & 0x7FFFFFFF
@@ -336,7 +344,7 @@ class XClient:
                                           data=(32, [self._atom["_NET_WM_PING"], self._ping_serial, wid, 0, 0]))
             target.send_event(message, event_mask=0, onerror=error.CatchError())
             self._pending_pings[self._ping_serial] = wid
-        self.d.sync()
+        self.d.flush()
         deadline = time.monotonic() + timeout
         next_recheck = time.monotonic() + 0.05
         while True:
