@@ -25,7 +25,7 @@ class Sandbox:
 
     @property
     def workdir(self) -> Path:
-        return self.home.parent.parent  # <runner workdir>/episode/home
+        return self.home.parent.parent  # <runner workdir>/episode-N/home
 
 
 def _children(pid: int) -> set[int]:

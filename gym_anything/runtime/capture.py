@@ -34,3 +34,7 @@ class ScreenCapture:
     def close(self) -> None:
         self._sct.close()
 
+
+def changed_pixels(a: np.ndarray, b: np.ndarray) -> int:
+    """How many pixels differ between two raw frames."""
+    return int(np.count_nonzero(a != b))

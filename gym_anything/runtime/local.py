@@ -17,7 +17,7 @@ import numpy as np
 
 from ..specs import EnvSpec, SettleSpec
 from .base import Runner, RuntimeFault, Settled
-from .capture import ScreenCapture
+from .capture import ScreenCapture, changed_pixels
 from .sandbox import bwrap_path, sandbox_command, sandbox_env
 from .xclient import XClient
 from .xserver import XServer, kill_group, owner_env
@@ -127,6 +127,7 @@ class LocalRunner(Runner):
         self._res = _Resources(Path(tempfile.mkdtemp(prefix=f"gym-anything-{spec.id}-")))
         self._finalizer = weakref.finalize(self, self._res.close)
         self._marked = False  # perform() started a drawing record for the next settle
+        self._last_raw: np.ndarray | None = None  # the last settled screen (raw), what the next one is compared to
         self._home: Path | None = None
         self._start_display()
 
@@ -166,6 +167,7 @@ class LocalRunner(Runner):
         window and settle."""
         self._home = home
         self._marked = False
+        self._last_raw = None
         if self._res.prepared == (home, list(args)) and self._res.spare is not None and self._res.spare.alive() \
                 and self._res.spare.app is not None and self._res.spare.app.poll() is None:
             # Warm start: the prepared display becomes the episode's; the old one is the next spare.
@@ -263,14 +265,16 @@ class LocalRunner(Runner):
             client.perform(action)
 
     def settle(self, quiet: float | None = None) -> Settled:
-        """Wait until the app processed the input and drew nothing for ``quiet`` seconds; grab the screen.
+        """Wait until the app processed the input and its drawing left the screen unchanged for ``quiet`` s.
 
         1. ping the app's windows (``_NET_WM_PING``): once they answer, the input has been read;
-        2. wait until the X DAMAGE extension reported no drawing larger than ``changed_pixels`` for ``quiet``
-           seconds, counted from the last drawing (tiny drawing, like a blinking cursor, is ignored);
-        3. ping again: an app that draws or stays busy meanwhile restarts step 2;
-        4. one screen grab. Bounded by the settle ``timeout``; ``Settled.redraw`` is the app's own drawing
-           time (first to last drawing since the action).
+        2. wait for drawing, reported by the X DAMAGE extension (no screenshots while nothing is drawn);
+           drawing larger than ``changed_pixels`` is checked with one grab: if it changed more than
+           ``changed_pixels`` pixels since the last change, the ``quiet`` window restarts;
+        3. after ``quiet`` s without such a change, ping again: an app that drew or was busy meanwhile goes
+           back to step 2;
+        4. the frame: the last grab if nothing was drawn since, else a new one. Bounded by the settle
+           ``timeout``. ``Settled.redraw`` is the app's own drawing time (first to last change).
         """
         with self._x_errors_as_faults():
             return self._settle(quiet)
@@ -284,21 +288,39 @@ class LocalRunner(Runner):
         if not self._marked:  # no input (launch, WAIT): measure drawing from now
             client.mark_drawing(spec.changed_pixels)
         self._marked = False
-        stable = False
         client.sync_apps(timeout=max(0.05, deadline - start))
-        while self.fault() is None and client.wait_until_still(quiet, deadline):
-            drawn, pinged = client.drawing.count, time.monotonic()
-            answered = client.sync_apps(timeout=max(0.05, deadline - pinged))
-            if answered and client.drawing.count == drawn and time.monotonic() - pinged < quiet:
-                stable = True
-                break
+        baseline = self._last_raw  # the screen at the last change
+        latest, latest_batches = None, -1  # the last grab, and how much drawing had been read then
+        changes: list[float] = []
+        since, stable, drew = time.monotonic(), False, False
+        while self.fault() is None:
+            if drew or client.wait_for_drawing(min(since + quiet, deadline)):
+                drew = False
+                latest, latest_batches = capture.grab_raw(), client.drawing.batches
+                if baseline is None or changed_pixels(latest, baseline) > spec.changed_pixels:
+                    baseline, since = latest, time.monotonic()
+                    changes.append(since)
+                if time.monotonic() >= deadline:
+                    break
+                continue
             if time.monotonic() >= deadline:
                 break
+            drawn, pinged = client.drawing.count, time.monotonic()
+            answered = client.sync_apps(timeout=max(0.05, deadline - pinged))
+            drew = client.drawing.count != drawn
+            if answered and not drew and time.monotonic() - pinged < quiet:
+                stable = True
+                break
+            if not drew:
+                since = time.monotonic()  # it was busy: give it another quiet window
         fault = self.fault()
         if fault is not None:
             raise fault
-        frame = capture.to_rgb(capture.grab_raw())
-        return Settled(frame, time.monotonic() - start, stable, client.drawing.seconds)
+        if latest is None or client.drawing.batches != latest_batches:
+            latest = capture.grab_raw()
+        self._last_raw = latest
+        redraw = changes[-1] - changes[0] if changes else 0.0
+        return Settled(capture.to_rgb(latest), time.monotonic() - start, stable, redraw)
 
     def window_titles(self) -> list[str]:
         client, _ = self._checked()

@@ -36,11 +36,9 @@ class Window:
 
 @dataclass
 class Drawing:
-    """What the screen's damage showed since ``XClient.mark_drawing``: significant drawing times (monotonic)."""
+    """What the screen's damage showed since ``XClient.mark_drawing``: how many batches of drawing."""
 
     min_area: int = 0  # drawing that covers at most this many pixels at once is ignored (a blinking cursor)
-    first: float | None = None
-    last: float | None = None
     count: int = 0
     ignored: int = 0
     _area: int = field(default=0, repr=False)
@@ -48,22 +46,20 @@ class Drawing:
     def add(self, area: int) -> None:
         self._area += area
 
-    def close_batch(self, now: float) -> None:
+    def close_batch(self) -> None:
         """Account the rectangles read in one batch as one drawing (apps draw a frame as many rectangles)."""
         if not self._area:
             return
         if self._area > self.min_area:
-            self.first = self.first or now
-            self.last = now
             self.count += 1
         else:
             self.ignored += 1
         self._area = 0
 
     @property
-    def seconds(self) -> float:
-        """First to last significant drawing: the app's own redraw time."""
-        return (self.last - self.first) if self.first is not None and self.last is not None else 0.0
+    def batches(self) -> int:
+        """Every batch of drawing read so far, ignored ones included."""
+        return self.count + self.ignored
 
 
 def _char_keysym(char: str) -> int:
@@ -319,7 +315,7 @@ class XClient:
                 self._pending_pings.pop(ev.data[1][1], None)
             elif ev.type == X.PropertyNotify and ev.atom == self._atom["_NET_CLIENT_LIST"]:
                 self._clients = None
-        self.drawing.close_batch(time.monotonic())
+        self.drawing.close_batch()
 
     def _wait_readable(self, seconds: float) -> None:
         if seconds > 0 and not self.d.pending_events():
@@ -361,22 +357,18 @@ class XClient:
                 continue
             self._wait_readable(min(deadline, next_recheck) - now)
 
-    def wait_until_still(self, quiet: float, deadline: float) -> bool:
-        """Wait until nothing significant was drawn for ``quiet`` s (counted from now or the last drawing).
-
-        True when that happened before ``deadline`` (monotonic).
-        """
-        since = time.monotonic()
+    def wait_for_drawing(self, until: float) -> bool:
+        """Wait until something significant is drawn (not read yet when called) or until ``until`` (monotonic);
+        True if it was drawn."""
+        count = self.drawing.count
         while True:
             self._pump()
-            now = time.monotonic()
-            if self.drawing.last is not None:
-                since = max(since, self.drawing.last)
-            if now - since >= quiet:
+            if self.drawing.count != count:
                 return True
-            if now >= deadline:
+            now = time.monotonic()
+            if now >= until:
                 return False
-            self._wait_readable(min(since + quiet, deadline) - now)
+            self._wait_readable(until - now)
 
     def close(self) -> None:
         try:
