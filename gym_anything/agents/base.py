@@ -25,8 +25,8 @@ import numpy as np
 
 from .. import actions as A
 
-PUBLIC_INFO_KEYS = ("env_id", "task_id", "instruction", "step", "max_steps", "action", "pointer", "settled",
-                    "fault")
+PUBLIC_INFO_KEYS = ("env_id", "task_id", "instruction", "seed", "step", "max_steps", "action", "pointer",
+                    "settled", "fault")
 """The ``info`` keys an agent under evaluation receives (never params, verifier output or privileged data)."""
 
 
@@ -63,8 +63,8 @@ class RandomAgent:
 
     def reset(self, instruction: str, info: dict[str, Any]) -> None:
         self._taken = 0
-        if "instance_seed" in info:  # reproducible per episode
-            self._space.seed(int(info["instance_seed"]))
+        if info.get("seed") is not None:  # the episode's seed (public: suites list them): reproducible
+            self._space.seed(int(info["seed"]))
 
     def act(self, observation: np.ndarray, info: dict[str, Any]) -> dict[str, Any]:
         if self._taken >= self.steps:
