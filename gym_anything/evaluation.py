@@ -344,6 +344,8 @@ def run_eval(suite: str, agent: str, out: Path, jobs: int = 1, agent_kwargs: dic
 
 
 def _run_workers(config: EvalConfig, todo: list[Any], jobs: int, on_result) -> None:
+    from .runtime.xserver import kill_launched_by
+
     ctx = mp.get_context("spawn")  # fresh interpreters: no inherited X connections or threads
     tasks: mp.Queue = ctx.Queue()
     results: mp.Queue = ctx.Queue()
@@ -374,6 +376,7 @@ def _run_workers(config: EvalConfig, todo: list[Any], jobs: int, on_result) -> N
                     if process.is_alive():
                         continue
                     process.join()
+                    kill_launched_by(process.pid)  # its displays and apps, which it had no chance to close
                     del workers[wid]
                     lost = current.pop(wid, None)
                     if lost is not None:  # the worker died mid-episode (segfault, OOM kill, ...)
@@ -404,3 +407,4 @@ def _run_workers(config: EvalConfig, todo: list[Any], jobs: int, on_result) -> N
             if process.is_alive():
                 process.terminate()
                 process.join(5)
+            kill_launched_by(process.pid)

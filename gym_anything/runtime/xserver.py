@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import shutil
@@ -13,6 +14,7 @@ from pathlib import Path
 from .base import RuntimeFault
 
 OWNER_VARIABLE = "GYM_ANYTHING_OWNER"
+LAUNCHER_VARIABLE = "GYM_ANYTHING_LAUNCHER"  # pid of the Python process that started a helper process
 
 
 def owner() -> str:
@@ -23,12 +25,11 @@ def owner() -> str:
 
 def owner_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     """Environment for a helper process: marks it as started by this owner (for leak checks)."""
-    return {**(extra or {}), OWNER_VARIABLE: owner()}
+    return {**(extra or {}), OWNER_VARIABLE: owner(), LAUNCHER_VARIABLE: str(os.getpid())}
 
 
-def owned_processes(owner_id: str | None = None) -> list[int]:
-    """PIDs of live processes started by gym-anything for ``owner_id`` (default: this owner)."""
-    wanted = f"{OWNER_VARIABLE}={owner_id or owner()}".encode()
+def _marked(variable: str, value: str) -> list[int]:
+    wanted = f"{variable}={value}".encode()
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -36,11 +37,29 @@ def owned_processes(owner_id: str | None = None) -> list[int]:
         try:
             environ = (entry / "environ").read_bytes()
             state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            cmdline = (entry / "cmdline").read_bytes()
         except OSError:
             continue
+        if b"multiprocessing.resource_tracker" in cmdline:
+            continue  # multiprocessing's helper lives as long as its parent, not an environment process
         if state != "Z" and wanted in environ.split(b"\0"):
             found.append(int(entry.name))
     return found
+
+
+def kill_launched_by(pid: int) -> list[int]:
+    """Kill what a dead Python process had started (displays, window managers, sandboxes); returns the pids."""
+    victims = _marked(LAUNCHER_VARIABLE, str(pid))
+    for victim in victims:
+        with contextlib.suppress(OSError):
+            os.kill(victim, signal.SIGKILL)
+    return victims
+
+
+def owned_processes(owner_id: str | None = None) -> list[int]:
+    """PIDs of live processes started by gym-anything for ``owner_id`` (default: this owner)."""
+    return _marked(OWNER_VARIABLE, owner_id or owner())
+
 
 _OPENBOX_RC = """<?xml version="1.0" encoding="UTF-8"?>
 <openbox_config xmlns="http://openbox.org/3.4/rc">
