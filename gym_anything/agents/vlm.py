@@ -75,7 +75,7 @@ class VLMAgent:
     def reset(self, instruction: str, info: dict[str, Any]) -> None:
         self.instruction = instruction
         self._queue: deque[dict[str, Any]] = deque()
-        self._past: deque[str] = deque(maxlen=self.history or None)
+        self._past: deque[str] = deque(maxlen=self.history)
         self._feedback: str | None = None
         self._last_error: str | None = None
         self.failures = 0  # unparseable replies in a row
