@@ -117,9 +117,8 @@ def _make_agent(config: EvalConfig) -> Any:
     agent = load_agent(config.agent, **config.agent_kwargs)
     if config.audit_judge:
         from .agents import AuditedAgent
-        from .judge import make_judge
 
-        agent = AuditedAgent(agent, make_judge(config.audit_judge), max_audits=config.max_audits)
+        agent = AuditedAgent(agent, config.audit_judge, max_audits=config.max_audits)
     return agent
 
 
@@ -287,13 +286,17 @@ def run_eval(suite: str, agent: str, out: Path, jobs: int = 1, agent_kwargs: dic
     """
     from . import __version__
     from .agents import load_agent
+    from .agents.base import MODEL_PREFIXES
     from .suites import load_suite
 
     if jobs < 1:
         raise ValueError(f"jobs must be >= 1, got {jobs}")
     suite_obj = load_suite(suite)
     episodes = suite_obj.episodes(only)
-    load_agent(agent, **(agent_kwargs or {}))  # fail fast on a bad agent name, before starting workers
+    if agent.startswith(MODEL_PREFIXES):
+        model = model or agent.partition("#")[2] or agent.partition(":")[2]
+    else:
+        load_agent(agent, **(agent_kwargs or {}))  # fail fast on a bad agent name, before starting workers
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     run = {"format": RUN_FORMAT, "name": name or out.name, "suite": suite_obj.name, "suite_version": suite_obj.version,

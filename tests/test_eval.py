@@ -133,3 +133,25 @@ def test_a_crashing_agent_or_worker_is_recorded_and_the_run_goes_on(tmp_path):
 def test_unknown_agent_is_a_clear_error(tmp_path):
     with pytest.raises(ValueError, match="unknown agent 'nobody'"):
         run_eval("test", "nobody", tmp_path / "x", progress=False)
+
+
+def test_eval_with_test_time_audits_by_a_local_judge(tmp_path):
+    """--audit-judge: a real local model (tiny, random weights) served over HTTP reviews every DONE; its
+    unusable answers are recorded and not trusted, so the oracle's DONE goes through."""
+    from tiny_vlm import build_tiny_llava
+
+    from gym_anything.judge_server import JudgeServer
+
+    server = JudgeServer(str(build_tiny_llava(tmp_path / "tiny")), model_name="tiny-judge").start()
+    try:
+        out = tmp_path / "audited"
+        summary = run_eval("test", "oracle", out, only=["mousepad.append-entry"], progress=False, video=False,
+                           audit_judge=f"openai:{server.base_url}#tiny-judge", max_audits=1)
+    finally:
+        server.stop()
+    assert summary["overall"]["success_rate"] == 1.0
+    for result in load_results(out):
+        assert len(result["audits"]) == 1
+        audit = result["audits"][0]
+        assert audit["solved"] is None and audit["error"] and audit["raw"] is not None
+    assert len(server.requests) == 2 and all(r["model"] == "tiny-judge" for r in server.requests)

@@ -104,15 +104,25 @@ BUILTIN_AGENTS = {
 }
 
 
-def load_agent(spec: str, **kwargs: Any) -> Agent:
-    """Build an agent from a name: ``random``, ``oracle``, or ``package.module:ClassName`` (your own class).
+MODEL_PREFIXES = ("openai:", "transformers:")
+"""Agent specs naming a model: a VLMAgent on that backend (``openai:URL#MODEL``, ``transformers:PATH``)."""
 
-    ``kwargs`` go to the class constructor (e.g. ``steps=5`` for random).
+
+def load_agent(spec: str, **kwargs: Any) -> Agent:
+    """Build an agent from a name: ``random``, ``oracle``, ``package.module:ClassName`` (your own class), or a
+    model: ``openai:http://host:8000/v1#model`` / ``transformers:/path/to/model`` (a :class:`VLMAgent`).
+
+    ``kwargs`` go to the class constructor (e.g. ``steps=5`` for random, ``api_key=...`` for a model).
     """
+    if spec.startswith(MODEL_PREFIXES):
+        from .vlm import VLMAgent
+
+        return VLMAgent(spec, **kwargs)
     target = BUILTIN_AGENTS.get(spec, spec)
     module_name, sep, class_name = target.partition(":")
     if not sep or not module_name or not class_name:
-        raise ValueError(f"unknown agent {spec!r}: use one of {sorted(BUILTIN_AGENTS)} or 'package.module:Class'")
+        raise ValueError(f"unknown agent {spec!r}: use one of {sorted(BUILTIN_AGENTS)}, 'package.module:Class', "
+                         "'openai:URL#MODEL' or 'transformers:PATH'")
     try:
         cls = getattr(importlib.import_module(module_name), class_name)
     except (ImportError, AttributeError) as exc:
