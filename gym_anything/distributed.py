@@ -143,7 +143,7 @@ class RayVectorEnv(VectorEnv):
                  call_timeout: float = 300.0, max_restarts: int = 3, **env_kwargs: Any):
         if isinstance(num_envs, bool) or not isinstance(num_envs, int) or num_envs < 1:
             raise ValueError(f"num_envs must be a positive integer, got {num_envs!r}")
-        if not isinstance(call_timeout, (int, float)) or call_timeout <= 0:
+        if isinstance(call_timeout, bool) or not isinstance(call_timeout, (int, float)) or call_timeout <= 0:
             raise ValueError(f"call_timeout must be a positive number of seconds, got {call_timeout!r}")
         if isinstance(max_restarts, bool) or not isinstance(max_restarts, int) or max_restarts < 0:
             raise ValueError(f"max_restarts must be a non-negative integer, got {max_restarts!r}")
@@ -197,6 +197,9 @@ class RayVectorEnv(VectorEnv):
             raise RuntimeError(f"sub-env {i} was not placed within {self.call_timeout:.0f}s: the cluster may "
                                f"lack {self._options['num_cpus']} CPU and {self._options['resources']} per env "
                                f"(available: {ray.available_resources()})") from None
+        except ray.exceptions.RayError as exc:  # e.g. gym.make raised on the actor (a bad env kwarg)
+            cause = str(exc).strip().splitlines()[-1]  # the exception line closing the remote traceback
+            raise RuntimeError(f"sub-env {i} ({self.env_id}) could not start: {cause}") from exc
 
     @property
     def placements(self) -> list[Placement]:

@@ -153,6 +153,13 @@ def test_gym_make_vec_ray_backend(cluster):
     assert wait_until(lambda: set(owned_processes()) - before == set())
 
 
+def test_an_env_that_cannot_start_on_its_actor_is_named(cluster):
+    before = set(owned_processes())
+    with pytest.raises(RuntimeError, match="could not start.*reward_mode must be one of"):
+        make_ray_vec(TASK, num_envs=1, reward_mode="nope")
+    assert wait_until(lambda: set(owned_processes()) - before == set())
+
+
 def test_make_vec_without_backend_is_still_gymnasiums_sync_env():
     envs = gym.make_vec(TASK, num_envs=2)  # nothing starts before reset
     try:
