@@ -122,8 +122,18 @@ def _make_agent(config: EvalConfig) -> Any:
     return agent
 
 
+def _worker_scope(pid: int) -> str:
+    return f"eval-worker-{pid}"
+
+
 def _worker(config: EvalConfig, todo: mp.Queue, done: mp.Queue, worker_id: int) -> None:
+    import os
+
     import gymnasium as gym
+
+    from .runtime.xserver import SCOPE_VARIABLE
+
+    os.environ[SCOPE_VARIABLE] = _worker_scope(os.getpid())  # what this worker starts can be reaped if it dies
 
     import gym_anything  # noqa: F401 - registers the environments
 
@@ -347,7 +357,11 @@ def run_eval(suite: str, agent: str, out: Path, jobs: int = 1, agent_kwargs: dic
 
 
 def _run_workers(config: EvalConfig, todo: list[Any], jobs: int, on_result) -> None:
-    from .runtime.xserver import kill_launched_by
+    from .runtime.reaper import kill_processes_with_env
+    from .runtime.xserver import SCOPE_VARIABLE
+
+    def reap(pid: int) -> None:
+        kill_processes_with_env(f"{SCOPE_VARIABLE}={_worker_scope(pid)}")
 
     ctx = mp.get_context("spawn")  # fresh interpreters: no inherited X connections or threads
     tasks: mp.Queue = ctx.Queue()
@@ -379,7 +393,7 @@ def _run_workers(config: EvalConfig, todo: list[Any], jobs: int, on_result) -> N
                     if process.is_alive():
                         continue
                     process.join()
-                    kill_launched_by(process.pid)  # its displays and apps, which it had no chance to close
+                    reap(process.pid)  # its displays and apps, which it had no chance to close
                     del workers[wid]
                     lost = current.pop(wid, None)
                     if lost is not None:  # the worker died mid-episode (segfault, OOM kill, ...)
@@ -410,4 +424,4 @@ def _run_workers(config: EvalConfig, todo: list[Any], jobs: int, on_result) -> N
             if process.is_alive():
                 process.terminate()
                 process.join(5)
-            kill_launched_by(process.pid)
+            reap(process.pid)

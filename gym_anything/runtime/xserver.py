@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import select
 import shutil
@@ -12,9 +11,11 @@ import time
 from pathlib import Path
 
 from .base import RuntimeFault
+from .reaper import processes_with_env
 
 OWNER_VARIABLE = "GYM_ANYTHING_OWNER"
-LAUNCHER_VARIABLE = "GYM_ANYTHING_LAUNCHER"  # pid of the Python process that started a helper process
+SCOPE_VARIABLE = "GYM_ANYTHING_SCOPE"
+"""Optional finer tag: a worker that sets it in its own environment can have its processes reaped if it dies."""
 
 
 def owner() -> str:
@@ -24,41 +25,15 @@ def owner() -> str:
 
 
 def owner_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """Environment for a helper process: marks it as started by this owner (for leak checks)."""
-    return {**(extra or {}), OWNER_VARIABLE: owner(), LAUNCHER_VARIABLE: str(os.getpid())}
-
-
-def _marked(variable: str, value: str) -> list[int]:
-    wanted = f"{variable}={value}".encode()
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            environ = (entry / "environ").read_bytes()
-            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if b"multiprocessing.resource_tracker" in cmdline:
-            continue  # multiprocessing's helper lives as long as its parent, not an environment process
-        if state != "Z" and wanted in environ.split(b"\0"):
-            found.append(int(entry.name))
-    return found
-
-
-def kill_launched_by(pid: int) -> list[int]:
-    """Kill what a dead Python process had started (displays, window managers, sandboxes); returns the pids."""
-    victims = _marked(LAUNCHER_VARIABLE, str(pid))
-    for victim in victims:
-        with contextlib.suppress(OSError):
-            os.kill(victim, signal.SIGKILL)
-    return victims
+    """Environment for a helper process: marks it as started by this owner (for leak checks), and with this
+    process's $GYM_ANYTHING_SCOPE if it has one."""
+    scope = {SCOPE_VARIABLE: os.environ[SCOPE_VARIABLE]} if os.environ.get(SCOPE_VARIABLE) else {}
+    return {**(extra or {}), **scope, OWNER_VARIABLE: owner()}
 
 
 def owned_processes(owner_id: str | None = None) -> list[int]:
     """PIDs of live processes started by gym-anything for ``owner_id`` (default: this owner)."""
-    return _marked(OWNER_VARIABLE, owner_id or owner())
+    return processes_with_env(f"{OWNER_VARIABLE}={owner_id or owner()}")
 
 
 _OPENBOX_RC = """<?xml version="1.0" encoding="UTF-8"?>
