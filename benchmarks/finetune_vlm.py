@@ -5,7 +5,7 @@ and the episode's previous actions; the target is the assistant turn, the action
 loss counts only the target tokens. Prints the loss per step and saves model + processor to ``--out``.
 
     # offline smoke run: a tiny random-weight LLaVA built on the spot, a few steps on CPU
-    python benchmarks/finetune_vlm.py data/oracle --tiny --out /tmp/tiny-ft --steps 20 --lr 3e-3
+    python benchmarks/finetune_vlm.py data/oracle --tiny --out /tmp/tiny-ft --steps 20 --lr 3e-3 --threads 1
     # a real model on a GPU
     python benchmarks/finetune_vlm.py data/oracle --model /models/SmolVLM-256M-Instruct --device cuda \\
         --steps 500 --batch-size 4 --lr 1e-5 --out checkpoints/smolvlm-oracle
@@ -122,19 +122,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lr", type=float, default=1e-5)
     parser.add_argument("--history", type=int, default=8, help="previous actions shown in the prompt (0 = none)")
     parser.add_argument("--gradient-checkpointing", action="store_true", help="less GPU memory, slower steps")
+    parser.add_argument("--threads", type=int, help="CPU threads for torch (default: torch's choice; 1 is much "
+                                                    "faster on a busy shared CPU)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     for name in ("steps", "batch_size"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
-    if args.lr <= 0 or args.history < 0:
-        parser.error("--lr must be > 0 and --history >= 0")
+    if args.lr <= 0 or args.history < 0 or (args.threads is not None and args.threads < 1):
+        parser.error("--lr must be > 0, --history >= 0 and --threads >= 1")
 
     import torch
 
     from gym_anything.export import load_export
 
     torch.manual_seed(args.seed)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     dataset = load_export(args.data)
     if args.split not in dataset:
         parser.error(f"the dataset has no split {args.split!r}; it has {sorted(dataset)}")

@@ -214,6 +214,8 @@ def export_runs(runs: Sequence[str | Path], out: str | Path, *, successful: bool
     if not runs:
         raise ExportError("runs: give at least one run folder")
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ExportError(f"out: {out} is a file; give a folder")
     if out.exists() and any(out.iterdir()) and not overwrite:
         raise ExportError(f"{out} exists and is not empty; pass overwrite=True (--overwrite) to replace it")
     folders = list(dict.fromkeys(Path(r).resolve() for r in runs))  # the same run given twice counts once

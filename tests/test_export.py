@@ -139,7 +139,7 @@ def test_tiny_finetune_learns_and_saves_a_loadable_model(exported, tmp_path):
     out = tmp_path / "model"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "finetune_vlm.py"), str(exported), "--tiny",
-                           "--out", str(out), "--steps", "20", "--batch-size", "2", "--lr", "3e-3"],
+                           "--out", str(out), "--steps", "20", "--batch-size", "2", "--lr", "3e-3", "--threads", "1"],
                           capture_output=True, text=True, env=env, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "step   20/20" in proc.stdout
