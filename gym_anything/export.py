@@ -178,12 +178,17 @@ def _features():
 def _write_hf(splits: dict[str, list[_Episode]], out: Path) -> None:
     import datasets
 
-    datasets.disable_progress_bars()
-    with tempfile.TemporaryDirectory(prefix="gym-anything-export-") as cache:
-        parts = {name: datasets.Dataset.from_generator(_rows, features=_features(), cache_dir=cache,
-                                                       gen_kwargs={"episodes": episodes})
-                 for name, episodes in splits.items()}
-        datasets.DatasetDict(parts).save_to_disk(str(out))
+    bars_were_off = datasets.are_progress_bars_disabled()
+    datasets.disable_progress_bars()  # the CLI prints its own counts
+    try:
+        with tempfile.TemporaryDirectory(prefix="gym-anything-export-") as cache:
+            parts = {name: datasets.Dataset.from_generator(_rows, features=_features(), cache_dir=cache,
+                                                           gen_kwargs={"episodes": episodes})
+                     for name, episodes in splits.items()}
+            datasets.DatasetDict(parts).save_to_disk(str(out))
+    finally:
+        if not bars_were_off:
+            datasets.enable_progress_bars()
 
 
 def _write_jsonl(splits: dict[str, list[_Episode]], out: Path) -> None:
