@@ -1,4 +1,4 @@
-"""The ``gym-anything`` command: list environments, run the demo, audits, evaluations and suites."""
+"""The ``gym-anything`` command: list environments, run the demo, audits, evaluations, exports and suites."""
 
 from __future__ import annotations
 
@@ -72,6 +72,19 @@ def cmd_eval(args: argparse.Namespace) -> int:
                        name=args.name)
     print(format_table(summary))
     print(f"results: {args.out}/summary.json")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .export import ExportError, export_runs
+
+    try:
+        summary = export_runs(args.runs, args.out, successful=args.successful, fmt=args.format,
+                              test_fraction=args.test_fraction, seed=args.seed, overwrite=args.overwrite)
+    except ExportError as exc:
+        print(f"export: {exc}", file=sys.stderr)
+        return 2
+    print(summary.text())
     return 0
 
 
@@ -181,6 +194,18 @@ def main(argv: list[str] | None = None) -> int:
     ev.add_argument("--name", help="run name (default: the --out folder's name)")
     ev.add_argument("--no-video", action="store_true", help="skip the MP4 per episode")
     ev.set_defaults(func=cmd_eval)
+    export = sub.add_parser("export", help="eval runs -> a training dataset, one row per step (distillation)")
+    export.add_argument("runs", nargs="+", metavar="RUN", help="run folders written by gym-anything eval")
+    export.add_argument("--out", required=True, help="dataset folder")
+    export.add_argument("--successful", action="store_true", help="only episodes whose verifier passed")
+    export.add_argument("--format", choices=("hf", "jsonl"), default="hf",
+                        help="hf: datasets save_to_disk (load_from_disk); jsonl: <split>/metadata.jsonl + PNGs "
+                             "(load_dataset(folder))")
+    export.add_argument("--test-fraction", type=float, default=0.0,
+                        help="share of episode instances put in a 'test' split (default 0: train only)")
+    export.add_argument("--seed", type=int, default=0, help="seed of the train/test split")
+    export.add_argument("--overwrite", action="store_true", help="replace a non-empty --out folder")
+    export.set_defaults(func=cmd_export)
     suite = sub.add_parser("suite", help="list, show or refresh benchmark suites")
     suite.add_argument("action", choices=("list", "show", "write"),
                        help="write = re-select tasks and digests from the registry (bumps the version)")

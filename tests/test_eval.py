@@ -138,8 +138,7 @@ def test_unknown_agent_is_a_clear_error(tmp_path):
 def test_eval_with_test_time_audits_by_a_local_judge(tmp_path):
     """--audit-judge: a real local model (tiny, random weights) served over HTTP reviews every DONE; its
     unusable answers are recorded and not trusted, so the oracle's DONE goes through."""
-    from tiny_vlm import build_tiny_llava
-
+    from benchmarks.tiny_vlm import build_tiny_llava
     from gym_anything.judge_server import JudgeServer
 
     server = JudgeServer(str(build_tiny_llava(tmp_path / "tiny")), model_name="tiny-judge").start()

@@ -119,7 +119,7 @@ def test_vlm_agent_records_parse_errors_recovers_and_gives_up(software_envs, ser
 
 def test_local_transformers_model_drives_a_real_env(software_envs, tmp_path):
     torch = pytest.importorskip("torch")
-    from tiny_vlm import build_tiny_llava
+    from benchmarks.tiny_vlm import build_tiny_llava
 
     torch.manual_seed(0)  # the tiny model's random weights, hence its replies, are reproducible
     model_path = build_tiny_llava(tmp_path / "tiny-llava")

@@ -122,17 +122,22 @@ class VLMAgent:
 
     def prompt(self, width: int, height: int) -> str:
         """The text sent with the current screenshot."""
-        parts = [ACTION_FORMAT.format(width=width, height=height, max_x=width - 1, max_y=height - 1),
-                 f"Task: {self.instruction}"]
-        if self._past:
-            parts.append("Your previous replies' actions (oldest first):\n"
-                         + "\n".join(f"- {entry}" for entry in self._past))
-        if self._last_error:
-            parts.append(f"Your last reply could not be used: {self._last_error}. Follow the format above.")
-        if self._feedback:
-            parts.append(f"Reviewer feedback (take it into account): {self._feedback}")
-        parts.append("The current screen is attached. Reply with your next action(s).")
-        return "\n\n".join(parts)
+        return build_prompt(self.instruction, width, height, list(self._past), self._last_error, self._feedback)
+
+
+def build_prompt(instruction: str, width: int, height: int, past: list[str] | None = None,
+                 last_error: str | None = None, feedback: str | None = None) -> str:
+    """The VLM agent's prompt text (sent with one screenshot); distillation training renders the same text."""
+    parts = [ACTION_FORMAT.format(width=width, height=height, max_x=width - 1, max_y=height - 1),
+             f"Task: {instruction}"]
+    if past:
+        parts.append("Your previous replies' actions (oldest first):\n" + "\n".join(f"- {entry}" for entry in past))
+    if last_error:
+        parts.append(f"Your last reply could not be used: {last_error}. Follow the format above.")
+    if feedback:
+        parts.append(f"Reviewer feedback (take it into account): {feedback}")
+    parts.append("The current screen is attached. Reply with your next action(s).")
+    return "\n\n".join(parts)
 
 
 def _code(action: dict[str, Any], observation: np.ndarray) -> str:
