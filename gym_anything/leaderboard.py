@@ -409,7 +409,8 @@ def _viewer_page(run: _Run, result: dict[str, Any], steps: list[dict[str, Any]],
                       ("action", "action-text"), ("reward", "reward"), ("step time", "step-time"),
                       ("settle time", "settle-time"), ("agent time", "agent-time"), ("pointer after", "pointer"),
                       ("fault", "step-fault"))]),
-               el("h4", None, "agent trace (model output)"), el("pre", {"id": "trace"}, ""))
+               el("h4", None, "model output"), el("pre", {"id": "model-output"}, ""),
+               el("h4", None, "agent trace"), el("pre", {"id": "trace"}, ""))
     body = [
         el("nav", {"class": "crumbs"}, el("a", {"href": "../../../index.html"}, "leaderboard"), " / ",
            el("a", {"href": f"../index.html#episode-{_episode_slug(result)}"}, run.name), " / ",

@@ -50,7 +50,7 @@ def runs(tmp_path_factory) -> Path:
     _edit_json(episode / "result.json", poison)
     lines = (episode / "steps.jsonl").read_text().splitlines()
     first = json.loads(lines[0])
-    first.update(action_text=PAYLOAD, agent={"output": PAYLOAD})
+    first.update(action_text=PAYLOAD, agent={"model_output": PAYLOAD, "parse_error": PAYLOAD})
     (episode / "steps.jsonl").write_text("\n".join([json.dumps(first), *lines[1:]]) + "\n")
     _edit_json(injected / "episodes" / "mousepad.append-entry" / "seed-1" / "result.json", lambda result: result.update(
         error={"type": "RuntimeError", "message": "agent crashed: " + PAYLOAD, "traceback": "Traceback ..."},
@@ -237,7 +237,8 @@ def test_run_data_is_escaped_everywhere(site, browser):
     _open(browser, site / "runs" / "injected" / "gnumeric.fix-value-seed-0" / "index.html")
     assert browser.find_element(By.ID, "instruction").text == PAYLOAD
     assert browser.find_element(By.ID, "action-text").text == PAYLOAD
-    assert json.loads(browser.find_element(By.ID, "trace").get_attribute("textContent")) == {"output": PAYLOAD}
+    assert browser.find_element(By.ID, "model-output").get_attribute("textContent") == PAYLOAD
+    assert json.loads(browser.find_element(By.ID, "trace").get_attribute("textContent")) == {"parse_error": PAYLOAD}
     inline = browser.execute_script("return Array.from(document.querySelectorAll('script:not([src])'), s => s.type)")
     assert inline == ["application/json"]  # only the trajectory data: the payload made no script element
     assert browser.execute_script("return document.querySelectorAll('img[src=\"x\"]').length") == 0

@@ -107,8 +107,11 @@
     $("agent-time").textContent = step ? seconds(step.agent_time) : "\u2014";
     $("pointer").textContent = step && step.pointer ? step.pointer.join(", ") : "\u2014";
     $("step-fault").textContent = step && step.fault ? JSON.stringify(step.fault) : "none";
-    const trace = step && step.agent && Object.keys(step.agent).length ? JSON.stringify(step.agent, null, 2) : "";
-    $("trace").textContent = trace || "(no agent trace)";
+    const trace = Object.assign({}, step && step.agent ? step.agent : {});
+    const output = typeof trace.model_output === "string" ? trace.model_output : "";
+    delete trace.model_output;
+    $("model-output").textContent = output || "(no model output for this step)";
+    $("trace").textContent = Object.keys(trace).length ? JSON.stringify(trace, null, 2) : "(nothing else recorded)";
   }
 
   function stop() {
