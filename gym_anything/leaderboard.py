@@ -30,6 +30,8 @@ from PIL import Image
 
 from .evaluation import RUN_FORMAT, load_results, summarize
 
+__all__ = ["LeaderboardError", "build_site"]
+
 _YES, _NO = "\u2713", "\u2717"
 ASSETS = Path(__file__).with_name("leaderboard_assets")
 SITE_MARKER = ".gym-anything-leaderboard"  # written into the site folder: only such a folder is rebuilt over
@@ -188,12 +190,25 @@ def _read_run(folder: Path, slug: str) -> _Run:
     return run
 
 
-def load_runs(runs_dir: Path) -> list[_Run]:
+def _run_folders(root: Path) -> list[Path]:
+    """Folders holding a ``run.json`` under ``root`` (symlinks followed, once each; a run's insides not searched)."""
+    found, seen = [], set()
+    for folder, subfolders, files in os.walk(root, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in seen or "run.json" in files:
+            subfolders.clear()
+        if real not in seen and "run.json" in files:
+            found.append(Path(folder))
+        seen.add(real)
+    return sorted(found)
+
+
+def _load_runs(runs_dir: Path) -> list[_Run]:
     """Every run folder (a folder with ``run.json``) under ``runs_dir``, which may itself be one run."""
     runs_dir = Path(runs_dir)
     if not runs_dir.is_dir():
         raise LeaderboardError(f"runs_dir: expected a folder of eval runs, {runs_dir} is not a folder")
-    folders = sorted({p.parent for p in runs_dir.rglob("run.json") if "episodes" not in p.relative_to(runs_dir).parts})
+    folders = _run_folders(runs_dir)
     if not folders:
         raise LeaderboardError(f"runs_dir: no run folder (with run.json) under {runs_dir}")
     runs, used = [], set()
@@ -499,7 +514,7 @@ def _prepare_out(out: Path) -> None:
 def build_site(runs_dir: Path, out: Path) -> dict[str, Any]:
     """Build the static leaderboard of the runs under ``runs_dir`` into ``out``; returns counts and sizes."""
     runs_dir, out = Path(runs_dir), Path(out)
-    runs = load_runs(runs_dir)
+    runs = _load_runs(runs_dir)
     if out.resolve() in [r.folder.resolve() for r in runs] or runs_dir.resolve() == out.resolve():
         raise LeaderboardError(f"out: {out} must not be the runs folder or a run")
     _prepare_out(out)

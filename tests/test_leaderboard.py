@@ -125,7 +125,8 @@ def test_index_ranks_runs_per_suite_version(site, runs, browser):
     assert _summary(runs, "oracle")["success_rate"] == 1.0 and _summary(runs, "random")["success_rate"] == 0.0
     by_run = {r.get_attribute("data-run"): r.find_elements(By.TAG_NAME, "td") for r in rows}
     assert by_run["oracle"][2].text == "oracle-plan" and by_run["injected"][2].text == PAYLOAD
-    assert by_run["random"][9].text == "4 (0)" and by_run["injected"][9].text == "4 (1)"  # the edited error
+    n = _summary(runs, "random")["n"]
+    assert by_run["random"][9].text == f"{n} (0)" and by_run["injected"][9].text == f"{n} (1)"  # the edited error
 
 
 def test_clicking_a_header_sorts_the_table(site, browser):
@@ -244,7 +245,7 @@ def test_run_data_is_escaped_everywhere(site, browser):
     assert browser.execute_script("return document.querySelectorAll('img[src=\"x\"]').length") == 0
 
 
-def test_site_is_self_contained_small_and_rebuilt_incrementally(site, runs):
+def test_site_is_self_contained_small_and_rebuilt_incrementally(site, runs, tmp_path):
     pngs = list(runs.glob("*/episodes/*/*/frames/*.png"))
     webps = list(site.glob("runs/*/*/frames/*.webp"))
     assert len(webps) == len(pngs) > 0
@@ -254,6 +255,12 @@ def test_site_is_self_contained_small_and_rebuilt_incrementally(site, runs):
             assert "://" not in link and (page.parent / link).is_file(), f"{page}: {link}"
     stats = build_site(runs, site)
     assert stats["frames_converted"] == 0 and stats["frames"] == len(pngs) and stats["runs"] == 4
+    linked = tmp_path / "linked"  # runs gathered by symlink; a rebuild drops the runs no longer there
+    linked.mkdir()
+    (linked / "best").symlink_to(runs / "oracle", target_is_directory=True)
+    shutil.copytree(site, tmp_path / "site")
+    stats = build_site(linked, tmp_path / "site")
+    assert stats["runs"] == 1 and [p.name for p in (tmp_path / "site" / "runs").iterdir()] == ["best"]
 
 
 def test_bad_input_is_a_clear_error(tmp_path, runs, capsys):
