@@ -254,8 +254,8 @@ def _index_page(runs: list[_Run]) -> str:
             rows.append(el("tr", {"data-run": run.slug},
                            _num_cell(str(rank), rank),
                            el("td", None, el("a", {"href": f"runs/{run.slug}/index.html"}, run.name)),
-                           el("td", None, meta.get("model") or "\u2014"),
-                           el("td", None, meta.get("agent") or meta.get("agent_name") or "\u2014"),
+                           el("td", None, str(meta.get("model") or "\u2014")),
+                           el("td", None, str(meta.get("agent") or meta.get("agent_name") or "\u2014")),
                            _num_cell(str(budget) if budget else "per task", budget or 0),
                            el("td", {"data-sort": meta.get("started") or ""}, _date(meta.get("started"))),
                            _num_cell([_pct(overall["success_rate"]), " ",
@@ -285,7 +285,7 @@ def _aggregate_table(title: str, groups: dict[str, dict[str, Any]]) -> Html:
 
 
 def _episode_slug(result: dict[str, Any]) -> str:
-    return _slug(str(result["episode"]).replace("/", "-"))
+    return _slug(f"{result.get('env')}.{result.get('task')}-seed-{result.get('seed')}")
 
 
 def _verifier_block(verifier: dict[str, Any] | None) -> list[Child]:
