@@ -1,4 +1,5 @@
-"""The ``gym-anything`` command: list environments, run the demo, audits, evaluations, exports and suites."""
+"""The ``gym-anything`` command: list environments, run the demo, audits, evaluations, suites, exports and
+leaderboards."""
 
 from __future__ import annotations
 
@@ -85,6 +86,18 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(f"export: {exc}", file=sys.stderr)
         return 2
     print(summary.text())
+
+def cmd_leaderboard(args: argparse.Namespace) -> int:
+    from .leaderboard import LeaderboardError, build_site
+
+    try:
+        stats = build_site(Path(args.runs_dir), Path(args.out))
+    except LeaderboardError as exc:
+        print(f"gym-anything leaderboard: {exc}", file=sys.stderr)
+        return 2
+    print(f"leaderboard: {stats['runs']} run(s) on {stats['suites']} suite version(s), {stats['episodes']} episodes, "
+          f"{stats['frames']} frames ({stats['frames_converted']} converted), {stats['bytes'] / 1e6:.1f} MB "
+          f"-> {stats['index']}")
     return 0
 
 
@@ -206,6 +219,10 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--seed", type=int, default=0, help="seed of the train/test split")
     export.add_argument("--overwrite", action="store_true", help="replace a non-empty --out folder")
     export.set_defaults(func=cmd_export)
+    board = sub.add_parser("leaderboard", help="build a static HTML leaderboard site from eval run folders")
+    board.add_argument("runs_dir", help="a folder of run folders (each made by gym-anything eval), or one run")
+    board.add_argument("--out", required=True, help="site folder (new, empty, or a site built before)")
+    board.set_defaults(func=cmd_leaderboard)
     suite = sub.add_parser("suite", help="list, show or refresh benchmark suites")
     suite.add_argument("action", choices=("list", "show", "write"),
                        help="write = re-select tasks and digests from the registry (bumps the version)")
