@@ -48,6 +48,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"oracle solved {oracle['successes']}/{oracle['n']}; random agent "
           f"{summaries['random']['overall']['successes']}/{summaries['random']['overall']['n']}; "
           f"trajectories (steps.jsonl, frames/*.png, video.mp4) under {out}/*/episodes/")
+    from .leaderboard import build_site
+
+    build_site(out, out / "site")
+    print(f"leaderboard with a trajectory viewer: {out / 'site' / 'index.html'}")
     return 0 if oracle["successes"] == oracle["n"] else 1
 
 
