@@ -15,7 +15,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     for env in all_envs().values():
         print(f"{env.gym_id:45s} {env.name} (SOC {', '.join(env.soc_groups)})")
         for task in env.tasks.values():
-            print(f"  {task.gym_id:43s} {task.split:5s} {task.difficulty:6s} max_steps={task.max_steps}")
+            print(f"  {task.gym_id:43s} {task.split:5s} {task.difficulty:6s} {task.horizon:5s} "
+                  f"max_steps={task.max_steps}")
     return 0
 
 

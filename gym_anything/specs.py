@@ -20,6 +20,8 @@ ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 REF_PATTERN = re.compile(r"^(?P<path>[\w./-]+\.py):(?P<func>[A-Za-z_]\w*)$")
 SPLITS = ("train", "test")
 DIFFICULTIES = ("easy", "medium", "hard")
+HORIZONS = ("short", "long")  # long: the task needs LONG_HORIZON_STEPS+ oracle steps (the audit checks it)
+LONG_HORIZON_STEPS = 50
 
 
 class SpecError(ValueError):
@@ -120,6 +122,7 @@ class TaskSpec:
     version: int
     file: Path
     visible: tuple[str, ...] = ()  # privileged keys that are visible to the agent by design (audit)
+    horizon: str = "short"  # "long": a long-horizon task (LONG_HORIZON_STEPS+ oracle steps), the `long` suite
     checklist: Any = None  # a judge.ChecklistSpec, or None for program-only verification
 
     @property
@@ -215,7 +218,7 @@ def _resolve_ref(fields: _Fields, name: str, root: Path, required: bool = True) 
 ENV_FIELDS = {"id", "name", "description", "soc_groups", "packages", "launch", "ready", "resolution", "env",
               "home_template", "settle", "version"}
 TASK_FIELDS = {"id", "instruction", "parameters", "setup", "open", "verifier", "oracle", "max_steps", "split",
-               "difficulty", "tags", "version", "visible", "checklist"}
+               "difficulty", "tags", "version", "visible", "checklist", "horizon"}
 CHECKLIST_FIELDS = {"mode", "weight", "frames", "samples", "judge_context", "items"}
 ITEM_FIELDS = {"id", "kind", "points", "evidence", "ocr"}
 
@@ -304,7 +307,7 @@ def load_task(path: Path, env: EnvSpec) -> TaskSpec:
         max_steps=int(f.number("max_steps", integer=True, minimum=1)), split=f.choice("split", SPLITS),
         difficulty=f.choice("difficulty", DIFFICULTIES), tags=f.strings("tags", ()),
         version=int(f.number("version", integer=True)), file=path.resolve(), visible=f.strings("visible", ()),
-        checklist=_checklist(f))
+        horizon=f.choice("horizon", HORIZONS, "short"), checklist=_checklist(f))
 
 
 def _checklist(f: _Fields):

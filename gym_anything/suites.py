@@ -5,7 +5,7 @@ A suite lives in ``benchmarks/<name>.yaml``::
     name: test
     version: 2                      # bumped by `gym-anything suite write` whenever the task list changes
     description: Held-out tasks.
-    select: {split: test}           # which audited tasks belong: split, tags (all listed), names (explicit)
+    select: {split: test}           # which audited tasks belong: split, horizon, tags (all listed), names
     seeds: [0, 1]                   # episodes per task = one per seed
     step_budget: null               # null = each task's own max_steps; else min(budget, max_steps)
     tasks:                          # written by `gym-anything suite write`: task -> digest of its files
@@ -28,7 +28,7 @@ import yaml
 from .audit import is_audited, task_digest
 from .paths import benchmarks_dir
 from .registry import all_envs
-from .specs import SPLITS, EnvSpec, SpecError, TaskSpec
+from .specs import HORIZONS, SPLITS, EnvSpec, SpecError, TaskSpec
 
 SUITE_FIELDS = {"name", "version", "description", "select", "seeds", "step_budget", "tasks"}
 
@@ -124,8 +124,10 @@ def _parse(path: Path) -> Suite:
     if not isinstance(data["version"], int) or data["version"] < 1:
         raise SpecError(path, "version", "a positive integer", data["version"])
     select = data["select"]
-    if not isinstance(select, dict) or not set(select) <= {"split", "tags", "names"} or not select:
-        raise SpecError(path, "select", "a mapping with 'split', 'tags' and/or 'names'", select)
+    if not isinstance(select, dict) or not set(select) <= {"split", "horizon", "tags", "names"} or not select:
+        raise SpecError(path, "select", "a mapping with 'split', 'horizon', 'tags' and/or 'names'", select)
+    if "horizon" in select and select["horizon"] not in HORIZONS:
+        raise SpecError(path, "select.horizon", f"one of {HORIZONS}", select["horizon"])
     if "split" in select and select["split"] not in SPLITS:
         raise SpecError(path, "select.split", f"one of {SPLITS}", select["split"])
     if "tags" in select and not (isinstance(select["tags"], list) and all(isinstance(t, str) for t in select["tags"])):
@@ -167,11 +169,13 @@ def load_suite(name: str) -> Suite:
 
 
 def matching_tasks(select: dict[str, Any]) -> list[tuple[EnvSpec, TaskSpec]]:
-    """Audited tasks matching a suite's ``select`` (split, every listed tag, explicit names)."""
+    """Audited tasks matching a suite's ``select`` (split, horizon, every listed tag, explicit names)."""
     chosen = []
     for env in all_envs().values():
         for task in env.tasks.values():
             if "split" in select and task.split != select["split"]:
+                continue
+            if "horizon" in select and task.horizon != select["horizon"]:
                 continue
             if not set(select.get("tags", ())) <= set(task.tags):
                 continue

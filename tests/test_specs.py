@@ -45,6 +45,7 @@ def test_minimal_valid_spec_loads(tmp_path):
     assert spec.resolution == (1280, 720)
     assert spec.gym_id == "GymAnything/demoapp-v0"
     assert spec.tasks["do-it"].gym_id == "GymAnything/demoapp.do-it-v0"
+    assert spec.tasks["do-it"].horizon == "short"  # the default; `horizon: long` marks the long suite
 
 
 @pytest.mark.parametrize(("env_change", "task_change", "file", "field", "expected"), [
@@ -64,6 +65,8 @@ def test_minimal_valid_spec_loads(tmp_path):
     ({}, {"parameters": {"n": {"int": [5, 1]}}}, "do-it.yaml", "parameters.n", "int: [lo, hi]"),
     ({}, {"parameters": {"n": {"range": [1, 5]}}}, "do-it.yaml", "parameters.n", "choice"),
     ({}, {"difficulty": None}, "do-it.yaml", "difficulty", "one of"),
+    ({}, {"horizon": "epic"}, "do-it.yaml", "horizon", "one of ['short', 'long']"),
+    ({}, {"horizon": True}, "do-it.yaml", "horizon", "one of"),
 ])
 def test_bad_spec_names_file_field_and_expectation(tmp_path, env_change, task_change, file, field, expected):
     env = {k: v for k, v in {**ENV, **env_change}.items() if v is not None}
