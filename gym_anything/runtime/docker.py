@@ -19,6 +19,7 @@ import hashlib
 import io
 import os
 import shutil
+import socket
 import subprocess
 import tarfile
 import tempfile
@@ -162,6 +163,15 @@ def _process_start(pid: int) -> str | None:
     return None if fields[0] in ("Z", "X") else fields[19]
 
 
+def _accepts_connections(path: Path) -> bool:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        try:
+            probe.connect(str(path))
+        except OSError:
+            return False
+    return True
+
+
 def _claim_display() -> int:
     """A display number free on this host, held by a lock file with our pid (host Xvfbs then skip it)."""
     X11_DIR.mkdir(mode=0o1777, exist_ok=True)
@@ -249,7 +259,10 @@ class ContainerDisplay:
         self.client, self.image, self.spec, self.workdir, self.home = client, image, spec, workdir, home
         self.container: Any = None
         self.number = -1
-        self._pid_start: tuple[int, str | None] = (-1, None)
+        # (host pid, start time) of the container's first process, Xvfb and openbox
+        self._init: tuple[int, str | None] = (-1, None)
+        self._xvfb: tuple[int, str | None] | None = None
+        self._wm: tuple[int, str | None] | None = None
 
     @property
     def name(self) -> str:
@@ -284,26 +297,47 @@ class ContainerDisplay:
         self.container.start()
         self.container.reload()
         pid = int(self.container.attrs["State"]["Pid"] or -1)
-        self._pid_start = (pid, _process_start(pid))
-        socket = self.x_dir / f"X{self.number}"
+        self._init = (pid, _process_start(pid))
+        path = self.x_dir / f"X{self.number}"
         deadline = time.monotonic() + timeout
-        while not socket.exists():
-            if not self.alive() or time.monotonic() > deadline:
+        while not _accepts_connections(path):  # the socket file appears before Xvfb listens on it
+            if not self._running(self._init) or time.monotonic() > deadline:
                 raise RuntimeFault("display_failed", f"the container's Xvfb did not start: {self.logs()}")
             time.sleep(0.005)
-        os.symlink(socket, X11_DIR / f"X{self.number}")
+        self._xvfb = self._child("Xvfb")
+        os.symlink(path, X11_DIR / f"X{self.number}")
 
     def logs(self) -> str:
         with contextlib.suppress(Exception):
             return self.container.logs(tail=20).decode(errors="replace")
         return "(no container logs)"
 
+    def _child(self, comm: str) -> tuple[int, str | None] | None:
+        """(pid, start) of the container's ``comm`` process, a child of the container's first process."""
+        pid = self._init[0]
+        with contextlib.suppress(OSError):
+            for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+                with contextlib.suppress(OSError):
+                    if Path(f"/proc/{child}/comm").read_text().strip() == comm:
+                        return int(child), _process_start(int(child))
+        return None
+
+    @staticmethod
+    def _running(process: tuple[int, str | None] | None) -> bool:
+        return process is not None and process[1] is not None and _process_start(process[0]) == process[1]
+
     def alive(self) -> bool:
-        pid, start = self._pid_start
-        return start is not None and _process_start(pid) == start
+        """Xvfb runs (checked on its host pid: cheap enough for every settle iteration)."""
+        if self._xvfb is None:
+            return self._running(self._init)
+        return self._running(self._xvfb)
 
     def wm_alive(self) -> bool:
-        return self.alive()  # the container ends as soon as openbox or Xvfb exits
+        if self._wm is None:
+            self._wm = self._child("openbox")
+            if self._wm is None:  # not started yet: the container's script runs it right after Xvfb
+                return self._running(self._init)
+        return self._running(self._wm)
 
     def start_app(self, argv: list[str], env: dict[str, str]) -> _ContainerApp:
         api = self.client.api
@@ -320,7 +354,7 @@ class ContainerDisplay:
             self.container = None
         if self.number >= 0:
             _release_display(self.number)
-        self._pid_start = (-1, None)
+        self._init, self._xvfb, self._wm = (-1, None), None, None
 
 
 class _ContainerResources(_Resources):
