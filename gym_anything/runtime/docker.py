@@ -43,21 +43,26 @@ LOG_DIR = "/var/log/gym-anything"  # in the container: the app's output and exit
 SETUP_HINT = ("run scripts/setup-docker.sh (podman serving the Docker API, as root) or point DOCKER_HOST at "
               "a Docker engine on this machine")
 
-_DISPLAY_SCRIPT = """#!/bin/bash
-# One episode's display: Xvfb, then openbox. The container ends when either exits (70: Xvfb, 71: openbox).
+_EPISODE_SCRIPT = f"""#!/bin/bash
+# One episode: Xvfb, then openbox, then (once the host found the window manager ready and created
+# {LOG_DIR}/start) the app given as arguments. The container ends when Xvfb or openbox exits (70: Xvfb,
+# 71: openbox); the app's output and exit status go to {LOG_DIR}.
 set -u
 n=$1 size=$2
+shift 2
 mkdir -p -m 700 /tmp/runtime /tmp/wm
-Xvfb ":$n" -screen 0 "${size}x24" -nolisten tcp -noreset -extension GLX -dpi 96 &
+Xvfb ":$n" -screen 0 "${{size}}x24" -nolisten tcp -noreset -extension GLX -dpi 96 &
 xvfb=$!
 until [ -S "/tmp/.X11-unix/X$n" ]; do kill -0 "$xvfb" 2>/dev/null || exit 70; sleep 0.005; done
-HOME=/tmp/wm XDG_CONFIG_HOME=/tmp/wm XDG_CACHE_HOME=/tmp/wm DISPLAY=":$n" \\
-  openbox --sm-disable --config-file /opt/gym-anything/openbox-rc.xml &
-wait -n
+HOME=/tmp/wm XDG_CONFIG_HOME=/tmp/wm XDG_CACHE_HOME=/tmp/wm openbox --sm-disable \\
+  --config-file /opt/gym-anything/openbox-rc.xml &
+wm=$!
+until [ -e {LOG_DIR}/start ]; do kill -0 "$xvfb" "$wm" 2>/dev/null || break; sleep 0.005; done
+(echo "$BASHPID" > {LOG_DIR}/app.pid; "$@" > {LOG_DIR}/app.log 2>&1; echo $? > {LOG_DIR}/app.exit) &
+wait -n "$xvfb" "$wm"
 kill -0 "$xvfb" 2>/dev/null && exit 71
 exit 70
 """
-_APP_WRAPPER = f'"$@" > {LOG_DIR}/app.log 2>&1; echo $? > {LOG_DIR}/app.exit'
 
 
 class DockerUnavailable(SandboxUnavailable):
@@ -92,18 +97,18 @@ def connect() -> Any:
 
 
 def dockerfile(spec: EnvSpec) -> str:
-    """The Dockerfile for ``spec``: runtime layers first (shared by every env), the app's packages last."""
+    """The Dockerfile for ``spec``: runtime layers first (shared by every env), then the app's packages."""
     apt = ("RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "
            "--no-install-recommends {} >/dev/null && rm -rf /var/lib/apt/lists/*")
     return "\n".join([
         f"FROM {BASE_IMAGE}",
         apt.format(" ".join(RUNTIME_PACKAGES)),
         f"RUN useradd --uid {SANDBOX_UID} --create-home --home-dir {SANDBOX_HOME} agent",
-        "COPY openbox-rc.xml display.sh /opt/gym-anything/",
         apt.format(" ".join(sorted(spec.packages))),
         # Image layers keep whole-second mtimes, which invalidates the font cache written in the same step
         # (every app start would rescan the fonts into HOME): rebuild it once the font folders are final.
         "RUN fc-cache -f",
+        "COPY openbox-rc.xml episode.sh /opt/gym-anything/",  # last: changing our scripts reuses the layers above
         f'LABEL {LABEL}.env="{spec.id}"',
         "",
     ])
@@ -111,7 +116,7 @@ def dockerfile(spec: EnvSpec) -> str:
 
 def build_context(spec: EnvSpec) -> dict[str, bytes]:
     return {"Dockerfile": dockerfile(spec).encode(), "openbox-rc.xml": OPENBOX_RC.encode(),
-            "display.sh": _DISPLAY_SCRIPT.encode()}
+            "episode.sh": _EPISODE_SCRIPT.encode()}
 
 
 def image_tag(spec: EnvSpec) -> str:
@@ -253,10 +258,12 @@ class _ContainerApp:
 
 
 class ContainerDisplay:
-    """Xvfb + openbox in a new container, reachable from the host as ``:N`` (the XServer interface)."""
+    """One episode's container: Xvfb + openbox, reachable from the host as ``:N`` (the XServer interface),
+    and the app ``argv``, started by :meth:`start_app` once the host has seen the window manager ready."""
 
-    def __init__(self, client: Any, image: str, spec: EnvSpec, workdir: Path, home: Path):
+    def __init__(self, client: Any, image: str, spec: EnvSpec, workdir: Path, home: Path, argv: list[str]):
         self.client, self.image, self.spec, self.workdir, self.home = client, image, spec, workdir, home
+        self.argv = argv
         self.container: Any = None
         self.number = -1
         # (host pid, start time) of the container's first process, Xvfb and openbox
@@ -285,9 +292,9 @@ class ContainerDisplay:
         width, height = self.spec.resolution
         limits = self.spec.resources
         self.container = self.client.containers.create(
-            self.image, ["/opt/gym-anything/display.sh", str(self.number), f"{width}x{height}"],
+            self.image, ["/opt/gym-anything/episode.sh", str(self.number), f"{width}x{height}", *self.argv],
             network_mode="none", user=f"{SANDBOX_UID}:{SANDBOX_UID}", read_only=True,
-            tmpfs={"/tmp": "rw,mode=1777"}, environment=owner_env({"LANG": "C.UTF-8"}),
+            tmpfs={"/tmp": "rw,mode=1777"}, environment=owner_env(sandbox_env(self.number, self.spec.env)),
             volumes={str(self.home): {"bind": SANDBOX_HOME, "mode": "rw"},
                      str(self.x_dir): {"bind": str(X11_DIR), "mode": "rw"},
                      str(self.log_dir): {"bind": LOG_DIR, "mode": "rw"}},
@@ -339,13 +346,21 @@ class ContainerDisplay:
                 return self._running(self._init)
         return self._running(self._wm)
 
-    def start_app(self, argv: list[str], env: dict[str, str]) -> _ContainerApp:
-        api = self.client.api
-        exec_id = api.exec_create(self.container.id, ["sh", "-c", _APP_WRAPPER, "app", *argv],
-                                  user=f"{SANDBOX_UID}:{SANDBOX_UID}", environment=owner_env(env),
-                                  workdir=SANDBOX_HOME)["Id"]
-        api.exec_start(exec_id, detach=True)
-        return _ContainerApp(int(api.exec_inspect(exec_id)["Pid"]), self.log_dir)
+    def start_app(self, timeout: float = 10.0) -> _ContainerApp:
+        """Let the container's script start the app (no ``exec``: podman keeps a monitor per exec for minutes)."""
+        (self.log_dir / "start").touch()
+        deadline = time.monotonic() + timeout
+        while True:
+            with contextlib.suppress(OSError, ValueError):  # not written yet
+                inner = int((self.log_dir / "app.pid").read_text())  # the app's shell, in the container's pids
+                pid = self._init[0]
+                for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+                    status = Path(f"/proc/{child}/status").read_text()
+                    if status.split("NSpid:", 1)[1].split("\n", 1)[0].split()[-1] == str(inner):
+                        return _ContainerApp(int(child), self.log_dir)
+            if not self._running(self._init) or time.monotonic() > deadline:
+                raise RuntimeFault("app_not_ready", f"the container did not start the app: {self.logs()}")
+            time.sleep(0.002)
 
     def stop(self) -> None:
         if self.container is not None:
@@ -377,6 +392,7 @@ class DockerRunner(LocalRunner):
         workdir = Path(tempfile.mkdtemp(prefix=f"gym-anything-{spec.id}-"))
         self._init_state(spec, hidden_paths, _ContainerResources(workdir))
         self._app_log = workdir / "logs" / "app.log"
+        self._argv: list[str] = []
         # No display yet: each episode's container is created in launch(), with that episode's HOME mounted.
 
     @property
@@ -387,16 +403,17 @@ class DockerRunner(LocalRunner):
 
     def _new_display(self) -> ContainerDisplay:  # type: ignore[override]
         assert self._home is not None
-        return ContainerDisplay(self._client, self.image, self.spec, self._res.workdir, self._home)
+        return ContainerDisplay(self._client, self.image, self.spec, self._res.workdir, self._home, self._argv)
 
     def _start_app(self, home: Path, argv: list[str]) -> None:
         if os.geteuid() == 0:  # the app runs as uid 1000: hand it the HOME the setup wrote as root
             for path in [home, *home.rglob("*")]:
                 os.lchown(path, SANDBOX_UID, SANDBOX_UID)
-        self._start_display()
+        self._argv = argv
+        self._start_display()  # a new container for this episode; waits for its window manager
         server = self._res.server
         assert isinstance(server, ContainerDisplay)
-        self._res.app = server.start_app(argv, sandbox_env(server.number, self.spec.env))  # type: ignore[assignment]
+        self._res.app = server.start_app()  # type: ignore[assignment]
 
     def run_in_sandbox(self, argv: list[str], timeout: float = 60) -> subprocess.CompletedProcess:
         """Run a command in the episode's container as the app's user, with the app's environment."""
