@@ -1,4 +1,4 @@
-"""Performance of the local runtime, measured in one run: prints a table and writes JSON.
+"""Performance of the runtime (local, or ``--runner docker``), measured in one run: prints a table and writes JSON.
 
 * floor: raw mss capture + XTEST click on a bare Xvfb (no app, no settle) — the physical lower bound;
 * per software: env.reset p50/p95, env.step p50/p95/p99 and settle time, ratio of step to floor;
@@ -7,7 +7,7 @@
   loops on bare displays, measured in the same run (``--parallel 1,4,8``).
 
 Usage: python benchmarks/perf.py [--steps 60] [--resets 8] [--out perf.json] [--envs gnumeric,mousepad]
-                                 [--parallel 1,4] [--parallel-env gnumeric] [--seconds 8]
+                                 [--parallel 1,4] [--parallel-env gnumeric] [--seconds 8] [--runner docker]
 """
 
 from __future__ import annotations
@@ -75,8 +75,8 @@ def _raw_worker(barrier, seconds: float, results) -> None:
             server.stop()
 
 
-def _env_worker(env_id: str, barrier, seconds: float, results) -> None:
-    env = gym.make(all_envs()[env_id].gym_id)
+def _env_worker(env_id: str, barrier, seconds: float, results, runner: str = "local") -> None:
+    env = gym.make(all_envs()[env_id].gym_id, runner=runner)
     try:
         env.reset(seed=0)
         w, h = env.unwrapped.width, env.unwrapped.height
@@ -93,14 +93,15 @@ def _env_worker(env_id: str, barrier, seconds: float, results) -> None:
         env.close()
 
 
-def parallel(kind: str, n: int, seconds: float, env_id: str = "") -> dict[str, float]:
+def parallel(kind: str, n: int, seconds: float, env_id: str = "", runner: str = "local") -> dict[str, float]:
     """Aggregate steps/s of n processes stepping at once (raw floor loops or envs)."""
     ctx = mp.get_context("fork")
     barrier, results = ctx.Barrier(n), ctx.Queue()
     if kind == "raw":
         procs = [ctx.Process(target=_raw_worker, args=(barrier, seconds, results)) for _ in range(n)]
     else:
-        procs = [ctx.Process(target=_env_worker, args=(env_id, barrier, seconds, results)) for _ in range(n)]
+        procs = [ctx.Process(target=_env_worker, args=(env_id, barrier, seconds, results, runner))
+                 for _ in range(n)]
     for proc in procs:
         proc.start()
     values = [results.get(timeout=300) for _ in range(n)]
@@ -138,9 +139,9 @@ def pss_mb(pids: set[int]) -> float:
     return total / 1024
 
 
-def bench_env(env_id: str, steps: int, resets: int) -> dict[str, object]:
+def bench_env(env_id: str, steps: int, resets: int, runner: str = "local") -> dict[str, object]:
     spec = all_envs()[env_id]
-    env = gym.make(spec.gym_id)
+    env = gym.make(spec.gym_id, runner=runner)
     before = set(owned_processes())
     try:
         reset_times, launch_times = [], []
@@ -176,18 +177,20 @@ def main() -> None:
     parser.add_argument("--parallel", default="1,4", help="N values for aggregate throughput ('' to skip)")
     parser.add_argument("--parallel-env", default="gnumeric")
     parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--runner", default="local", choices=["local", "docker"])
     args = parser.parse_args()
     floor = floor_step(200)
-    rows = [bench_env(env_id, args.steps, args.resets) for env_id in args.envs.split(",")]
+    rows = [bench_env(env_id, args.steps, args.resets, args.runner) for env_id in args.envs.split(",")]
     scaling = []
     for n in [int(v) for v in args.parallel.split(",") if v]:
         raw = parallel("raw", n, args.seconds)
-        env = parallel("env", n, args.seconds, args.parallel_env)
+        env = parallel("env", n, args.seconds, args.parallel_env, args.runner)
         scaling.append({"n": n, "raw_steps_per_s": raw["steps_per_s"], "env_steps_per_s": env["steps_per_s"],
                         "ratio": env["steps_per_s"] / raw["steps_per_s"], "pss_mb_per_env": env["pss_mb_per_env"]})
     print(f"floor (raw capture + XTEST click, bare Xvfb): p50 {floor['p50_ms']:.2f} ms, p95 {floor['p95_ms']:.2f} ms")
     header = (f"{'env':15s} {'reset p50':>9s} {'p95':>6s} {'step p50':>9s} {'p95':>7s} {'p99':>7s} "
               f"{'settle p50':>10s} {'step/floor':>10s} {'PSS MB':>7s}")
+    print(f"runner: {args.runner}")
     print(header)
     for r in rows:
         print(f"{r['env']:15s} {r['reset_p50_s']:8.2f}s {r['reset_p95_s']:5.2f}s {r['step_p50_ms']:7.1f}ms "
@@ -199,7 +202,8 @@ def main() -> None:
         for r in scaling:
             print(f"{r['n']:3d} {r['raw_steps_per_s']:18.1f} {r['env_steps_per_s']:12.1f} {r['ratio']:8.2f} "
                   f"{r['pss_mb_per_env']:11.1f}")
-    Path(args.out).write_text(json.dumps({"floor": floor, "envs": rows, "parallel": scaling}, indent=2))
+    report = {"runner": args.runner, "floor": floor, "envs": rows, "parallel": scaling}
+    Path(args.out).write_text(json.dumps(report, indent=2))
     print(f"written {args.out}")
 
 

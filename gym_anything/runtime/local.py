@@ -39,14 +39,18 @@ class _Resources:
 
     def stop_display(self) -> None:
         self.stop_app()
+        self.disconnect()
+        if self.server is not None:
+            self.server.stop()
+        self.server = None
+
+    def disconnect(self) -> None:
+        """Close our own X connections (input and capture)."""
         for part in (self.capture, self.client):
             if part is not None:
                 with contextlib.suppress(Exception):  # the server may be gone already
                     part.close()
         self.capture = self.client = None
-        if self.server is not None:
-            self.server.stop()
-        self.server = None
 
     def close(self) -> None:
         self.stop_display()
@@ -58,15 +62,19 @@ class LocalRunner(Runner):
 
     def __init__(self, spec: EnvSpec, hidden_paths: list[Path]):
         bwrap_path()  # fail early and clearly when the sandbox tool is missing
+        self._init_state(spec, hidden_paths, _Resources(Path(tempfile.mkdtemp(prefix=f"gym-anything-{spec.id}-"))))
+        self._start_display()
+
+    def _init_state(self, spec: EnvSpec, hidden_paths: list[Path], resources: _Resources) -> None:
         self.spec = spec
         self.width, self.height = spec.resolution
         self.settle_spec: SettleSpec = spec.settle
         self.hidden_paths = hidden_paths
-        self._res = _Resources(Path(tempfile.mkdtemp(prefix=f"gym-anything-{spec.id}-")))
-        self._finalizer = weakref.finalize(self, self._res.close)
+        self._res = resources
+        self._finalizer = weakref.finalize(self, resources.close)
         self._last_raw: np.ndarray | None = None
         self._home: Path | None = None
-        self._start_display()
+        self._app_log = resources.workdir / "app.log"
 
     @property
     def workdir(self) -> Path:
@@ -87,7 +95,7 @@ class LocalRunner(Runner):
 
     def _start_display(self) -> None:
         self._res.stop_display()
-        server = XServer(self.width, self.height, self._res.workdir)
+        server = self._new_display()
         self._res.server = server
         server.start()
         self._res.client = XClient(server.name)
@@ -98,23 +106,17 @@ class LocalRunner(Runner):
             time.sleep(0.002)
         self._res.capture = ScreenCapture(server.name, self.width, self.height)
 
+    def _new_display(self) -> XServer:
+        return XServer(self.width, self.height, self._res.workdir)
+
     # --- application ------------------------------------------------------------------------------
 
     def launch(self, home: Path, args: list[str]) -> Settled:
         self.stop_app()
         self._home = home
-        if self._res.server is None or not self._res.server.alive() or not self._res.server.wm_alive():
-            self._start_display()
-        server = self._res.server
+        self._start_app(home, list(self.spec.launch) + args)
         client = self._res.client
-        assert server is not None and client is not None
-        env = sandbox_env(server.number, self.spec.env)
-        argv = list(self.spec.launch) + args
-        cmd = sandbox_command(argv, home, server.number, env, self.hidden_paths)
-        log = open(self._res.workdir / "app.log", "wb")  # noqa: SIM115 - handed to the child
-        with log:
-            self._res.app = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                             start_new_session=True, env=owner_env())
+        assert client is not None
         ready = self.spec.ready
         deadline = time.monotonic() + ready.timeout
         while client.find_window(ready.window_class, ready.title_regex) is None:
@@ -127,6 +129,17 @@ class LocalRunner(Runner):
             time.sleep(0.005)
         self._last_raw = None
         return self.settle(quiet=max(self.settle_spec.quiet, 0.1))
+
+    def _start_app(self, home: Path, argv: list[str]) -> None:
+        """Start ``argv`` sandboxed with ``home`` as HOME on a live display (restarted if it died)."""
+        if self._res.server is None or not self._res.server.alive() or not self._res.server.wm_alive():
+            self._start_display()
+        server = self._res.server
+        assert server is not None
+        cmd = sandbox_command(argv, home, server.number, sandbox_env(server.number, self.spec.env), self.hidden_paths)
+        with open(self._app_log, "wb") as log:
+            self._res.app = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                             start_new_session=True, env=owner_env())
 
     def run_in_sandbox(self, argv: list[str], timeout: float = 60) -> subprocess.CompletedProcess:
         """Run a command in the same sandbox the app gets (same HOME, display, hidden paths); for audits."""
@@ -146,7 +159,7 @@ class LocalRunner(Runner):
 
     def app_output(self) -> str:
         try:
-            text = (self._res.workdir / "app.log").read_text(errors="replace")
+            text = self._app_log.read_text(errors="replace")
         except OSError:
             return ""
         return text[-APP_LOG_TAIL:]

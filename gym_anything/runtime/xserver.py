@@ -36,7 +36,7 @@ def owned_processes(owner_id: str | None = None) -> list[int]:
     return processes_with_env(f"{OWNER_VARIABLE}={owner_id or owner()}")
 
 
-_OPENBOX_RC = """<?xml version="1.0" encoding="UTF-8"?>
+OPENBOX_RC = """<?xml version="1.0" encoding="UTF-8"?>
 <openbox_config xmlns="http://openbox.org/3.4/rc">
   <focus><focusNew>yes</focusNew><followMouse>no</followMouse></focus>
   <placement><policy>Smart</policy><center>yes</center></placement>
@@ -115,7 +115,7 @@ class XServer:
             if write_fd >= 0:
                 os.close(write_fd)
         rc = self.workdir / "openbox-rc.xml"
-        rc.write_text(_OPENBOX_RC)
+        rc.write_text(OPENBOX_RC)
         wm_env = owner_env({"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DISPLAY": self.name,
                             "HOME": str(self.workdir), "XDG_CONFIG_HOME": str(self.workdir)})
         self.wm = subprocess.Popen([require("openbox", "openbox"), "--sm-disable", "--config-file", str(rc)],
