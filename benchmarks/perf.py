@@ -1,4 +1,4 @@
-"""Performance of the local runtime, measured in one run: prints a table and writes JSON.
+"""Performance of the runtime (local, or ``--runner docker``), measured in one run: prints a table and writes JSON.
 
 * floor: raw mss capture (grab + BGRX->RGB) + one XTEST click on a bare Xvfb — the physical lower bound;
 * per software: env.step p50/p95/p99 and its ratio to the floor; the app's own redraw time (first to last
@@ -12,6 +12,7 @@
 
 Usage: python benchmarks/perf.py [--steps 60] [--resets 8] [--envs gnumeric,mousepad,sqlitebrowser]
                                  [--parallel 1,4,8,16,32] [--parallel-env gnumeric] [--seconds 5] [--out perf.json]
+                                 [--runner docker]
 """
 
 from __future__ import annotations
@@ -127,9 +128,9 @@ def env_pss_mb() -> float:
     return pss_mb(_descendants(set(owned_processes())))
 
 
-def bench_env(env_id: str, steps: int, resets: int) -> dict[str, object]:
+def bench_env(env_id: str, steps: int, resets: int, runner: str = "local") -> dict[str, object]:
     spec = all_envs()[env_id]
-    env = gym.make(spec.gym_id)
+    env = gym.make(spec.gym_id, runner=runner)
     try:
         parts: dict[str, list[float]] = {k: [] for k in ("total", "stop_app", "setup", "app_start", "settle")}
         for seed in range(resets):
@@ -152,7 +153,7 @@ def bench_env(env_id: str, steps: int, resets: int) -> dict[str, object]:
             overhead.append(info["step_time"] - info["redraw_time"])
     finally:
         env.close()
-    warm = warm_resets(spec.gym_id, resets, cycle)
+    warm = warm_resets(spec.gym_id, resets, cycle) if runner == "local" else [float("nan")]  # docker: cold only
     return {"env": env_id, "reset_p50_s": float(np.median(parts["total"])),
             "warm_reset_p50_s": float(np.median(warm)), "warm_reset_p95_s": float(np.percentile(warm, 95)),
             "reset_p95_s": float(np.percentile(parts["total"], 95)),
@@ -195,8 +196,8 @@ def _raw_worker(start, seconds: float, results) -> None:
                      "cpu_s": sum(cpu_seconds(pids).values()) - cpu_before})
 
 
-def _env_worker(env_id: str, start, alive, seconds: float, results) -> None:
-    env = gym.make(all_envs()[env_id].gym_id)
+def _env_worker(env_id: str, start, alive, seconds: float, results, runner: str) -> None:
+    env = gym.make(all_envs()[env_id].gym_id, runner=runner)
     try:
         env.reset(seed=0)
         cycle = step_cycle(env.unwrapped.width, env.unwrapped.height)
@@ -220,14 +221,15 @@ def _env_worker(env_id: str, start, alive, seconds: float, results) -> None:
         env.close()
 
 
-def parallel(kind: str, n: int, seconds: float, env_id: str = "") -> dict[str, float]:
+def parallel(kind: str, n: int, seconds: float, env_id: str = "", runner: str = "local") -> dict[str, float]:
     """Aggregate steps/s of n processes stepping at once (raw floor loops or envs, one display each)."""
     ctx = mp.get_context("fork")
     start, alive, results = ctx.Barrier(n), ctx.Barrier(n + 1), ctx.Queue()
     if kind == "raw":
         procs = [ctx.Process(target=_raw_worker, args=(start, seconds, results)) for _ in range(n)]
     else:
-        procs = [ctx.Process(target=_env_worker, args=(env_id, start, alive, seconds, results)) for _ in range(n)]
+        procs = [ctx.Process(target=_env_worker, args=(env_id, start, alive, seconds, results, runner))
+                 for _ in range(n)]
     for proc in procs:
         proc.start()
     try:
@@ -262,20 +264,22 @@ def main() -> None:
     parser.add_argument("--parallel", default="1,4,8,16,32", help="N values for aggregate throughput ('' to skip)")
     parser.add_argument("--parallel-env", default="gnumeric")
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--runner", default="local", choices=["local", "docker"])
     args = parser.parse_args()
     began = time.perf_counter()
     floor = floor_step(200)
-    rows = [bench_env(env_id, args.steps, args.resets) for env_id in args.envs.split(",") if env_id]
+    rows = [bench_env(env_id, args.steps, args.resets, args.runner) for env_id in args.envs.split(",") if env_id]
     scaling = []
     for n in [int(v) for v in args.parallel.split(",") if v]:
         raw = parallel("raw", n, args.seconds)
-        env = parallel("env", n, args.seconds, args.parallel_env)
+        env = parallel("env", n, args.seconds, args.parallel_env, args.runner)
         scaling.append({"n": n, "raw_steps_per_s": raw["steps_per_s"], "env_steps_per_s": env["steps_per_s"],
                         "ratio": env["steps_per_s"] / raw["steps_per_s"], "alive": env["alive"],
                         "pss_mb_total": env["pss_mb_total"], "pss_mb_per_env": env["pss_mb_total"] / n,
                         "cpu_ms_per_step": env["cpu_ms_per_step"], "raw_cpu_ms_per_step": raw["cpu_ms_per_step"]})
     f50 = floor["p50_ms"]
-    print(f"floor (raw capture + XTEST click, bare Xvfb): p50 {f50:.2f} ms, p95 {floor['p95_ms']:.2f} ms\n")
+    print(f"floor (raw capture + XTEST click, bare Xvfb): p50 {f50:.2f} ms, p95 {floor['p95_ms']:.2f} ms")
+    print(f"runner: {args.runner}\n")
     print(f"{'env':14s} {'step p50':>8s} {'p95':>6s} {'p99':>6s} {'/floor':>6s} {'redraw':>6s} {'overhd':>6s} "
           f"{'/floor':>6s} {'settle':>6s} | {'reset p50':>9s} {'p95':>5s} {'stop':>5s} {'setup':>5s} {'start':>5s} "
           f"{'settle':>6s} {'warm':>5s} | {'PSS MB':>6s}")
@@ -298,8 +302,8 @@ def main() -> None:
                   f"{r['alive']:6d} {r['pss_mb_total']:13.0f} {r['pss_mb_per_env']:8.1f}  "
                   f"{r['raw_cpu_ms_per_step']:.1f} | {cpu}")
     wall = time.perf_counter() - began
-    Path(args.out).write_text(json.dumps({"floor": floor, "envs": rows, "parallel": scaling, "wall_s": wall},
-                                         indent=2))
+    report = {"runner": args.runner, "floor": floor, "envs": rows, "parallel": scaling, "wall_s": wall}
+    Path(args.out).write_text(json.dumps(report, indent=2))
     print(f"\nwritten {args.out} ({wall:.0f} s)")
 
 

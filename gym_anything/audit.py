@@ -28,7 +28,7 @@ import numpy as np
 from . import actions as A
 from .ocr import PendingOCR, squash
 from .paths import hidden_from_apps
-from .specs import EnvSpec, TaskSpec
+from .specs import LONG_HORIZON_STEPS, EnvSpec, TaskSpec
 from .verification import load_function
 
 MIN_SECRET_CHARS = 4  # shorter privileged values ("B7", "42") are too common to count as a leak
@@ -174,6 +174,12 @@ def run_plan(env, plan: list[dict]) -> tuple[float, dict[str, Any], int]:
     return reward, info, count + 1
 
 
+def work_steps(env, plan: list[dict]) -> int:
+    """The actions of a plan that act on the app: WAIT and DONE do not count towards a task's length."""
+    idle = (A.ActionType.WAIT, A.ActionType.DONE)
+    return sum(A.validate(a, env.unwrapped.width, env.unwrapped.height)["type"] not in idle for a in plan)
+
+
 def random_plan(env, seed: int, steps: int) -> list[dict]:
     """Random actions from the action space, with short waits and texts so the audit stays fast."""
     space = env.action_space
@@ -262,7 +268,7 @@ def _audit_seeds(env, env_spec: EnvSpec, task: TaskSpec, seeds: list[int], rando
                  progress: Callable[[str], None]) -> None:
     privileged: list[str] = []
     screens: list[tuple[int, PendingOCR, str, dict, str]] = []
-    oracle_lengths = []
+    oracle_lengths, oracle_work = [], []
     for index, seed in enumerate(seeds):
         progress(f"seed {seed}: no-op")
         obs, info = env.reset(seed=seed)
@@ -288,6 +294,7 @@ def _audit_seeds(env, env_spec: EnvSpec, task: TaskSpec, seeds: list[int], rando
         env.reset(seed=seed)
         plan = env.unwrapped.oracle_actions()
         oracle_lengths.append(len(plan))
+        oracle_work.append(work_steps(env, plan))
         reward, oracle_info, _ = run_plan(env, plan)
         verdict = oracle_info.get("verifier", {})
         failed = [i["name"] for i in verdict.get("items", []) if not i["passed"]]
@@ -316,6 +323,9 @@ def _audit_seeds(env, env_spec: EnvSpec, task: TaskSpec, seeds: list[int], rando
               f"{len(set(privileged))} distinct of {len(privileged)}")
     audit.add("max_steps allows the oracle", task.max_steps >= max(oracle_lengths),
               f"max_steps {task.max_steps}, longest oracle {max(oracle_lengths)} steps")
+    if task.horizon == "long":
+        audit.add(f"long horizon: the oracle needs {LONG_HORIZON_STEPS}+ steps", min(oracle_work) >= LONG_HORIZON_STEPS,
+                  f"oracle actions other than WAIT/DONE: {oracle_work} over the seeds")
     progress("OCR of the start screens")
     for seed, pending, titles, private, instruction in screens:
         leaks = leaked_values(private, task.visible, titles + "\n" + pending.text(), instruction)

@@ -1,27 +1,22 @@
-"""The ``gym-anything`` command: list environments and run the demo."""
+"""The ``gym-anything`` command: list environments, run the demo, audits, evaluations, suites, exports and
+leaderboards."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 
-import gymnasium as gym
-
-from . import actions as A
-from .recording import TrajectoryRecorder
-from .registry import all_envs, all_tasks
-
-DEMO_TASKS = ("gnumeric.sum-column", "mousepad.replace-name", "sqlitebrowser.add-product")
+from .registry import all_envs
 
 
 def cmd_list(args: argparse.Namespace) -> int:
     for env in all_envs().values():
         print(f"{env.gym_id:45s} {env.name} (SOC {', '.join(env.soc_groups)})")
         for task in env.tasks.values():
-            print(f"  {task.gym_id:43s} {task.split:5s} {task.difficulty:6s} max_steps={task.max_steps}")
+            print(f"  {task.gym_id:43s} {task.split:5s} {task.difficulty:6s} {task.horizon:5s} "
+                  f"max_steps={task.max_steps}")
     return 0
 
 
@@ -34,54 +29,100 @@ def cmd_packages(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_episode(env: gym.Env, agent: str, seed: int, folder: Path, random_steps: int) -> dict:
-    obs, info = env.reset(seed=seed)
-    recorder = TrajectoryRecorder(folder)
-    recorder.start(obs, info)
-    if agent == "oracle":
-        plan = env.unwrapped.oracle_actions()
-    else:
-        env.action_space.seed(seed)
-        plan = [env.action_space.sample() for _ in range(random_steps)] + [A.done()]
-    started, reward, steps, info = time.perf_counter(), 0.0, 0, {}
-    for action in plan:
-        obs, reward, terminated, truncated, info = env.step(action)
-        recorder.step(obs, reward, terminated, truncated, info)
-        steps += 1
-        if terminated or truncated:
-            break
-    recorder.close()
-    result = {"task": env.unwrapped.task.id, "agent": agent, "seed": seed, "reward": reward, "steps": steps,
-              "wall_time": round(time.perf_counter() - started, 3), "verifier": info.get("verifier"),
-              "fault": info.get("fault"), "folder": str(folder)}
-    (folder / "result.json").write_text(json.dumps(result, indent=2, default=str))
-    return result
-
-
 def cmd_demo(args: argparse.Namespace) -> int:
+    """The README demo: the oracle and a random agent on one task per software, recorded like any eval run."""
+    from .evaluation import run_eval
+
     out = Path(args.out)
-    wanted = args.tasks.split(",") if args.tasks else [t for t in DEMO_TASKS
-                                                      if t in {f"{x.env_id}.{x.id}" for x in all_tasks()}]
-    print(f"gym-anything demo: {len(wanted)} tasks x (oracle, random agent) -> {out}/")
-    results = []
-    for name in wanted:
-        env_id, _, task_id = name.partition(".")
-        spec = all_envs()[env_id]
-        env = gym.make(spec.tasks[task_id].gym_id)
+    print(f"gym-anything demo: suite 'demo' x (oracle, random agent) -> {out}/")
+    summaries = {}
+    for agent, kwargs in (("oracle", {}), ("random", {"steps": args.random_steps})):
+        summaries[agent] = run_eval("demo", agent, out / agent, jobs=args.jobs, agent_kwargs=kwargs)
+    for agent, summary in summaries.items():
+        for name in summary["by_task"]:
+            result = json.loads(next((out / agent / "episodes" / name).glob("seed-*/result.json")).read_text())
+            fault = f"  fault={result['fault']['kind']}" if result.get("fault") else ""
+            error = f"  error={result['error']['message']}" if result.get("error") else ""
+            print(f"  {name:36s} {agent:6s} reward={result['reward']:.2f} steps={result['steps']:3d} "
+                  f"time={result['wall_time']:.1f}s{fault}{error}")
+    oracle = summaries["oracle"]["overall"]
+    print(f"oracle solved {oracle['successes']}/{oracle['n']}; random agent "
+          f"{summaries['random']['overall']['successes']}/{summaries['random']['overall']['n']}; "
+          f"trajectories (steps.jsonl, frames/*.png, video.mp4) under {out}/*/episodes/")
+    from .leaderboard import build_site
+
+    build_site(out, out / "site")
+    print(f"leaderboard with a trajectory viewer: {out / 'site' / 'index.html'}")
+    return 0 if oracle["successes"] == oracle["n"] else 1
+
+
+def _agent_kwargs(pairs: list[str] | None) -> dict:
+    kwargs = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.isidentifier():
+            raise SystemExit(f"--agent-arg expects KEY=VALUE, got {pair!r}")
         try:
-            for agent in ("oracle", "random"):
-                result = run_episode(env, agent, args.seed, out / name / agent, args.random_steps)
-                results.append(result)
-                fault = f"  fault={result['fault']['kind']}" if result["fault"] else ""
-                print(f"  {name:36s} {agent:6s} reward={result['reward']:.2f} steps={result['steps']:3d} "
-                      f"time={result['wall_time']:.1f}s{fault}")
-        finally:
-            env.close()
-    (out / "summary.json").write_text(json.dumps(results, indent=2, default=str))
-    oracle_ok = all(r["reward"] == 1.0 for r in results if r["agent"] == "oracle")
-    print(f"oracle solved {sum(r['reward'] == 1.0 for r in results if r['agent'] == 'oracle')}/{len(wanted)}; "
-          f"trajectories (steps.jsonl + frames/*.png) saved under {out}/")
-    return 0 if oracle_ok else 1
+            kwargs[key] = json.loads(value)
+        except ValueError:
+            kwargs[key] = value
+    return kwargs
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .evaluation import format_table, run_eval
+
+    summary = run_eval(args.suite, args.agent, Path(args.out), jobs=args.jobs,
+                       agent_kwargs=_agent_kwargs(args.agent_arg), only=args.task, audit_judge=args.audit_judge,
+                       max_audits=args.max_audits, runner=args.runner, video=not args.no_video, model=args.model,
+                       name=args.name)
+    print(format_table(summary))
+    print(f"results: {args.out}/summary.json")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .export import ExportError, export_runs
+
+    try:
+        summary = export_runs(args.runs, args.out, successful=args.successful, fmt=args.format,
+                              test_fraction=args.test_fraction, seed=args.seed, overwrite=args.overwrite)
+    except ExportError as exc:
+        print(f"export: {exc}", file=sys.stderr)
+        return 2
+    print(summary.text())
+
+def cmd_leaderboard(args: argparse.Namespace) -> int:
+    from .leaderboard import LeaderboardError, build_site
+
+    try:
+        stats = build_site(Path(args.runs_dir), Path(args.out))
+    except LeaderboardError as exc:
+        print(f"gym-anything leaderboard: {exc}", file=sys.stderr)
+        return 2
+    print(f"leaderboard: {stats['runs']} run(s) on {stats['suites']} suite version(s), {stats['episodes']} episodes, "
+          f"{stats['frames']} frames ({stats['frames_converted']} converted), {stats['bytes'] / 1e6:.1f} MB "
+          f"-> {stats['index']}")
+    return 0
+
+
+def cmd_suite(args: argparse.Namespace) -> int:
+    from .suites import load_suite, suite_names, write_suite
+
+    if args.action == "write":
+        for name in args.names or suite_names():
+            suite, changed = write_suite(name)
+            print(f"{suite.name}: v{suite.version}, {len(suite.tasks)} tasks x {len(suite.seeds)} seeds"
+                  + (" (updated)" if changed else " (unchanged)"))
+        return 0
+    for name in args.names or suite_names():
+        suite = load_suite(name)
+        print(f"{suite.name} v{suite.version} ({suite.digest}): {len(suite.tasks)} tasks x {len(suite.seeds)} seeds"
+              f" = {len(suite.episodes())} episodes, step budget {suite.step_budget or 'per task'}")
+        if args.action == "show":
+            for task in suite.tasks:
+                print(f"  {task}")
+    return 0
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
@@ -152,10 +193,46 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("packages", help="print the Debian packages needed").set_defaults(func=cmd_packages)
     demo = sub.add_parser("demo", help="run the oracle and a random agent on a few tasks, saving trajectories")
     demo.add_argument("--out", default="demo-output", help="folder for trajectories (default: demo-output)")
-    demo.add_argument("--tasks", help="comma-separated <software>.<task> names (default: one per software)")
-    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--jobs", type=int, default=1, help="episodes run in parallel")
     demo.add_argument("--random-steps", type=int, default=8, help="actions the random agent takes before DONE")
     demo.set_defaults(func=cmd_demo)
+    ev = sub.add_parser("eval", help="run an agent on a benchmark suite (parallel, resumable, recorded)")
+    ev.add_argument("--suite", required=True, help="a suite name (benchmarks/<name>.yaml) or a suite file")
+    ev.add_argument("--agent", required=True,
+                    help="random | oracle | openai:URL#MODEL | transformers:PATH | package.module:Class")
+    ev.add_argument("--agent-arg", action="append", metavar="KEY=VALUE",
+                    help="constructor argument for the agent (JSON value or string; repeatable)")
+    ev.add_argument("--out", required=True, help="run folder (re-run the same command to resume)")
+    ev.add_argument("--jobs", type=int, default=1, help="parallel workers, one env per software each")
+    ev.add_argument("--task", action="append", help="only this <software>.<task> of the suite (repeatable)")
+    ev.add_argument("--audit-judge", help="wrap the agent in AuditedAgent with this judge (openai:URL#MODEL, ...)")
+    ev.add_argument("--max-audits", type=int, default=2)
+    ev.add_argument("--runner", default="local", help="local | docker")
+    ev.add_argument("--model", help="model name recorded in run.json (shown on the leaderboard)")
+    ev.add_argument("--name", help="run name (default: the --out folder's name)")
+    ev.add_argument("--no-video", action="store_true", help="skip the MP4 per episode")
+    ev.set_defaults(func=cmd_eval)
+    export = sub.add_parser("export", help="eval runs -> a training dataset, one row per step (distillation)")
+    export.add_argument("runs", nargs="+", metavar="RUN", help="run folders written by gym-anything eval")
+    export.add_argument("--out", required=True, help="dataset folder")
+    export.add_argument("--successful", action="store_true", help="only episodes whose verifier passed")
+    export.add_argument("--format", choices=("hf", "jsonl"), default="hf",
+                        help="hf: datasets save_to_disk (load_from_disk); jsonl: <split>/metadata.jsonl + PNGs "
+                             "(load_dataset(folder))")
+    export.add_argument("--test-fraction", type=float, default=0.0,
+                        help="share of episode instances put in a 'test' split (default 0: train only)")
+    export.add_argument("--seed", type=int, default=0, help="seed of the train/test split")
+    export.add_argument("--overwrite", action="store_true", help="replace a non-empty --out folder")
+    export.set_defaults(func=cmd_export)
+    board = sub.add_parser("leaderboard", help="build a static HTML leaderboard site from eval run folders")
+    board.add_argument("runs_dir", help="a folder of run folders (each made by gym-anything eval), or one run")
+    board.add_argument("--out", required=True, help="site folder (new, empty, or a site built before)")
+    board.set_defaults(func=cmd_leaderboard)
+    suite = sub.add_parser("suite", help="list, show or refresh benchmark suites")
+    suite.add_argument("action", choices=("list", "show", "write"),
+                       help="write = re-select tasks and digests from the registry (bumps the version)")
+    suite.add_argument("names", nargs="*", help="suite names (default: all)")
+    suite.set_defaults(func=cmd_suite)
     audit = sub.add_parser("audit", help="prove tasks' rewards on the real apps (see gym_anything.audit)")
     audit.add_argument("--all", action="store_true", help="every task")
     audit.add_argument("--env", action="append", help="every task of this software (repeatable)")

@@ -122,14 +122,19 @@ def build_prompt(instruction: str, context: dict[str, Any], items: list[Checklis
 _FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
 
 
-def parse_verdicts(text: str, items: list[ChecklistItem]) -> dict[str, tuple[str, str]]:
-    """Strictly parse a judge answer into {item id: (verdict, evidence)}; raises JudgeError otherwise."""
+def load_json_answer(text: str) -> Any:
+    """The JSON value of a judge answer (the whole answer, or one fenced block); raises JudgeError otherwise."""
     match = _FENCE.match(text)
     body = match.group(1) if match else text.strip()
     try:
-        data = json.loads(body)
+        return json.loads(body)
     except json.JSONDecodeError as exc:
         raise JudgeError(f"the judge's answer is not JSON ({exc.msg}): {text[:200]!r}") from None
+
+
+def parse_verdicts(text: str, items: list[ChecklistItem]) -> dict[str, tuple[str, str]]:
+    """Strictly parse a judge answer into {item id: (verdict, evidence)}; raises JudgeError otherwise."""
+    data = load_json_answer(text)
     if not isinstance(data, dict) or not isinstance(data.get("items"), list):
         raise JudgeError("the judge's answer has no 'items' list")
     wanted = {item.id for item in items}
@@ -282,8 +287,13 @@ class TransformersJudge:
         return self.processor.decode(output[0][inputs["input_ids"].shape[1]:], skip_special_tokens=True)
 
 
-def make_judge(config: str | Judge | None = None) -> Judge | None:
-    """A judge from ``transformers:PATH`` or ``openai:URL#MODEL`` (default: $GYM_ANYTHING_JUDGE), or None."""
+def make_judge(config: str | Judge | None = None, api_key: str | None = None,
+               max_tokens: int | None = None) -> Judge | None:
+    """A model backend from ``transformers:PATH`` or ``openai:URL#MODEL`` (default: $GYM_ANYTHING_JUDGE), or None.
+
+    The same backends serve judges and VLM agents. ``api_key`` (OpenAI only; default ``$OPENAI_API_KEY``)
+    and ``max_tokens`` (the answer's length limit) override the backend's defaults.
+    """
     if config is not None and not isinstance(config, str):
         return config
     config = config or os.environ.get("GYM_ANYTHING_JUDGE")
@@ -291,8 +301,8 @@ def make_judge(config: str | Judge | None = None) -> Judge | None:
         return None
     kind, _, rest = config.partition(":")
     if kind == "transformers" and rest:
-        return TransformersJudge(rest)
+        return TransformersJudge(rest, **({"max_new_tokens": max_tokens} if max_tokens else {}))
     if kind == "openai" and "#" in rest:
         url, _, model = rest.partition("#")
-        return OpenAIJudge(url, model)
+        return OpenAIJudge(url, model, api_key=api_key, **({"max_tokens": max_tokens} if max_tokens else {}))
     raise ValueError(f"judge must be 'transformers:/path/to/model' or 'openai:http://host/v1#model', got {config!r}")

@@ -1,4 +1,5 @@
-"""Serve a local transformers vision-language model over an OpenAI-compatible chat-completions API.
+"""Serve a local transformers vision-language model (or any backend with ``complete(prompt, images)``) over an
+OpenAI-compatible chat-completions API.
 
 ``gym-anything serve-judge --model PATH --port 8000`` then ``GYM_ANYTHING_JUDGE=openai:http://127.0.0.1:8000/v1#local``.
 Handles ``POST /v1/chat/completions`` (text and ``data:`` image URLs) and ``GET /v1/models``.
@@ -16,7 +17,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from .judge import TransformersJudge
+from .judge import Judge, TransformersJudge
 
 
 def _decode_image(url: str) -> np.ndarray:
@@ -27,12 +28,15 @@ def _decode_image(url: str) -> np.ndarray:
 
 
 class JudgeServer:
-    """A threaded HTTP server around one TransformersJudge (requests are answered one at a time)."""
+    """A threaded HTTP server around one backend (requests are answered one at a time).
 
-    def __init__(self, model_path: str, host: str = "127.0.0.1", port: int = 0, model_name: str = "local"):
-        self.judge = TransformersJudge(model_path)
+    ``model``: a local model folder (loaded as a TransformersJudge) or a backend object with ``complete``.
+    """
+
+    def __init__(self, model: str | Judge, host: str = "127.0.0.1", port: int = 0, model_name: str = "local"):
+        self.judge = TransformersJudge(model) if isinstance(model, str) else model
         self.model_name = model_name
-        self.requests: list[dict[str, Any]] = []  # prompt and image count of each request (for inspection)
+        self.requests: list[dict[str, Any]] = []  # model, prompt and image count of each request (for inspection)
         self._lock = threading.Lock()
         server = self
 
@@ -71,7 +75,8 @@ class JudgeServer:
                                 images.append(_decode_image(part["image_url"]["url"]))
                     prompt = "\n".join(texts)
                     with server._lock:
-                        server.requests.append({"prompt": prompt, "images": len(images)})
+                        server.requests.append({"model": request.get("model"), "prompt": prompt,
+                                                "images": len(images)})
                         answer = server.judge.complete(prompt, images)
                 except (KeyError, ValueError, TypeError) as exc:
                     self._send(400, {"error": {"message": f"bad request: {exc}"}})

@@ -1,4 +1,8 @@
-"""Trajectory recording: one folder per episode with step records (JSONL) and PNG frames."""
+"""Trajectory recording: one folder per episode (see docs/run-format.md).
+
+``steps.jsonl`` (one line per step: action in JSON and pyautogui-code form, reward, timings, agent trace),
+``frames/NNNN.png`` (frame 0 = the observation after reset) and ``video.mp4`` (H.264, one frame per step).
+"""
 
 from __future__ import annotations
 
@@ -9,39 +13,77 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from . import actions as A
+
+VIDEO_FPS = 2  # one frame per step, shown for half a second
+
+
+class _Video:
+    """Incremental H.264 encoding with PyAV (its wheel bundles ffmpeg with libx264)."""
+
+    def __init__(self, path: Path, width: int, height: int):
+        import av
+
+        self._container = av.open(str(path), "w")
+        self._stream = self._container.add_stream("libx264", rate=VIDEO_FPS)
+        self._stream.width, self._stream.height = width - width % 2, height - height % 2
+        self._stream.pix_fmt = "yuv420p"
+        self._stream.options = {"crf": "28", "preset": "veryfast"}
+        self._av = av
+
+    def add(self, frame: np.ndarray) -> None:
+        frame = frame[: self._stream.height, : self._stream.width]
+        video_frame = self._av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
+        for packet in self._stream.encode(video_frame):
+            self._container.mux(packet)
+
+    def close(self) -> None:
+        for packet in self._stream.encode():
+            self._container.mux(packet)
+        self._container.close()
+
 
 class TrajectoryRecorder:
-    """Writes ``episode.json``, ``steps.jsonl`` and ``frames/NNNN.png`` into ``folder``."""
+    """Writes one episode's ``steps.jsonl``, ``frames/`` and ``video.mp4`` into ``folder``."""
 
-    def __init__(self, folder: Path, save_frames: bool = True):
-        self.folder, self.save_frames = Path(folder), save_frames
+    def __init__(self, folder: Path, save_frames: bool = True, video: bool = True):
+        self.folder, self.save_frames, self.video = Path(folder), save_frames, video
         (self.folder / "frames").mkdir(parents=True, exist_ok=True)
         self._steps = (self.folder / "steps.jsonl").open("w", encoding="utf-8")
+        self._video: _Video | None = None
         self._index = 0
 
     def _frame(self, obs: np.ndarray) -> str | None:
+        if self.video:
+            if self._video is None:
+                self._video = _Video(self.folder / "video.mp4", obs.shape[1], obs.shape[0])
+            self._video.add(obs)
         if not self.save_frames:
             return None
         name = f"frames/{self._index:04d}.png"
         Image.fromarray(obs).save(self.folder / name, compress_level=1)
         return name
 
-    def start(self, obs: np.ndarray, info: dict[str, Any]) -> None:
-        record = {"task": info.get("task_id"), "env": info.get("env_id"), "instruction": info.get("instruction"),
-                  "instance_seed": info.get("instance_seed"), "reset_time": info.get("reset_time"),
-                  "frame": self._frame(obs)}
-        (self.folder / "episode.json").write_text(json.dumps(record, indent=2))
+    def start(self, obs: np.ndarray) -> str | None:
+        """Record the observation after reset (frame 0); returns its file name."""
+        return self._frame(obs)
 
-    def step(self, obs: np.ndarray, reward: float, terminated: bool, truncated: bool,
-             info: dict[str, Any]) -> None:
+    def step(self, action: dict[str, Any], obs: np.ndarray, reward: float, terminated: bool, truncated: bool,
+             info: dict[str, Any], agent_time: float | None = None, agent_trace: dict[str, Any] | None = None) -> None:
+        """Record one step; ``action`` is what was passed to ``env.step`` (validated there already)."""
         self._index += 1
-        described = info.get("action", "")  # env.step validated and described the action already
-        record = {"step": self._index, "action": described, "action_type": described.split("(")[0].upper(),
+        validated = A.validate(action, obs.shape[1], obs.shape[0])
+        pointer = info.get("pointer")
+        record = {"step": self._index, "action": A.to_json(validated), "action_text": A.to_code(validated),
                   "reward": reward, "terminated": terminated, "truncated": truncated,
                   "step_time": info.get("step_time"), "settle_time": info.get("settle_time"),
-                  "fault": info.get("fault"), "verifier": info.get("verifier"), "frame": self._frame(obs)}
-        self._steps.write(json.dumps(record, default=str) + "\n")
+                  "agent_time": agent_time, "pointer": list(pointer) if pointer else None,
+                  "fault": info.get("fault"), "frame": self._frame(obs), "agent": agent_trace or {}}
+        self._steps.write(json.dumps(record, default=str, ensure_ascii=False) + "\n")
         self._steps.flush()
 
     def close(self) -> None:
         self._steps.close()
+        if self._video is not None:
+            self._video.close()
+            self._video = None

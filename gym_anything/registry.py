@@ -10,6 +10,9 @@ import gymnasium as gym
 from .specs import EnvSpec, SpecError, TaskSpec, load_all
 
 ENTRY_POINT = "gym_anything.env:GymAnythingEnv"
+VECTOR_ENTRY_POINT = "gym_anything.distributed:vector_entry_point"
+"""``gym.make_vec(id, num_envs=N, vectorization_mode="vector_entry_point", backend="ray")``; the default
+``backend="sync"`` keeps ``gym.make_vec(id)`` a gymnasium ``SyncVectorEnv``."""
 
 
 @lru_cache(maxsize=1)
@@ -51,8 +54,9 @@ def gym_ids() -> list[str]:
 def register_all() -> None:
     for env in all_envs().values():
         if env.gym_id not in gym.registry:
-            gym.register(id=env.gym_id, entry_point=ENTRY_POINT, kwargs={"env_id": env.id}, nondeterministic=True)
+            gym.register(id=env.gym_id, entry_point=ENTRY_POINT, vector_entry_point=VECTOR_ENTRY_POINT,
+                         kwargs={"env_id": env.id}, nondeterministic=True)
         for task in env.tasks.values():
             if task.gym_id not in gym.registry:
-                gym.register(id=task.gym_id, entry_point=ENTRY_POINT,
+                gym.register(id=task.gym_id, entry_point=ENTRY_POINT, vector_entry_point=VECTOR_ENTRY_POINT,
                              kwargs={"env_id": env.id, "task_id": task.id}, nondeterministic=True)

@@ -20,6 +20,10 @@ ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 REF_PATTERN = re.compile(r"^(?P<path>[\w./-]+\.py):(?P<func>[A-Za-z_]\w*)$")
 SPLITS = ("train", "test")
 DIFFICULTIES = ("easy", "medium", "hard")
+HORIZONS = ("short", "long")  # long: the task needs LONG_HORIZON_STEPS+ oracle steps (the audit checks it)
+LONG_HORIZON_STEPS = 50
+MEMORY_PATTERN = re.compile(r"^(?P<number>\d+(\.\d+)?)(?P<unit>[kmg]?)$")
+MEMORY_UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30}
 
 
 class SpecError(ValueError):
@@ -81,6 +85,15 @@ class SettleSpec:
 
 
 @dataclass(frozen=True)
+class ResourcesSpec:
+    """Resource limits for one env instance (applied by the Docker runner as container limits)."""
+
+    memory: int | None = None  # bytes (env.yaml: 512m, 1g, ...)
+    cpus: float | None = None  # CPU cores, may be fractional
+    pids: int | None = None  # processes and threads
+
+
+@dataclass(frozen=True)
 class EnvSpec:
     id: str
     name: str
@@ -97,6 +110,7 @@ class EnvSpec:
     folder: Path
     root: Path
     tasks: dict[str, TaskSpec] = field(default_factory=dict)
+    resources: ResourcesSpec = ResourcesSpec()
 
     @property
     def gym_id(self) -> str:
@@ -120,6 +134,7 @@ class TaskSpec:
     version: int
     file: Path
     visible: tuple[str, ...] = ()  # privileged keys that are visible to the agent by design (audit)
+    horizon: str = "short"  # "long": a long-horizon task (LONG_HORIZON_STEPS+ oracle steps), the `long` suite
     checklist: Any = None  # a judge.ChecklistSpec, or None for program-only verification
 
     @property
@@ -213,9 +228,9 @@ def _resolve_ref(fields: _Fields, name: str, root: Path, required: bool = True) 
 
 
 ENV_FIELDS = {"id", "name", "description", "soc_groups", "packages", "launch", "ready", "resolution", "env",
-              "home_template", "settle", "version"}
+              "home_template", "settle", "version", "resources"}
 TASK_FIELDS = {"id", "instruction", "parameters", "setup", "open", "verifier", "oracle", "max_steps", "split",
-               "difficulty", "tags", "version", "visible", "checklist"}
+               "difficulty", "tags", "version", "visible", "checklist", "horizon"}
 CHECKLIST_FIELDS = {"mode", "weight", "frames", "samples", "judge_context", "items"}
 ITEM_FIELDS = {"id", "kind", "points", "evidence", "ocr"}
 
@@ -262,7 +277,7 @@ def load_env(folder: Path, root: Path | None = None) -> EnvSpec:
         id=env_id, name=f.text("name"), description=f.text("description"), soc_groups=soc,
         packages=f.strings("packages", min_items=1), launch=f.strings("launch", min_items=1), ready=ready,
         resolution=(resolution[0], resolution[1]), env=dict(env_vars), home_template=template_path, settle=settle,
-        version=int(f.number("version", integer=True)), folder=folder, root=root)
+        version=int(f.number("version", integer=True)), folder=folder, root=root, resources=_resources(f))
     tasks_dir = folder / "tasks"
     for task_file in sorted(tasks_dir.glob("*.yaml")) if tasks_dir.is_dir() else []:
         task = load_task(task_file, spec)
@@ -272,6 +287,28 @@ def load_env(folder: Path, root: Path | None = None) -> EnvSpec:
     if not spec.tasks:
         raise SpecError(tasks_dir, "<folder>", "at least one task file tasks/<task>.yaml")
     return spec
+
+
+def _resources(f: _Fields) -> ResourcesSpec:
+    """The optional ``resources`` block: ``memory`` (e.g. 512m, 1g), ``cpus`` (cores) and ``pids``."""
+    r = _Fields(f.path, f.get("resources", dict, "a mapping with memory, cpus and/or pids", {}),
+                {"memory", "cpus", "pids"}, "resources.")
+    memory_expected = "a size such as 512m or 1g (a number with an optional k/m/g suffix), at least 16m"
+    memory = r.get("memory", (str, int), memory_expected, None)
+    if memory is not None:
+        match = MEMORY_PATTERN.match(str(memory).strip().lower())
+        if match is None:
+            raise r.error("memory", memory_expected, memory)
+        memory = int(float(match["number"]) * MEMORY_UNITS[match["unit"]])
+        if memory < 16 * 2**20:
+            raise r.error("memory", memory_expected, r.data["memory"])
+    cpus = r.get("cpus", (int, float), "a number of CPU cores > 0", None)
+    if cpus is not None and cpus <= 0:
+        raise r.error("cpus", "a number of CPU cores > 0", cpus)
+    pids = r.get("pids", int, "an integer >= 16 (processes and threads)", None)
+    if pids is not None and pids < 16:
+        raise r.error("pids", "an integer >= 16 (processes and threads)", pids)
+    return ResourcesSpec(memory, None if cpus is None else float(cpus), pids)
 
 
 def _parameter(f: _Fields, name: str, value: Any) -> ParameterSpec:
@@ -304,7 +341,7 @@ def load_task(path: Path, env: EnvSpec) -> TaskSpec:
         max_steps=int(f.number("max_steps", integer=True, minimum=1)), split=f.choice("split", SPLITS),
         difficulty=f.choice("difficulty", DIFFICULTIES), tags=f.strings("tags", ()),
         version=int(f.number("version", integer=True)), file=path.resolve(), visible=f.strings("visible", ()),
-        checklist=_checklist(f))
+        horizon=f.choice("horizon", HORIZONS, "short"), checklist=_checklist(f))
 
 
 def _checklist(f: _Fields):

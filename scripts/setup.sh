@@ -32,4 +32,6 @@ pip_install -e '.[test]'
 # Debian packages: the X runtime, the sandbox, and each environment's application.
 # shellcheck disable=SC2046
 apt_install $(.venv/bin/gym-anything packages)
+# The leaderboard tests open the built site in a headless Chromium through Selenium and Debian's chromedriver.
+apt_install chromium chromium-driver
 echo "setup: ready ($(.venv/bin/python -c 'import gym_anything; print(len(gym_anything.gym_ids()))') Gymnasium ids registered)"

@@ -47,7 +47,7 @@ class Scripted:
 
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory) -> Path:
-    from tiny_vlm import build_tiny_llava
+    from benchmarks.tiny_vlm import build_tiny_llava
 
     return build_tiny_llava(tmp_path_factory.mktemp("tiny-llava"))
 

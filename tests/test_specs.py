@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from gym_anything.registry import all_envs
-from gym_anything.specs import SpecError, load_all, load_env
+from gym_anything.specs import ResourcesSpec, SpecError, load_all, load_env
 
 ENV = {
     "id": "demoapp", "name": "Demo", "description": "A demo app", "version": 0, "soc_groups": ["43-0000"],
@@ -45,6 +45,13 @@ def test_minimal_valid_spec_loads(tmp_path):
     assert spec.resolution == (1280, 720)
     assert spec.gym_id == "GymAnything/demoapp-v0"
     assert spec.tasks["do-it"].gym_id == "GymAnything/demoapp.do-it-v0"
+    assert spec.tasks["do-it"].horizon == "short"  # the default; `horizon: long` marks the long suite
+    assert spec.resources == ResourcesSpec()  # no limits unless the spec asks
+
+
+def test_resource_limits_are_parsed(tmp_path):
+    spec = load_env(make_root(tmp_path, {**ENV, "resources": {"memory": "1.5g", "cpus": 1, "pids": 256}}), tmp_path)
+    assert spec.resources == ResourcesSpec(memory=3 * 2**29, cpus=1.0, pids=256)
 
 
 @pytest.mark.parametrize(("env_change", "task_change", "file", "field", "expected"), [
@@ -55,6 +62,12 @@ def test_minimal_valid_spec_loads(tmp_path):
     ({"resolution": [10, 10]}, {}, "env.yaml", "resolution", "width"),
     ({"ready": {"title_regex": "x"}}, {}, "env.yaml", "ready.window_class", "required"),
     ({"id": "other"}, {}, "env.yaml", "id", "folder name"),
+    ({"resources": "1g"}, {}, "env.yaml", "resources", "mapping"),
+    ({"resources": {"memory": "lots"}}, {}, "env.yaml", "resources.memory", "512m"),
+    ({"resources": {"memory": "1m"}}, {}, "env.yaml", "resources.memory", "at least 16m"),
+    ({"resources": {"cpus": 0}}, {}, "env.yaml", "resources.cpus", "> 0"),
+    ({"resources": {"pids": 2}}, {}, "env.yaml", "resources.pids", ">= 16"),
+    ({"resources": {"disk": "1g"}}, {}, "env.yaml", "resources.disk", "known fields"),
     ({}, {"max_steps": "ten"}, "do-it.yaml", "max_steps", "integer"),
     ({}, {"max_steps": 0}, "do-it.yaml", "max_steps", ">= 1"),
     ({}, {"split": "dev"}, "do-it.yaml", "split", "train"),
@@ -64,6 +77,8 @@ def test_minimal_valid_spec_loads(tmp_path):
     ({}, {"parameters": {"n": {"int": [5, 1]}}}, "do-it.yaml", "parameters.n", "int: [lo, hi]"),
     ({}, {"parameters": {"n": {"range": [1, 5]}}}, "do-it.yaml", "parameters.n", "choice"),
     ({}, {"difficulty": None}, "do-it.yaml", "difficulty", "one of"),
+    ({}, {"horizon": "epic"}, "do-it.yaml", "horizon", "one of ['short', 'long']"),
+    ({}, {"horizon": True}, "do-it.yaml", "horizon", "one of"),
 ])
 def test_bad_spec_names_file_field_and_expectation(tmp_path, env_change, task_change, file, field, expected):
     env = {k: v for k, v in {**ENV, **env_change}.items() if v is not None}

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from gym_anything.audit import audit_task
+from gym_anything.audit import audit_task, work_steps
 from gym_anything.registry import all_envs, all_tasks
+from gym_anything.specs import LONG_HORIZON_STEPS
 
 TASKS = [pytest.param(t, id=f"{t.env_id}.{t.id}") for t in all_tasks()]
 
@@ -23,11 +24,13 @@ def test_task_passes_the_audit(task):
 
 
 @pytest.mark.parametrize("env_id", sorted(all_envs()))
-def test_each_software_has_a_long_task(software_envs, env_id):
-    """At least one task per software needs 10+ oracle steps, counted on real instances."""
+def test_each_software_has_long_horizon_tasks(software_envs, env_id):
+    """The `long` suite: every software has `horizon: long` tasks, each needing 50+ oracle actions on real
+    instances (WAIT and DONE do not count)."""
+    long = [t for t in all_envs()[env_id].tasks.values() if t.horizon == "long"]
+    assert long, f"{env_id} has no task with 'horizon: long'"
     env = software_envs(env_id)
-    longest = 0
-    for task_id in all_envs()[env_id].tasks:
-        env.reset(seed=1, options={"task": task_id})
-        longest = max(longest, len(env.unwrapped.oracle_actions()))
-    assert longest >= 10, f"{env_id}: the longest oracle has {longest} steps"
+    for task in long:
+        env.reset(seed=1, options={"task": task.id})
+        steps = work_steps(env, env.unwrapped.oracle_actions())
+        assert steps >= LONG_HORIZON_STEPS, f"{task.gym_id}: the oracle has {steps} steps"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gym_anything.formats import numbers_close, read_gnumeric
+from gym_anything.formats import cell_index, numbers_close, read_gnumeric
 from gym_anything.verification import VerifyContext
 
 
@@ -83,3 +83,43 @@ def score_stats(ctx: VerifyContext) -> None:
         ctx.check(f"{value_ref} is a formula", formula.startswith("="), f"{value_ref} formula={formula!r}")
         ctx.check(f"{value_ref} {label}", numbers_close(sheet.number(value_ref), ctx.private[key], 1e-6),
                   f"{value_ref}={sheet.text(value_ref)!r}, expected {ctx.private[key]}", weight=2)
+
+
+CENT = 0.0051  # tolerance for values rounded to cents (Gnumeric and Python may round ties apart)
+
+
+def _formula_value(ctx: VerifyContext, sheet, ref: str, expected: float, tolerance: float, name: str,
+                   cents: bool = False) -> None:
+    """One checklist item: ``ref`` holds a formula whose value is ``expected`` (and, with ``cents``, whole cents)."""
+    formula, value = sheet.formula(ref) or "", sheet.number(ref)
+    ok = formula.startswith("=") and value is not None and abs(value - expected) <= tolerance
+    if cents and value is not None:
+        ok = ok and abs(value * 100 - round(value * 100)) < 1e-6
+    ctx.check(name, ok, f"{ref}: formula {formula!r}, value {sheet.text(ref)!r}, expected {expected:.4f}")
+
+
+def payroll_register(ctx: VerifyContext) -> None:
+    """Per employee: the record, then Gross, Tax and Net formulas; the totals row; nothing outside A1:G<total>."""
+    sheet, p = _sheet(ctx), ctx.private
+    headers = [sheet.text(f"{chr(65 + c)}1") for c in range(len(p["headers"]))]
+    ctx.require("header row kept", headers == p["headers"], f"A1:G1 = {headers}")
+    total = len(p["records"]) + 2
+    outside = [ref for ref in sheet.values if cell_index(ref)[0] >= total or cell_index(ref)[1] >= len(headers)]
+    ctx.require(f"nothing written outside A1:G{total}", not outside, f"cells: {sorted(outside)[:8]}")
+    for row, (name, department, hours, rate) in enumerate(p["records"], start=2):
+        got = [sheet.text(f"A{row}").strip(), sheet.text(f"B{row}").strip(), sheet.number(f"C{row}"),
+               sheet.number(f"D{row}")]
+        ctx.check(f"row {row} record", got[:2] == [name, department] and numbers_close(got[2], hours)
+                  and numbers_close(got[3], rate), f"A{row}:D{row} = {got}, expected {[name, department, hours, rate]}")
+        i = row - 2
+        _formula_value(ctx, sheet, f"E{row}", p["gross"][i], 1e-6, f"row {row} gross = hours x rate")
+        _formula_value(ctx, sheet, f"F{row}", p["tax"][i], CENT, f"row {row} tax rounded to cents", cents=True)
+        _formula_value(ctx, sheet, f"G{row}", p["net"][i], CENT, f"row {row} net = gross - tax")
+    label = sheet.text(f"A{total}")
+    ctx.check("totals label", label.strip().lower() == "total", f"A{total}={label!r}")
+    for column, key in (("C", "hours"), ("E", "gross"), ("F", "tax"), ("G", "net")):
+        values = [r[2] for r in p["records"]] if key == "hours" else p[key]
+        _formula_value(ctx, sheet, f"{column}{total}", sum(values), CENT, f"total {key} (SUM formula)")
+    bold = all(sheet.is_bold(f"{chr(65 + c)}{total}") for c in range(len(headers)))
+    ctx.check(f"totals row A{total}:G{total} bold", bold, "bold" if bold else "not bold everywhere")
+    ctx.require("employee rows not bold", not any(sheet.is_bold(f"A{r}") for r in range(1, total)), "A1:A<last>")

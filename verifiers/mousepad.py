@@ -126,3 +126,35 @@ def save_revised_copy(ctx: VerifyContext) -> None:
     ctx.check("version is 1.0", "Version: 1.0" in lines and f"Version: {p['draft_version']}" not in lines,
               f"version lines: {[line for line in lines if line.startswith('Version')]}")
     ctx.check("rest of the report unchanged", _same(copy, p["expected"]), _diff(copy, p["expected"]))
+
+
+def update_action_items(ctx: VerifyContext) -> None:
+    """Gate: every line no update touches is kept, in order; scored: each update, line and section exact."""
+    p = ctx.private
+    ids = [want["id"] for want in p["expect"]]
+
+    def touched(line: str) -> bool:
+        return any(f" {item_id} |" in line for item_id in ids)
+
+    original = [line for line in text_lines(_original(ctx)) if not touched(line)]
+    lines = text_lines(_saved_text(ctx, ctx.params["file"]))
+    kept = [line for line in lines if not touched(line)]
+    ctx.require("every other line kept unchanged, in order (no blank line left)", kept == original,
+                _diff("\n".join(kept), "\n".join(original)))
+    section, sections = "", []
+    for line in lines:
+        section = line[3:-3] if line.startswith("== ") and line.endswith(" ==") else section
+        sections.append(section)
+    for target, want in zip(p["targets"], p["expect"], strict=True):
+        found = [n for n, line in enumerate(lines) if f" {want['id']} |" in line]
+        if want["line"] is None:
+            ctx.check(f"{want['id']} deleted", not found, f"still on line(s) {[n + 1 for n in found]}")
+            continue
+        n = found[0] if len(found) == 1 else None
+        ok = n is not None and lines[n] == want["line"] and sections[n] == target["section"]
+        if target["kind"] == "add" and n is not None:
+            ok = ok and (n + 1 == len(lines) or not lines[n + 1] or lines[n + 1].startswith("== "))
+        got = lines[n] if n is not None else f"{len(found)} lines with {want['id']}"
+        ctx.check(f"{want['id']} {target['kind']}", ok,
+                  f"got {got!r} in section {sections[n] if n is not None else None!r}, "
+                  f"expected {want['line']!r} in {target['section']!r}")

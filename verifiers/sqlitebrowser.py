@@ -187,3 +187,61 @@ def city_view(ctx: VerifyContext) -> None:
     ctx.check(f"the customers of {want['city']}", sorted(rows) == sorted(expected),
               f"rows: {rows[:5]}; expected {expected}", weight=2)
     ctx.check("sorted by name", rows == expected, "view rows are not in name order")
+
+
+def order_batch(ctx: VerifyContext) -> None:
+    """Gates: nothing outside the six parts changed; scored: each customer, order, stock, shipment, price, the view."""
+    db, want = _db(ctx), ctx.private
+    original = _original(ctx)
+    before, after = _rows(original, "customers"), _rows(db, "customers")
+    ctx.require("existing customers unchanged", all(after.get(k) == v for k, v in before.items()),
+                f"changed or deleted ids: {[k for k, v in before.items() if after.get(k) != v][:10]}")
+    new_customers = [r for k, r in after.items() if k not in before]
+    for name, city, email in want["new_customers"]:
+        ctx.check(f"customer {name} registered",
+                  [(_text(r[1]), _text(r[2]), _text(r[3])) for r in new_customers].count(
+                      (_text(name), _text(city), _text(email))) == 1, f"new customer rows: {new_customers}")
+    ctx.check("exactly two customers added", len(new_customers) == 2, f"{len(new_customers)} new rows")
+
+    shipped = set(want["shipped"])
+    before, after = _rows(original, "orders"), _rows(db, "orders")
+    changed = [k for k, v in before.items() if after.get(k) is None or after[k][:5] != v[:5]
+               or (k not in shipped and after[k] != v)]
+    ctx.require("existing orders unchanged (but for the shipments)", not changed, f"ids: {changed[:10]}")
+    for order_id in sorted(shipped):
+        ctx.check(f"order {order_id} shipped", _text(after[order_id][5]) == "shipped", f"{after[order_id]}")
+    customer_ids = {_text(r[1]): r[0] for r in query_sqlite(db, "SELECT id, name FROM customers")}
+    product_ids = {_text(r[1]): r[0] for r in query_sqlite(db, "SELECT id, name FROM products")}
+    new_orders = [r for k, r in after.items() if k not in before]
+    ctx.check(f"exactly {len(want['orders'])} orders added", len(new_orders) == len(want["orders"]),
+              f"{len(new_orders)} new rows")
+    for order in want["orders"]:
+        expected = (customer_ids.get(_text(order["customer"])), product_ids.get(_text(order["product"])),
+                    order["quantity"], want["date"], "pending")
+        found = sum((r[1], r[2], r[3], _text(r[4]), _text(r[5])) == expected for r in new_orders)
+        ctx.check(f"order of {order['quantity']} x {order['product']} for {order['customer']}", found == 1,
+                  f"expected (customer_id, product_id, quantity, date, status) = {expected}")
+
+    before, after = _rows(original, "products"), _rows(db, "products")
+    stock, prices = want["stock"], want["prices"]
+    changed = [k for k, v in before.items() if after.get(k) is None or after[k][:3] != v[:3]
+               or (str(k) not in prices and after[k][3] != v[3]) or (str(k) not in stock and after[k][4] != v[4])]
+    ctx.require("no other product data changed", not changed and len(after) == len(before), f"ids: {changed[:10]}")
+    for pid, level in stock.items():
+        ctx.check(f"stock of {after[int(pid)][1]} reduced", after[int(pid)][4] == level,
+                  f"stock {after[int(pid)][4]!r}, expected {level}")
+    for pid, price in prices.items():
+        ctx.check(f"price of {after[int(pid)][1]} changed", _close(after[int(pid)][3], price, 1e-6),
+                  f"price {after[int(pid)][3]!r}, expected {price}")
+
+    view = ctx.params["view"]
+    exists = _table_exists(db, view, "view")
+    columns = [c.casefold() for c in _columns(db, view)] if exists else []
+    ctx.check(f"view {view} with columns order_id, customer, product, quantity",
+              columns == ["order_id", "customer", "product", "quantity"], f"columns: {columns}")
+    pending = query_sqlite(db, "SELECT o.id, c.name, p.name, o.quantity FROM orders o JOIN customers c ON "
+                               "c.id = o.customer_id JOIN products p ON p.id = o.product_id "
+                               "WHERE o.status = 'pending' ORDER BY o.id")
+    rows = query_sqlite(db, f'SELECT * FROM "{view}"') if exists else []
+    ctx.check(f"view {view} lists the pending orders by id", exists and rows == pending,
+              f"{len(rows)} rows, expected {len(pending)}; first: {rows[:2]} vs {pending[:2]}", weight=2)

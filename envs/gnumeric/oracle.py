@@ -46,3 +46,21 @@ def score_stats(ctx: OracleContext) -> list[dict]:
     return [*goto("D1"), A.type("Average\t"), A.type(f"=AVERAGE(B2:B{last})\n"), *goto("D2"),
             A.type("Maximum\t"), A.type(f"=MAX(B2:B{last})\n"), *goto("D3"), A.type("Minimum\t"),
             A.type(f"=MIN(B2:B{last})\n"), A.hotkey("ctrl", "s")]
+
+
+def select_range(cells: str) -> list[dict]:
+    """Select a cell or range by typing it into the name box (left of the formula bar)."""
+    return [A.click(70, 170), A.hotkey("ctrl", "a"), A.type(f"{cells}\n")]
+
+
+def payroll_register(ctx: OracleContext) -> list[dict]:
+    """One cell per action: Tab moves right, Enter returns to column A of the next row."""
+    tax, total = ctx.params["tax_percent"], ctx.public["total_row"]
+    steps = [*goto("A2")]
+    for row, (name, department, hours, rate) in enumerate(ctx.private["records"], start=2):
+        steps += [A.type(f"{name}\t"), A.type(f"{department}\t"), A.type(f"{hours:g}\t"), A.type(f"{rate:.2f}\t"),
+                  A.type(f"=C{row}*D{row}\t"), A.type(f"=ROUND(E{row}*{tax}/100, 2)\t"), A.type(f"=E{row}-F{row}\n")]
+    last = total - 1
+    steps += [A.type("Total\t\t"), A.type(f"=SUM(C2:C{last})\t\t"), A.type(f"=SUM(E2:E{last})\t"),
+              A.type(f"=SUM(F2:F{last})\t"), A.type(f"=SUM(G2:G{last})\n")]
+    return [*steps, *select_range(f"A{total}:G{total}"), A.hotkey("ctrl", "b"), A.hotkey("ctrl", "s")]

@@ -77,3 +77,24 @@ def score_stats(ctx: SetupContext) -> dict:
     write_gnumeric(ctx.home / ctx.params["file"], {"Scores": table})
     ctx.public["last_row"] = rows + 1
     return {"average": sum(scores) / rows, "maximum": max(scores), "minimum": min(scores)}
+
+
+EMPLOYEES = ["Ana Costa", "Ben Okafor", "Chen Wei", "Dana Holt", "Emil Berg", "Fatima Noor", "Gus Moreno",
+             "Hana Sato", "Ivan Petrov", "Julia Roth", "Kofi Mensah", "Lena Vogel", "Marco Ricci", "Nina Kaur"]
+DEPARTMENTS = ["Sales", "Support", "Warehouse", "Finance", "Admin"]
+PAYROLL_HEADERS = ["Employee", "Department", "Hours", "Rate", "Gross", "Tax", "Net"]
+
+
+def payroll_register(ctx: SetupContext) -> dict:
+    """An empty payroll register: the agent enters each employee's week and the pay formulas and totals."""
+    count, tax = ctx.params["count"], ctx.params["tax_percent"]
+    names = [str(n) for n in ctx.rng.choice(EMPLOYEES, size=count, replace=False)]
+    records = [[name, str(ctx.rng.choice(DEPARTMENTS)), int(ctx.rng.integers(30, 90)) / 2,
+                round(float(ctx.rng.uniform(14, 48)), 2)] for name in names]
+    write_gnumeric(ctx.home / ctx.params["file"], {"Payroll": [PAYROLL_HEADERS]})
+    ctx.public["records"] = "; ".join(f"{n} ({d}), {h:g} hours at {r:.2f}" for n, d, h, r in records)
+    ctx.public["total_row"] = count + 2
+    gross = [h * r for _, _, h, r in records]
+    taxes = [round(g * tax / 100 + 1e-9, 2) for g in gross]
+    return {"headers": PAYROLL_HEADERS, "records": records, "gross": gross, "tax": taxes,
+            "net": [g - t for g, t in zip(gross, taxes, strict=True)]}

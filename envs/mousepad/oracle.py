@@ -100,3 +100,22 @@ def save_revised_copy(ctx: OracleContext) -> list[dict]:
     version = ctx.private["draft_version"]
     return [A.hotkey("ctrl", "home"), *replace_next("Status: DRAFT", "Status: FINAL"),
             *replace_next(f"Version: {version}", "Version: 1.0"), *save_as(ctx.params["copy"]), A.done()]
+
+
+def update_action_items(ctx: OracleContext) -> list[dict]:
+    """Additions first (after their section's original last line), then each edit on its own line.
+
+    An edit selects the item's whole line with the search bar and types the updated line over it; a deletion
+    selects the line and removes it with its line break.
+    """
+    targets, expect = ctx.private["targets"], ctx.private["expect"]
+    updates = sorted(zip(targets, expect, strict=True), key=lambda pair: pair[0]["kind"] != "add")
+    steps: list[dict] = [A.hotkey("ctrl", "home")]
+    for target, want in updates:
+        if target["kind"] == "add":
+            steps += [*select_next(target["find"]), A.press("end"), A.type("\n" + want["line"])]
+        elif want["line"] is None:
+            steps += [*select_next(target["find"]), A.press("home"), A.hotkey("shift", "down"), A.press("delete")]
+        else:
+            steps += replace_next(target["find"], want["line"])
+    return [*steps, A.hotkey("ctrl", "s"), A.done()]

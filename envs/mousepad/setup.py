@@ -291,3 +291,90 @@ def save_revised_copy(ctx: SetupContext) -> dict:
     (ctx.private / "original.txt").write_text(original, encoding="utf-8")
     expected = "\n".join([*head, "Status: FINAL", "Version: 1.0", *tail]) + "\n"
     return {"expected": expected, "draft_version": draft_version}
+
+
+# --- update-action-items ----------------------------------------------------------------------------
+
+ACTION_TASKS = ["Replace the lobby carpet", "Renew the cleaning contract", "Draft the spring newsletter",
+                "Book the venue for the open day", "Collect quotes for new chairs", "Update the fire-exit signs",
+                "Reconcile the petty-cash log", "Chase the overdue supplier invoices", "Archive last year's files",
+                "Order spare printer toner", "Schedule the lift inspection", "Review the visitor policy",
+                "Send the budget to the board", "Set up the new starter's desk", "Test the backup generator",
+                "Repaint the meeting room", "Agree the summer opening hours", "Audit the key register",
+                "Publish the volunteer rota", "Fix the car-park barrier", "Renew the insurance policy",
+                "Prepare the annual report outline", "Survey staff about parking", "Replace the kitchen kettle"]
+EDIT_KINDS = ["done"] * 3 + ["reassign"] * 2 + ["due"] * 2 + ["remove"] * 2  # plus two additions
+
+
+def _action_item(item: dict) -> str:
+    """E.g. '[ ] A-104 | Rosa Moreau | Renew the cleaning contract | due 2024-05-10'."""
+    return f"[{'x' if item['done'] else ' '}] {item['id']} | {item['owner']} | {item['task']} | due {item['due']}"
+
+
+def _tracker(title: str, sections: dict[str, list[dict]]) -> list[str]:
+    lines = [title]
+    for team, items in sections.items():
+        lines += ["", f"== {team} ==", *[_action_item(i) for i in items if not i.get("removed")]]
+    return lines
+
+
+def update_action_items(ctx: SetupContext) -> dict:
+    """An action-item tracker in three team sections and eleven updates: tick, reassign, re-date, delete, add.
+
+    Privileged: ``targets`` (visible by design: the line each update starts from, or for an addition the
+    section's last line, and the section), ``expect`` (each item's expected line, None when deleted) and the
+    expected document. The starting file is kept in the private folder.
+    """
+    teams = _pick(ctx, TEAMS, 3)
+    tasks = iter(_pick(ctx, ACTION_TASKS, 17))
+    owners = [f"{f} {s}" for f, s in zip(_pick(ctx, FIRST_NAMES, 8), _pick(ctx, SURNAMES, 8), strict=True)]
+    next_id = int(ctx.rng.integers(100, 800))
+    day = _date(ctx, span=200)
+
+    def new_item(owner: str) -> dict:
+        nonlocal next_id
+        next_id += 1
+        due = day + dt.timedelta(days=int(ctx.rng.integers(7, 60)))
+        return {"done": False, "id": f"A-{next_id}", "owner": owner, "task": next(tasks), "due": due.isoformat()}
+
+    sections: dict[str, list[dict]] = {team: [] for team in teams}
+    for team in teams:
+        sections[team] = [new_item(owners[int(ctx.rng.integers(6))]) for _ in range(int(ctx.rng.integers(4, 6)))]
+    every = [item for items in sections.values() for item in items]
+    for i in ctx.rng.choice(len(every), size=int(ctx.rng.integers(2, 4)), replace=False):
+        every[int(i)]["done"] = True  # already finished before the meeting
+    title = f"Action items - management meeting of {_long_date(day)}"
+    original = _write(ctx, ctx.params["file"], _tracker(title, sections))
+    (ctx.private / "original.txt").write_text(original, encoding="utf-8")
+
+    add_targets = [{"kind": "add", "find": _action_item(sections[team][-1]), "section": team}
+                   for team in _pick(ctx, teams, 2)]
+    open_items = [(team, item) for team, items in sections.items() for item in items if not item["done"]]
+    chosen = [open_items[int(i)] for i in ctx.rng.choice(len(open_items), size=len(EDIT_KINDS), replace=False)]
+    changes = []  # (description, target, item)
+    for kind, (team, item) in zip(EDIT_KINDS, chosen, strict=True):
+        target = {"kind": kind, "find": _action_item(item), "section": team}
+        if kind == "done":
+            item["done"], text = True, f"{item['id']} is done (tick its box)"
+        elif kind == "reassign":
+            item["owner"] = owners[int(ctx.rng.integers(6, 8))]
+            text = f"{item['id']} is reassigned to {item['owner']}"
+        elif kind == "due":
+            later = dt.date.fromisoformat(item["due"]) + dt.timedelta(days=int(ctx.rng.integers(3, 30)))
+            item["due"] = later.isoformat()
+            text = f"{item['id']} is now due {item['due']}"
+        else:
+            item["removed"], text = True, f"{item['id']} was dropped (delete its line)"
+        changes.append((text, target, item))
+    for target in add_targets:
+        team = target["section"]
+        item = new_item(owners[int(ctx.rng.integers(6, 8))])
+        sections[team].append(item)
+        changes.append((f"add a new open item {item['id']} at the end of the {team} section: owner {item['owner']}, "
+                        f"task \"{item['task']}\", due {item['due']}", target, item))
+    changes = [changes[int(i)] for i in ctx.rng.permutation(len(changes))]
+    ctx.public["updates"] = "; ".join(f"({n}) {text}" for n, (text, _, _) in enumerate(changes, 1))
+    expected = "\n".join(_tracker(title, sections)) + "\n"
+    return {"targets": [target for _, target, _ in changes], "expected": expected,
+            "expect": [{"id": item["id"], "line": None if item.get("removed") else _action_item(item)}
+                       for _, _, item in changes]}

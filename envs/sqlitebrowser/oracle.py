@@ -93,3 +93,24 @@ def record_orders(ctx: OracleContext) -> list[dict]:
 def city_view(ctx: OracleContext) -> list[dict]:
     return _solve(f"CREATE VIEW {ctx.params['view']} AS SELECT name, email FROM customers "
                   f"WHERE city = {_quote(ctx.private['city'])} ORDER BY name;")
+
+
+def order_batch(ctx: OracleContext) -> list[dict]:
+    """One statement per piece of paperwork, each executed on its own, ids looked up by name."""
+    p = ctx.private
+    statements = [f"INSERT INTO customers (name, city, email) VALUES ({_quote(n)}, {_quote(c)}, {_quote(e)});"
+                  for n, c, e in p["new_customers"]]
+    for order in p["orders"]:
+        customer, product = _quote(order["customer"]), _quote(order["product"])
+        statements += [
+            "INSERT INTO orders (customer_id, product_id, quantity, order_date, status) VALUES "
+            f"((SELECT id FROM customers WHERE name = {customer}), (SELECT id FROM products WHERE name = {product}), "
+            f"{order['quantity']}, '{p['date']}', 'pending');",
+            f"UPDATE products SET stock = stock - {order['quantity']} WHERE name = {product};"]
+    statements.append(f"UPDATE orders SET status = 'shipped' WHERE id IN ({', '.join(map(str, p['shipped']))});")
+    statements += [f"UPDATE products SET price = {price:.2f} WHERE id = {pid};" for pid, price in p["prices"].items()]
+    statements.append(f"CREATE VIEW {ctx.params['view']} AS SELECT o.id AS order_id, c.name AS customer, "
+                      "p.name AS product, o.quantity AS quantity FROM orders o "
+                      "JOIN customers c ON c.id = o.customer_id JOIN products p ON p.id = o.product_id "
+                      "WHERE o.status = 'pending' ORDER BY o.id;")
+    return _solve(*statements)

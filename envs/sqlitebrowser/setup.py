@@ -220,3 +220,41 @@ def city_view(ctx: SetupContext) -> dict:
     ctx.public["city"] = city
     rows = sorted((c[1], c[3]) for c in shop.customers if c[2] == city)
     return {"city": city, "rows": [list(r) for r in rows]}
+
+
+def order_batch(ctx: SetupContext) -> dict:
+    """A week of paperwork: new customers, a batch of orders with their stock, shipments, prices and a view.
+
+    Privileged: what each part must leave in the database (customers, orders, stock levels, shipped order
+    ids, new prices); order ids of the new orders are whatever SQLite assigns.
+    """
+    shop = _generate(ctx)
+    missing = max(0, 4 - sum(o[5] == "pending" for o in shop.orders))
+    for i in ctx.rng.choice([i for i, o in enumerate(shop.orders) if o[5] == "completed"], size=missing, replace=False):
+        shop.orders[int(i)] = (*shop.orders[int(i)][:5], "pending")  # at least 4 pending orders: 3 get shipped
+    _write(ctx, shop)
+    taken = {c[1] for c in shop.customers}
+    names = [n for n in (f"{f} {la}" for f in FIRST_NAMES for la in LAST_NAMES) if n not in taken]
+    new_customers = [(str(names[int(i)]), str(ctx.rng.choice(CITIES))) for i in
+                     ctx.rng.choice(len(names), size=2, replace=False)]
+    new_customers = [(n, c, n.lower().replace(" ", ".") + "@example.com") for n, c in new_customers]
+    count = ctx.params["count"]
+    buyers = [c[0] for c in new_customers] + [shop.customers[int(i)][1] for i in
+                                              ctx.rng.choice(len(shop.customers), size=count - 2, replace=False)]
+    buyers = [buyers[int(i)] for i in ctx.rng.permutation(count)]
+    products = [shop.products[int(i)] for i in ctx.rng.choice(len(shop.products), size=count, replace=False)]
+    orders = [{"customer": buyer, "product": prod[1], "quantity": int(ctx.rng.integers(1, min(6, prod[4]) + 1))}
+              for buyer, prod in zip(buyers, products, strict=True)]
+    stock = {str(prod[0]): prod[4] - order["quantity"] for prod, order in zip(products, orders, strict=True)}
+    pending = sorted(o[0] for o in shop.orders if o[5] == "pending")
+    shipped = sorted(int(i) for i in ctx.rng.choice(pending, size=3, replace=False))
+    repriced = [shop.products[int(i)] for i in ctx.rng.choice(len(shop.products), size=2, replace=False)]
+    prices = {str(p[0]): round(p[3] * float(ctx.rng.choice([0.85, 0.9, 1.1, 1.15, 1.2])), 2) for p in repriced}
+    date = f"2025-02-{int(ctx.rng.integers(2, 29)):02d}"
+    ctx.public.update(
+        date=date, new_customers="; ".join(f"{n} of {c}, email {e}" for n, c, e in new_customers),
+        orders="; ".join(f"{o['customer']} ordered {o['quantity']} x \"{o['product']}\"" for o in orders),
+        shipped=", ".join(str(i) for i in shipped),
+        prices="; ".join(f"\"{p[1]}\" to {prices[str(p[0])]:.2f}" for p in repriced))
+    return {"new_customers": [list(c) for c in new_customers], "orders": orders, "date": date, "stock": stock,
+            "shipped": shipped, "prices": prices}

@@ -25,8 +25,8 @@ import numpy as np
 
 from .. import actions as A
 
-PUBLIC_INFO_KEYS = ("env_id", "task_id", "instruction", "step", "max_steps", "action", "pointer", "settled",
-                    "fault")
+PUBLIC_INFO_KEYS = ("env_id", "task_id", "instruction", "seed", "step", "max_steps", "action", "pointer",
+                    "settled", "fault")
 """The ``info`` keys an agent under evaluation receives (never params, verifier output or privileged data)."""
 
 
@@ -63,8 +63,8 @@ class RandomAgent:
 
     def reset(self, instruction: str, info: dict[str, Any]) -> None:
         self._taken = 0
-        if "instance_seed" in info:  # reproducible per episode
-            self._space.seed(int(info["instance_seed"]))
+        if info.get("seed") is not None:  # the episode's seed (public: suites list them): reproducible
+            self._space.seed(int(info["seed"]))
 
     def act(self, observation: np.ndarray, info: dict[str, Any]) -> dict[str, Any]:
         if self._taken >= self.steps:
@@ -104,15 +104,25 @@ BUILTIN_AGENTS = {
 }
 
 
-def load_agent(spec: str, **kwargs: Any) -> Agent:
-    """Build an agent from a name: ``random``, ``oracle``, or ``package.module:ClassName`` (your own class).
+MODEL_PREFIXES = ("openai:", "transformers:")
+"""Agent specs naming a model: a VLMAgent on that backend (``openai:URL#MODEL``, ``transformers:PATH``)."""
 
-    ``kwargs`` go to the class constructor (e.g. ``steps=5`` for random).
+
+def load_agent(spec: str, **kwargs: Any) -> Agent:
+    """Build an agent from a name: ``random``, ``oracle``, ``package.module:ClassName`` (your own class), or a
+    model: ``openai:http://host:8000/v1#model`` / ``transformers:/path/to/model`` (a :class:`VLMAgent`).
+
+    ``kwargs`` go to the class constructor (e.g. ``steps=5`` for random, ``api_key=...`` for a model).
     """
+    if spec.startswith(MODEL_PREFIXES):
+        from .vlm import VLMAgent
+
+        return VLMAgent(spec, **kwargs)
     target = BUILTIN_AGENTS.get(spec, spec)
     module_name, sep, class_name = target.partition(":")
     if not sep or not module_name or not class_name:
-        raise ValueError(f"unknown agent {spec!r}: use one of {sorted(BUILTIN_AGENTS)} or 'package.module:Class'")
+        raise ValueError(f"unknown agent {spec!r}: use one of {sorted(BUILTIN_AGENTS)}, 'package.module:Class', "
+                         "'openai:URL#MODEL' or 'transformers:PATH'")
     try:
         cls = getattr(importlib.import_module(module_name), class_name)
     except (ImportError, AttributeError) as exc:

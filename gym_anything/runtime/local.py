@@ -25,94 +25,62 @@ from .xserver import XServer, kill_group, owner_env
 APP_LOG_TAIL = 2000  # characters of the app's output quoted in a fault
 
 
-class _Display:
-    """One Xvfb + openbox, the X client and screen capture on it, and the sandboxed app shown there (if any)."""
+class _Resources:
+    """Everything a runner owns that must not outlive it (closed by close() or garbage collection)."""
 
-    def __init__(self, workdir: Path, width: int, height: int):
-        self.server: XServer | None = XServer(width, height, workdir)
+    def __init__(self, workdir: Path):
+        self.workdir = workdir
+        self.server: XServer | None = None
         self.client: XClient | None = None
         self.capture: ScreenCapture | None = None
         self.app: subprocess.Popen | None = None
-        self.log = workdir / "app.log"
-        try:
-            self.server.start()
-            self.log = workdir / f"app-{self.server.number}.log"
-            self.client = XClient(self.server.name)
-            deadline = time.monotonic() + 10
-            while not self.client.wm_ready():
-                if time.monotonic() > deadline or not self.server.wm_alive():
-                    raise RuntimeFault("display_failed", "the window manager did not start")
-                time.sleep(0.002)
-            self.capture = ScreenCapture(self.server.name, width, height)
-        except BaseException:
-            self.stop()
-            raise
+        self.spare: _Resources | None = None  # a second display where prepare() starts the next episode's app
+        self.prepared: tuple[Path, list[str]] | None = None  # (home, args) of the app started on the spare
 
-    def alive(self) -> bool:
-        return self.server is not None and self.server.alive() and self.server.wm_alive()
+    def swap_spare(self) -> None:
+        """The spare display becomes the runner's, and the runner's the spare."""
+        spare = self.spare
+        assert spare is not None
+        for name in ("server", "client", "capture", "app"):
+            mine, theirs = getattr(self, name), getattr(spare, name)
+            setattr(self, name, theirs)
+            setattr(spare, name, mine)
 
-    def start_app(self, cmd: list[str]) -> None:
-        assert self.client is not None and self.server is not None
-        self.client.move(self.server.width // 2, self.server.height // 2)  # the pointer where a fresh display has it
-        self.client.d.sync()
-        with open(self.log, "wb") as log:  # the child keeps its own copy of the descriptor
-            self.app = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                        start_new_session=True, env=owner_env())
-
-    def stop_app(self, wait_for_windows: bool = True) -> None:
+    def stop_app(self) -> None:
         kill_group(self.app)
         self.app = None
-        if wait_for_windows and self.client is not None and self.alive():
-            # Wait for the window manager to drop the dead app's windows so the next launch starts clean.
-            deadline = time.monotonic() + 2
-            with contextlib.suppress(Exception):
-                while self.client.windows() and time.monotonic() < deadline:
-                    time.sleep(0.002)
 
-    def stop(self) -> None:
-        self.stop_app(wait_for_windows=False)
+    def stop_display(self) -> None:
+        self.stop_app()
+        self.disconnect()
+        if self.server is not None:
+            self.server.stop()
+        self.server = None
+
+    def disconnect(self) -> None:
+        """Close our own X connections (input and capture)."""
         for part in (self.capture, self.client):
             if part is not None:
                 with contextlib.suppress(Exception):  # the server may be gone already
                     part.close()
         self.capture = self.client = None
-        if self.server is not None:
-            self.server.stop()
-        self.server = None
-
-
-class _Resources:
-    """Everything a runner owns that must not outlive it (closed by close() or garbage collection):
-    the display the episode runs on and a spare display where the next episode's app may be prepared."""
-
-    def __init__(self, workdir: Path):
-        self.workdir = workdir
-        self.display: _Display | None = None
-        self.spare: _Display | None = None
-        self.prepared: tuple[Path, list[str]] | None = None  # (home, args) of the app started on the spare
-
-    @property
-    def server(self) -> XServer | None:
-        return self.display.server if self.display else None
-
-    @property
-    def client(self) -> XClient | None:
-        return self.display.client if self.display else None
-
-    @property
-    def capture(self) -> ScreenCapture | None:
-        return self.display.capture if self.display else None
-
-    @property
-    def app(self) -> subprocess.Popen | None:
-        return self.display.app if self.display else None
 
     def close(self) -> None:
-        for display in (self.display, self.spare):
-            if display is not None:
-                display.stop()
-        self.display = self.spare = self.prepared = None
+        if self.spare is not None:
+            self.spare.stop_display()
+        self.spare = self.prepared = None
+        self.stop_display()
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def _stop_app_and_windows(res: _Resources) -> None:
+    """Stop the app, then wait for the window manager to drop its windows so the next launch starts clean."""
+    res.stop_app()
+    if res.client is not None:
+        deadline = time.monotonic() + 2
+        with contextlib.suppress(Exception):
+            while res.client.windows() and time.monotonic() < deadline:
+                time.sleep(0.002)
 
 
 class LocalRunner(Runner):
@@ -120,16 +88,21 @@ class LocalRunner(Runner):
 
     def __init__(self, spec: EnvSpec, hidden_paths: list[Path]):
         bwrap_path()  # fail early and clearly when the sandbox tool is missing
+        self._init_state(spec, hidden_paths, _Resources(Path(tempfile.mkdtemp(prefix=f"gym-anything-{spec.id}-"))))
+        self._start_display()
+
+    def _init_state(self, spec: EnvSpec, hidden_paths: list[Path], resources: _Resources) -> None:
         self.spec = spec
         self.width, self.height = spec.resolution
         self.settle_spec: SettleSpec = spec.settle
         self.hidden_paths = hidden_paths
-        self._res = _Resources(Path(tempfile.mkdtemp(prefix=f"gym-anything-{spec.id}-")))
-        self._finalizer = weakref.finalize(self, self._res.close)
-        self._marked = False  # perform() started a drawing record for the next settle
+        self._res = resources
+        self._finalizer = weakref.finalize(self, resources.close)
         self._last_raw: np.ndarray | None = None  # the last settled screen (raw), what the next one is compared to
+        self._marked = False  # perform() started a drawing record for the next settle
         self._home: Path | None = None
-        self._start_display()
+        self._app_log = resources.workdir / "app.log"
+        self._spare_log = resources.workdir / "app-spare.log"
 
     @property
     def workdir(self) -> Path:
@@ -148,40 +121,46 @@ class LocalRunner(Runner):
     def server(self) -> XServer | None:
         return self._res.server
 
-    def _start_display(self) -> None:
-        if self._res.display is not None:
-            self._res.display.stop()
-        self._res.display = None
-        self._res.display = _Display(self._res.workdir, self.width, self.height)
+    def _start_display(self, res: _Resources | None = None) -> None:
+        """(Re)start the runner's display, or ``res``'s (the spare)."""
+        res = res or self._res
+        res.stop_display()
+        server = self._new_display()
+        res.server = server
+        server.start()
+        res.client = XClient(server.name)
+        deadline = time.monotonic() + 10
+        while not res.client.wm_ready():
+            if time.monotonic() > deadline or not server.wm_alive():
+                raise RuntimeFault("display_failed", "the window manager did not start")
+            time.sleep(0.002)
+        res.capture = ScreenCapture(server.name, self.width, self.height)
 
-    def _app_command(self, display: _Display, home: Path, args: list[str]) -> list[str]:
-        assert display.server is not None
-        number = display.server.number
-        return sandbox_command(list(self.spec.launch) + args, home, number, sandbox_env(number, self.spec.env),
-                               self.hidden_paths)
+    def _new_display(self) -> XServer:
+        return XServer(self.width, self.height, self._res.workdir)
 
     # --- application ------------------------------------------------------------------------------
 
     def launch(self, home: Path, args: list[str]) -> Settled:
         """Start the app (or swap in the one prepare() started for the same home and args), wait for its
         window and settle."""
-        self._home = home
-        self._marked = False
-        self._last_raw = None
-        if self._res.prepared == (home, list(args)) and self._res.spare is not None and self._res.spare.alive() \
-                and self._res.spare.app is not None and self._res.spare.app.poll() is None:
+        spare = self._res.spare
+        if self._res.prepared == (home, list(args)) and spare is not None and spare.app is not None \
+                and spare.app.poll() is None and spare.server is not None and spare.server.alive() \
+                and spare.server.wm_alive():
             # Warm start: the prepared display becomes the episode's; the old one is the next spare.
-            old = self._res.display
-            self._res.display, self._res.spare, self._res.prepared = self._res.spare, old, None
-            if old is not None and old.app is not None:
+            self._res.prepared = None
+            self._res.swap_spare()
+            self._app_log, self._spare_log = self._spare_log, self._app_log
+            if spare.app is not None:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(old.app.pid, signal.SIGKILL)  # reaped by the next prepare() or close()
+                    os.killpg(spare.app.pid, signal.SIGKILL)  # reaped by the next prepare() or close()
         else:
             self.stop_app()
-            if self._res.display is None or not self._res.display.alive():
-                self._start_display()
-            assert self._res.display is not None
-            self._res.display.start_app(self._app_command(self._res.display, home, args))
+            self._home = home
+            self._start_app(home, list(self.spec.launch) + args)
+        self._home = home
+        self._marked = False
         client = self._res.client
         assert client is not None
         ready = self.spec.ready
@@ -194,22 +173,37 @@ class LocalRunner(Runner):
                 raise RuntimeFault("app_not_ready", f"no window of class '{ready.window_class}' after "
                                    f"{ready.timeout}s; app output: {self.app_output()}")
             time.sleep(0.005)
+        self._last_raw = None
         return self.settle(quiet=max(self.settle_spec.quiet, 0.1))
+
+    def _start_app(self, home: Path, argv: list[str]) -> None:
+        """Start ``argv`` sandboxed with ``home`` as HOME on a live display (restarted if it died)."""
+        if self._res.server is None or not self._res.server.alive() or not self._res.server.wm_alive():
+            self._start_display()
+        self._popen_app(self._res, home, argv, self._app_log)
+
+    def _popen_app(self, res: _Resources, home: Path, argv: list[str], log_path: Path) -> None:
+        server, client = res.server, res.client
+        assert server is not None and client is not None
+        client.move(self.width // 2, self.height // 2)  # the pointer where a fresh display has it
+        client.d.sync()
+        cmd = sandbox_command(argv, home, server.number, sandbox_env(server.number, self.spec.env), self.hidden_paths)
+        with open(log_path, "wb") as log:
+            res.app = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                       start_new_session=True, env=owner_env())
 
     def prepare(self, home: Path, args: list[str]) -> None:
         """Start the app for a later ``launch(home, args)`` on a spare display (warm reset).
 
         May run in a background thread while the current episode steps: it only touches the spare display.
         """
-        spare = self._res.spare
         self._res.prepared = None
-        if spare is not None and not spare.alive():
-            spare.stop()
-            spare = self._res.spare = None
-        if spare is None:
-            spare = self._res.spare = _Display(self._res.workdir, self.width, self.height)
-        spare.stop_app()
-        spare.start_app(self._app_command(spare, home, args))
+        spare = self._res.spare = self._res.spare or _Resources(self._res.workdir)
+        if spare.server is None or not spare.server.alive() or not spare.server.wm_alive():
+            self._start_display(spare)
+        else:
+            _stop_app_and_windows(spare)
+        self._popen_app(spare, home, list(self.spec.launch) + args, self._spare_log)
         self._res.prepared = (home, list(args))
 
     def run_in_sandbox(self, argv: list[str], timeout: float = 60) -> subprocess.CompletedProcess:
@@ -220,12 +214,14 @@ class LocalRunner(Runner):
         return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
 
     def stop_app(self) -> None:
-        if self._res.display is not None:
-            self._res.display.stop_app(wait_for_windows=self.fault() is None)
+        if self.fault() is None:
+            _stop_app_and_windows(self._res)
+        else:
+            self._res.stop_app()
 
     def app_output(self) -> str:
         try:
-            text = self._res.display.log.read_text(errors="replace") if self._res.display else ""
+            text = self._app_log.read_text(errors="replace")
         except OSError:
             return ""
         return text[-APP_LOG_TAIL:]

@@ -11,8 +11,11 @@ import time
 from pathlib import Path
 
 from .base import RuntimeFault
+from .reaper import processes_with_env
 
 OWNER_VARIABLE = "GYM_ANYTHING_OWNER"
+SCOPE_VARIABLE = "GYM_ANYTHING_SCOPE"
+"""Optional finer tag: a worker that sets it in its own environment can have its processes reaped if it dies."""
 
 
 def owner() -> str:
@@ -22,27 +25,18 @@ def owner() -> str:
 
 
 def owner_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """Environment for a helper process: marks it as started by this owner (for leak checks)."""
-    return {**(extra or {}), OWNER_VARIABLE: owner()}
+    """Environment for a helper process: marks it as started by this owner (for leak checks), and with this
+    process's $GYM_ANYTHING_SCOPE if it has one."""
+    scope = {SCOPE_VARIABLE: os.environ[SCOPE_VARIABLE]} if os.environ.get(SCOPE_VARIABLE) else {}
+    return {**(extra or {}), **scope, OWNER_VARIABLE: owner()}
 
 
 def owned_processes(owner_id: str | None = None) -> list[int]:
     """PIDs of live processes started by gym-anything for ``owner_id`` (default: this owner)."""
-    wanted = f"{OWNER_VARIABLE}={owner_id or owner()}".encode()
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            environ = (entry / "environ").read_bytes()
-            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if state != "Z" and wanted in environ.split(b"\0"):
-            found.append(int(entry.name))
-    return found
+    return processes_with_env(f"{OWNER_VARIABLE}={owner_id or owner()}")
 
-_OPENBOX_RC = """<?xml version="1.0" encoding="UTF-8"?>
+
+OPENBOX_RC = """<?xml version="1.0" encoding="UTF-8"?>
 <openbox_config xmlns="http://openbox.org/3.4/rc">
   <focus><focusNew>yes</focusNew><followMouse>no</followMouse></focus>
   <placement><policy>Smart</policy><center>yes</center></placement>
@@ -121,7 +115,7 @@ class XServer:
             if write_fd >= 0:
                 os.close(write_fd)
         rc = self.workdir / "openbox-rc.xml"
-        rc.write_text(_OPENBOX_RC)
+        rc.write_text(OPENBOX_RC)
         wm_env = owner_env({"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DISPLAY": self.name,
                             "HOME": str(self.workdir), "XDG_CONFIG_HOME": str(self.workdir)})
         self.wm = subprocess.Popen([require("openbox", "openbox"), "--sm-disable", "--config-file", str(rc)],

@@ -1,4 +1,4 @@
-"""Build a tiny random-weight vision-language model offline (no downloads) for judge plumbing tests."""
+"""Build a tiny random-weight vision-language model offline (no downloads): judge tests and finetune_vlm --tiny."""
 
 from __future__ import annotations
 

@@ -1,0 +1,127 @@
+"""Test-time auditing: a separate judge reviews an agent's claim that it is done before the episode ends.
+
+``AuditedAgent(inner, judge)`` keeps the screenshots the inner agent saw (and nothing else: no privileged
+data, no verifier output). When the inner agent answers DONE, the judge gets the instruction and
+``frames`` screenshots sampled from the episode (first, last, evenly spaced) and must answer with strict
+JSON ``{"solved": true|false, "remaining": "..."}``. If it says not solved and audits remain, the
+``remaining`` text goes to ``inner.feedback`` and the inner agent is asked for its next action on the same
+screen; the episode goes on. At most ``max_audits`` audits run per episode, so the episode always ends.
+
+An answer that is not that JSON (or a judge backend that fails) is not trusted: it is recorded with
+``solved: None`` and the DONE goes through, because such a judge gives no feedback to act on and must
+never keep an agent from ending its episode. ``audits`` lists every audit of the episode
+(``{step, solved, remaining, raw, error, seconds}``) for the run's result.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from .. import actions as A
+from ..judge import FrameBuffer, Judge, JudgeError, load_json_answer, make_judge
+from .base import Agent, load_agent
+
+
+def build_audit_prompt(instruction: str, frame_count: int) -> str:
+    """The judge's prompt: only the instruction and how many screenshots come with it."""
+    return "\n\n".join([
+        "You review the work of a computer-use agent in a desktop application.",
+        f"The agent's task was:\n{instruction}",
+        f"You are shown {frame_count} screenshots the agent saw, in order; the last one is the current screen.",
+        "The agent says it has finished. Judge only from the screenshots whether the whole task is done "
+        "(including saving files if the task asks for it).",
+        'Answer with JSON only, no other text: {"solved": true or false, "remaining": "<what is still to do; '
+        'empty if solved>"}',
+    ])
+
+
+def parse_audit(text: str) -> tuple[bool, str]:
+    """Strictly parse an audit answer into (solved, remaining); raises JudgeError otherwise."""
+    data = load_json_answer(text)
+    if not isinstance(data, dict) or set(data) != {"solved", "remaining"}:
+        raise JudgeError(f'the audit answer must be an object with exactly "solved" and "remaining", '
+                         f'got {text[:200]!r}')
+    if not isinstance(data["solved"], bool):
+        raise JudgeError(f'"solved" must be true or false, got {data["solved"]!r}')
+    if not isinstance(data["remaining"], str):
+        raise JudgeError(f'"remaining" must be a string, got {data["remaining"]!r}')
+    return data["solved"], data["remaining"]
+
+
+class AuditedAgent:
+    """Wraps an agent; a judge must agree the task is solved before DONE ends the episode (bounded)."""
+
+    def __init__(self, inner: Agent | str, judge: Judge | str, max_audits: int = 2, frames: int = 4):
+        if not isinstance(max_audits, int) or max_audits < 0:
+            raise ValueError(f"max_audits must be a whole number >= 0, got {max_audits!r}")
+        if not isinstance(frames, int) or frames < 1:
+            raise ValueError(f"frames must be a whole number >= 1, got {frames!r}")
+        self.inner = load_agent(inner) if isinstance(inner, str) else inner
+        self.judge = make_judge(judge)
+        if self.judge is None:
+            raise ValueError("judge must be 'openai:URL#MODEL', 'transformers:PATH' or a backend object")
+        self.name = f"audited-{getattr(self.inner, 'name', type(self.inner).__name__)}"
+        self.max_audits, self.frames = max_audits, frames
+        self.audits: list[dict[str, Any]] = []
+        self.trace: dict[str, Any] = {}
+        self._seen = FrameBuffer()
+        self._instruction, self._step = "", 0
+
+    def bind(self, env: gym.Env) -> None:
+        if callable(getattr(self.inner, "bind", None)):
+            self.inner.bind(env)
+
+    def reset(self, instruction: str, info: dict[str, Any]) -> None:
+        self._instruction, self._step = instruction, 0
+        self._seen = FrameBuffer()
+        self.audits, self.trace = [], {}
+        self.inner.reset(instruction, info)
+
+    def feedback(self, text: str) -> None:
+        if callable(getattr(self.inner, "feedback", None)):
+            self.inner.feedback(text)
+
+    def act(self, observation: np.ndarray, info: dict[str, Any]) -> dict[str, Any]:
+        self._seen.add(observation)
+        action = self.inner.act(observation, info)
+        audits, overruled = [], []
+        while _is_done(action) and len(self.audits) < self.max_audits:
+            audit = self._audit()
+            audits.append(audit)
+            if audit["solved"] is not False:
+                break
+            overruled.append(dict(getattr(self.inner, "trace", {})))
+            self.feedback("A reviewer looked at your screens and judged the task NOT complete yet. Still to do: "
+                          + (audit["remaining"] or "(not specified)"))
+            action = self.inner.act(observation, info)
+        self.trace = dict(getattr(self.inner, "trace", {}))
+        if audits:
+            self.trace.update(audits=audits, overruled=overruled)
+        self._step += 1
+        return action
+
+    def close(self) -> None:
+        if callable(getattr(self.inner, "close", None)):
+            self.inner.close()
+
+    def _audit(self) -> dict[str, Any]:
+        frames = self._seen.sample(self.frames)
+        started = time.perf_counter()
+        raw, solved, remaining, error = None, None, "", None
+        try:
+            raw = self.judge.complete(build_audit_prompt(self._instruction, len(frames)), frames)
+            solved, remaining = parse_audit(raw)
+        except Exception as exc:  # noqa: BLE001 - an unusable judgement is recorded, never trusted
+            error = f"{type(exc).__name__}: {exc}"
+        audit = {"step": self._step, "solved": solved, "remaining": remaining, "raw": raw, "error": error,
+                 "seconds": round(time.perf_counter() - started, 4)}
+        self.audits.append(audit)
+        return audit
+
+
+def _is_done(action: Any) -> bool:
+    return isinstance(action, dict) and int(action.get("type", -1)) == A.ActionType.DONE

@@ -1,0 +1,427 @@
+"""The evaluation runner: an agent on every episode of a suite, in parallel, resumable, recorded.
+
+Usage (what ``gym-anything eval`` calls)::
+
+    summary = run_eval("test", "random", Path("runs/random-test"), jobs=2)
+
+Each worker process owns one env per software (reused across episodes, restarted after an error) and one
+agent. A finished episode has ``result.json``; re-running into the same folder skips it. An episode that raises
+is recorded with its error and the run goes on; a worker that dies is replaced. The folder layout is described
+in docs/run-format.md.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import multiprocessing as mp
+import platform
+import queue
+import shutil
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+RUN_FORMAT = 1
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass
+class EvalConfig:
+    """Everything a worker needs to run episodes (picklable)."""
+
+    suite: str
+    agent: str
+    out: Path
+    agent_kwargs: dict[str, Any] = field(default_factory=dict)
+    audit_judge: str | None = None
+    max_audits: int = 2
+    runner: str = "local"
+    video: bool = True
+    frames: bool = True
+
+
+# --- one episode -------------------------------------------------------------------------------------
+
+
+def run_episode(env: Any, agent: Any, episode: Any, budget: int, folder: Path, video: bool = True,
+                frames: bool = True) -> dict[str, Any]:
+    """Run ``agent`` on one (task, seed) episode in ``env`` and record it in ``folder``; returns the result."""
+    from .agents import public_info
+    from .recording import TrajectoryRecorder
+
+    env_spec = env.unwrapped.spec_env
+    task = env_spec.tasks[episode.task]
+    result: dict[str, Any] = {
+        "episode": episode.id, "env": episode.env, "task": episode.task, "split": task.split,
+        "soc_groups": list(env_spec.soc_groups), "difficulty": task.difficulty, "seed": episode.seed,
+        "max_steps": budget, "reward": 0.0, "success": False, "score": 0.0, "steps": 0, "terminated": False,
+        "truncated": False, "verifier": None, "fault": None, "error": None, "audits": [], "started": _now()}
+    shutil.rmtree(folder, ignore_errors=True)  # a half-written earlier attempt
+    folder.mkdir(parents=True)
+    started = time.perf_counter()
+    recorder = TrajectoryRecorder(folder, save_frames=frames, video=video)
+    try:
+        if hasattr(agent, "bind"):
+            agent.bind(env)
+        obs, info = env.reset(seed=episode.seed, options={"task": episode.task, "max_steps": budget})
+        result.update(instance_seed=info["instance_seed"], instruction=info["instruction"],
+                      reset_time=round(info["reset_time"], 3))
+        recorder.start(obs)
+        agent.reset(info["instruction"], {**public_info(info), "seed": episode.seed})
+        agent_info: dict[str, Any] = {}
+        while True:
+            t = time.perf_counter()
+            action = agent.act(obs, agent_info)
+            agent_time = time.perf_counter() - t
+            obs, reward, terminated, truncated, info = env.step(action)
+            recorder.step(action, obs, reward, terminated, truncated, info, round(agent_time, 4),
+                          dict(getattr(agent, "trace", {}) or {}))
+            result["steps"] += 1
+            agent_info = public_info(info)
+            if terminated or truncated:
+                break
+        verifier = info.get("verifier") or {}
+        result.update(reward=float(reward), success=bool(verifier.get("passed")),
+                      score=float(verifier.get("score", 0.0)), terminated=bool(terminated),
+                      truncated=bool(truncated), verifier=verifier, fault=info.get("fault"))
+    except Exception as exc:  # noqa: BLE001 - any failure of agent, env or app is this episode's error
+        result["error"] = {"type": type(exc).__name__, "message": str(exc), "traceback": traceback.format_exc()}
+    finally:
+        recorder.close()
+        result["audits"] = list(getattr(agent, "audits", []) or [])
+        result["wall_time"] = round(time.perf_counter() - started, 3)
+        result["finished"] = _now()
+    return result
+
+
+def _write_json(path: Path, data: Any) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+    tmp.replace(path)  # atomic: a result.json is either complete or absent
+
+
+# --- workers -----------------------------------------------------------------------------------------
+
+
+def _make_agent(config: EvalConfig) -> Any:
+    from .agents import load_agent
+
+    agent = load_agent(config.agent, **config.agent_kwargs)
+    if config.audit_judge:
+        from .agents import AuditedAgent
+
+        agent = AuditedAgent(agent, config.audit_judge, max_audits=config.max_audits)
+    return agent
+
+
+def _worker_scope(pid: int) -> str:
+    return f"eval-worker-{pid}"
+
+
+def _worker(config: EvalConfig, todo: mp.Queue, done: mp.Queue, worker_id: int) -> None:
+    import os
+
+    import gymnasium as gym
+
+    from .runtime.xserver import SCOPE_VARIABLE
+
+    os.environ[SCOPE_VARIABLE] = _worker_scope(os.getpid())  # what this worker starts can be reaped if it dies
+
+    import gym_anything  # noqa: F401 - registers the environments
+
+    from .suites import load_suite
+
+    suite = load_suite(config.suite)
+    envs: dict[str, Any] = {}
+    agent = _make_agent(config)
+    try:
+        while True:
+            item = todo.get()
+            if item is None:
+                return
+            episode = item
+            done.put(("started", worker_id, episode.id, None))
+            try:
+                env = envs.get(episode.env)
+                if env is None:
+                    env = envs[episode.env] = gym.make(f"GymAnything/{episode.env}-v0", runner=config.runner)
+                budget = suite.budget_for(env.unwrapped.spec_env.tasks[episode.task])
+                folder = config.out / "episodes" / episode.name / f"seed-{episode.seed}"
+                result = run_episode(env, agent, episode, budget, folder, config.video, config.frames)
+            except Exception as exc:  # noqa: BLE001 - e.g. the env could not be created
+                result = _error_result(episode, f"{type(exc).__name__}: {exc}", traceback.format_exc())
+            if result["error"] is not None and episode.env in envs:
+                envs.pop(episode.env).close()  # start from a fresh display and app next time
+            folder = config.out / "episodes" / episode.name / f"seed-{episode.seed}"
+            folder.mkdir(parents=True, exist_ok=True)
+            _write_json(folder / "result.json", result)
+            done.put(("finished", worker_id, episode.id, result))
+    finally:
+        for env in envs.values():
+            env.close()
+        if hasattr(agent, "close"):
+            agent.close()
+
+
+def _error_result(episode: Any, message: str, trace: str = "") -> dict[str, Any]:
+    from .registry import all_envs
+
+    env_spec = all_envs()[episode.env]
+    task = env_spec.tasks[episode.task]
+    return {"episode": episode.id, "env": episode.env, "task": episode.task, "split": task.split,
+            "soc_groups": list(env_spec.soc_groups), "difficulty": task.difficulty, "seed": episode.seed,
+            "reward": 0.0, "success": False, "score": 0.0, "steps": 0, "verifier": None, "fault": None,
+            "error": {"type": "EpisodeError", "message": message, "traceback": trace}, "audits": [],
+            "wall_time": 0.0, "started": _now(), "finished": _now()}
+
+
+# --- statistics --------------------------------------------------------------------------------------
+
+
+def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95 % Wilson score interval for a success rate (sensible at 0 %, 100 % and small n)."""
+    if n == 0:
+        return (0.0, 1.0)
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (round(max(0.0, centre - half), 4), round(min(1.0, centre + half), 4))
+
+
+def _aggregate(results: list[dict[str, Any]]) -> dict[str, Any]:
+    n = len(results)
+    successes = sum(bool(r["success"]) for r in results)
+
+    def mean(key: str) -> float | None:
+        return round(sum(float(r.get(key) or 0) for r in results) / n, 4) if n else None
+
+    return {"n": n, "successes": successes, "success_rate": round(successes / n, 4) if n else None,
+            "ci95": list(wilson_interval(successes, n)), "mean_score": mean("score"), "mean_steps": mean("steps"),
+            "mean_wall_time": mean("wall_time"), "errors": sum(r.get("error") is not None for r in results)}
+
+
+def summarize(run: dict[str, Any], results: list[dict[str, Any]], total: int) -> dict[str, Any]:
+    """The run's summary: overall and per software / SOC group / task (see docs/run-format.md)."""
+
+    def grouped(keys) -> dict[str, Any]:
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for r in results:
+            for key in keys(r):
+                groups.setdefault(key, []).append(r)
+        return {k: _aggregate(v) for k, v in sorted(groups.items())}
+
+    return {"run": run, "episodes": total, "finished": len(results),
+            "errors": sum(r.get("error") is not None for r in results), "overall": _aggregate(results),
+            "by_software": grouped(lambda r: [r["env"]]), "by_soc": grouped(lambda r: r.get("soc_groups") or []),
+            "by_task": grouped(lambda r: [f"{r['env']}.{r['task']}"])}
+
+
+def load_results(out: Path) -> list[dict[str, Any]]:
+    results = []
+    for path in sorted(out.glob("episodes/*/seed-*/result.json")):
+        try:
+            results.append(json.loads(path.read_text()))
+        except ValueError:
+            continue  # torn by a crash mid-write (writes are atomic, so this is rare): redone on resume
+    return results
+
+
+def format_table(summary: dict[str, Any]) -> str:
+    """The summary as a plain-text table (overall, per software, per SOC group)."""
+    lines = [f"{'':28s} {'n':>4s} {'success':>8s} {'95% CI':>14s} {'score':>6s} {'steps':>6s} {'time':>7s} {'err':>4s}"]
+
+    def row(label: str, agg: dict[str, Any]) -> str:
+        rate = agg["success_rate"]
+        lo, hi = agg["ci95"]
+        return (f"{label:28s} {agg['n']:4d} {(rate or 0) * 100:7.1f}% [{lo * 100:5.1f},{hi * 100:5.1f}]% "
+                f"{agg['mean_score'] or 0:6.3f} {agg['mean_steps'] or 0:6.1f} {agg['mean_wall_time'] or 0:6.1f}s "
+                f"{agg['errors']:4d}")
+
+    lines.append(row("overall", summary["overall"]))
+    for title, key in (("software", "by_software"), ("SOC group", "by_soc")):
+        lines.append(f"-- by {title}")
+        lines.extend(row(f"  {name}", agg) for name, agg in summary[key].items())
+    return "\n".join(lines)
+
+
+# --- the run -----------------------------------------------------------------------------------------
+
+
+class _Progress:
+    """One status line: done/total, success so far, ETA (redrawn on a terminal, printed per episode otherwise)."""
+
+    def __init__(self, total: int, already: int, successes: int, stream=sys.stdout):
+        self.total, self.done, self.successes, self.stream = total, already, successes, stream
+        self.started, self.new = time.monotonic(), 0
+        self.tty = stream.isatty()
+
+    def update(self, result: dict[str, Any]) -> None:
+        self.done, self.new = self.done + 1, self.new + 1
+        self.successes += bool(result["success"])
+        elapsed = time.monotonic() - self.started
+        eta = elapsed / self.new * (self.total - self.done)
+        width = 24
+        filled = int(width * self.done / max(self.total, 1))
+        status = "ERROR" if result.get("error") else f"reward={result['reward']:.2f}"
+        line = (f"[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} "
+                f"success {self.successes}/{self.done} ({100 * self.successes / max(self.done, 1):.0f}%) "
+                f"ETA {int(eta // 60)}:{int(eta % 60):02d}")
+        if self.tty:
+            self.stream.write(f"\r{line}  last: {result['episode']} {status}   ")
+        else:
+            self.stream.write(f"{line}  {result['episode']} {status}\n")
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.tty:
+            self.stream.write("\n")
+
+
+def run_eval(suite: str, agent: str, out: Path, jobs: int = 1, agent_kwargs: dict[str, Any] | None = None,
+             only: list[str] | None = None, audit_judge: str | None = None, max_audits: int = 2,
+             runner: str = "local", video: bool = True, frames: bool = True, model: str | None = None,
+             progress: bool = True, name: str | None = None) -> dict[str, Any]:
+    """Run ``agent`` on every episode of ``suite`` (optionally only some tasks) into ``out``; returns the summary.
+
+    Resumable: episodes with a ``result.json`` in ``out`` are skipped. ``out`` must not hold a run of another
+    suite or agent.
+    """
+    from . import __version__
+    from .agents import load_agent
+    from .agents.base import MODEL_PREFIXES
+    from .suites import load_suite
+
+    if jobs < 1:
+        raise ValueError(f"jobs must be >= 1, got {jobs}")
+    suite_obj = load_suite(suite)
+    episodes = suite_obj.episodes(only)
+    if agent.startswith(MODEL_PREFIXES):
+        model = model or agent.partition("#")[2] or agent.partition(":")[2]
+    else:
+        load_agent(agent, **(agent_kwargs or {}))  # fail fast on a bad agent name, before starting workers
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    run = {"format": RUN_FORMAT, "name": name or out.name, "suite": suite_obj.name, "suite_version": suite_obj.version,
+           "suite_digest": suite_obj.digest, "agent": agent, "agent_name": agent.split(":")[0], "model": model,
+           "agent_kwargs": agent_kwargs or {}, "audit_judge": audit_judge, "step_budget": suite_obj.step_budget,
+           "jobs": jobs, "runner": runner, "started": _now(), "finished": None,
+           "gym_anything_version": __version__, "host": platform.node()}
+    previous = out / "run.json"
+    if previous.is_file():
+        old = json.loads(previous.read_text())
+        for key in ("suite", "suite_digest", "agent", "audit_judge", "runner"):
+            if old.get(key) != run[key]:
+                raise ValueError(f"{out} holds a run with {key}={old.get(key)!r}, not {run[key]!r}; "
+                                 "use another --out folder")
+        run["started"] = old.get("started", run["started"])
+    _write_json(previous, run)
+
+    finished = {r["episode"]: r for r in load_results(out)}
+    todo = [e for e in episodes if e.id not in finished]
+    stream = sys.stdout
+    if progress:
+        stream.write(f"eval: suite {suite_obj.name} v{suite_obj.version} ({len(episodes)} episodes), agent {agent}, "
+                     f"{jobs} job(s) -> {out}/" + (f"; resuming, {len(episodes) - len(todo)} done" if finished else "")
+                     + "\n")
+    bar = _Progress(len(episodes), len(episodes) - len(todo),
+                    sum(bool(r["success"]) for e, r in finished.items() if e in {x.id for x in episodes}),
+                    stream)
+    config = EvalConfig(suite=str(suite_obj.file), agent=agent, out=out, agent_kwargs=agent_kwargs or {},
+                        audit_judge=audit_judge, max_audits=max_audits, runner=runner, video=video, frames=frames)
+    wanted = {e.id for e in episodes}
+
+    def on_result(result: dict[str, Any]) -> None:
+        finished[result["episode"]] = result
+        if progress:
+            bar.update(result)
+        _write_json(out / "summary.json", summarize(run, [r for k, r in finished.items() if k in wanted],
+                                                    len(episodes)))
+
+    if todo:
+        _run_workers(config, todo, min(jobs, len(todo)), on_result)
+    if progress:
+        bar.finish()
+    run["finished"] = _now()
+    _write_json(previous, run)
+    summary = summarize(run, [r for k, r in finished.items() if k in wanted], len(episodes))
+    _write_json(out / "summary.json", summary)
+    return summary
+
+
+def _run_workers(config: EvalConfig, todo: list[Any], jobs: int, on_result) -> None:
+    from .runtime.reaper import kill_processes_with_env
+    from .runtime.xserver import SCOPE_VARIABLE
+
+    def reap(pid: int) -> None:
+        kill_processes_with_env(f"{SCOPE_VARIABLE}={_worker_scope(pid)}")
+
+    ctx = mp.get_context("spawn")  # fresh interpreters: no inherited X connections or threads
+    tasks: mp.Queue = ctx.Queue()
+    results: mp.Queue = ctx.Queue()
+    for episode in todo:
+        tasks.put(episode)
+    by_id = {e.id: e for e in todo}
+    workers: dict[int, Any] = {}
+    current: dict[int, str | None] = {}
+    next_id = 0
+
+    def start_worker() -> None:
+        nonlocal next_id
+        tasks.put(None)  # one stop marker per worker, behind the episodes
+        process = ctx.Process(target=_worker, args=(config, tasks, results, next_id), daemon=True)
+        process.start()
+        workers[next_id], current[next_id] = process, None
+        next_id += 1
+
+    for _ in range(jobs):
+        start_worker()
+    remaining = len(todo)
+    try:
+        while remaining:
+            try:
+                kind, worker_id, episode_id, result = results.get(timeout=1.0)
+            except queue.Empty:
+                for wid, process in list(workers.items()):
+                    if process.is_alive():
+                        continue
+                    process.join()
+                    reap(process.pid)  # its displays and apps, which it had no chance to close
+                    del workers[wid]
+                    lost = current.pop(wid, None)
+                    if lost is not None:  # the worker died mid-episode (segfault, OOM kill, ...)
+                        remaining -= 1
+                        result = _error_result(by_id[lost], f"the worker process died (exit code "
+                                                            f"{process.exitcode}) during this episode")
+                        folder = config.out / "episodes" / by_id[lost].name / f"seed-{by_id[lost].seed}"
+                        folder.mkdir(parents=True, exist_ok=True)
+                        _write_json(folder / "result.json", result)
+                        on_result(result)
+                    if remaining and not workers:
+                        start_worker()
+                    elif remaining and lost is not None:
+                        start_worker()
+                continue
+            if kind == "started":
+                current[worker_id] = episode_id
+            else:
+                current[worker_id] = None
+                remaining -= 1
+                on_result(result)
+    finally:
+        for _ in workers:
+            tasks.put(None)
+        deadline = time.monotonic() + 30
+        for process in workers.values():
+            process.join(timeout=max(0.1, deadline - time.monotonic()))
+            if process.is_alive():
+                process.terminate()
+                process.join(5)
+            reap(process.pid)

@@ -1,0 +1,258 @@
+"""Distillation export: the steps of recorded eval runs as a training dataset, one row per step.
+
+Usage (what ``gym-anything export`` calls)::
+
+    summary = export_runs(["runs/oracle-test"], "data/oracle", successful=True, test_fraction=0.1)
+    dataset = load_export("data/oracle")          # a datasets.DatasetDict: "train" (and "test")
+
+A row is what an agent saw and what it did at one step: ``image`` (the screenshot before the action),
+``instruction``, ``action`` (pyautogui-style text, the training target), ``action_json`` (the JSON form as a
+string: ``actions.from_json(json.loads(row["action_json"]))``), ``history`` (the episode's earlier action
+texts), ``step`` (1-based), ``episode`` (``<software>.<task>/seed-<seed>``), ``env``, ``task``, ``seed``,
+``run``, ``suite``, ``agent``, and the episode's ``reward`` and ``success``.
+
+Formats: ``hf`` writes ``DatasetDict.save_to_disk`` (Arrow, images embedded; open with
+``datasets.load_from_disk``); ``jsonl`` writes an image-folder layout, ``<split>/metadata.jsonl`` plus PNG files,
+readable without any library and with ``datasets.load_dataset(folder)``. Episodes that raised or faulted, that
+are incomplete on disk, or (with ``successful``) that did not pass are skipped; an episode recorded identically
+in several runs (same instance, same actions) is kept once. The train/test split is by episode instance, so
+every recording of one (task, seed) lands on the same side.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+FORMATS = ("hf", "jsonl")
+
+
+class ExportError(ValueError):
+    """The runs cannot be exported as asked (no run folder, nothing left to export, bad option)."""
+
+
+@dataclass(frozen=True)
+class _Episode:
+    """One finished episode of a run, as read from its folder."""
+
+    folder: Path
+    run: dict[str, Any]
+    result: dict[str, Any]
+    steps: list[dict[str, Any]]
+
+    @property
+    def instance(self) -> str:
+        """The episode instance (task and seed): what the split keeps together."""
+        return self.result["episode"]
+
+    @property
+    def key(self) -> str:
+        """Identical episodes (same instance, same actions) share this key, whatever run recorded them."""
+        r = self.result
+        body = [r["env"], r["task"], r.get("instance_seed"), r.get("instruction"),
+                [s["action_text"] for s in self.steps]]
+        return hashlib.sha256(json.dumps(body).encode()).hexdigest()
+
+    def frame_before(self, step: int) -> Path:
+        """The observation the agent saw before ``step`` (1-based): frame ``step - 1``."""
+        return self.folder / "frames" / f"{step - 1:04d}.png"
+
+
+@dataclass
+class ExportSummary:
+    """What an export wrote: counts per split, what was skipped and why, bytes on disk."""
+
+    out: Path
+    format: str
+    runs: int
+    episodes: dict[str, int] = field(default_factory=dict)
+    steps: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, int] = field(default_factory=dict)
+    bytes: int = 0
+
+    def text(self) -> str:
+        splits = ", ".join(f"{s}: {self.episodes[s]} episodes / {self.steps[s]} steps" for s in self.episodes)
+        skipped = ", ".join(f"{n} {why}" for why, n in sorted(self.skipped.items())) or "none"
+        return (f"exported {sum(self.episodes.values())} episodes, {sum(self.steps.values())} steps from "
+                f"{self.runs} run(s) -> {self.out}/ ({self.format}, {self.bytes / 1e6:.1f} MB)\n"
+                f"  {splits}\n  skipped episodes: {skipped}")
+
+
+# --- reading runs ------------------------------------------------------------------------------------
+
+
+def _read_run(folder: Path, successful: bool, skipped: Counter) -> Iterator[_Episode]:
+    """The exportable episodes of one run folder (see docs/run-format.md), counting the others in ``skipped``."""
+    run_file = folder / "run.json"
+    if not run_file.is_file():
+        raise ExportError(f"{folder} is not a run folder (no run.json); pass folders written by gym-anything eval")
+    run = json.loads(run_file.read_text())
+    for result_file in sorted(folder.glob("episodes/*/seed-*/result.json")):
+        episode_folder = result_file.parent
+        try:
+            result = json.loads(result_file.read_text())
+            steps = [json.loads(line) for line in (episode_folder / "steps.jsonl").read_text().splitlines() if line]
+        except (OSError, ValueError):
+            skipped["unreadable"] += 1
+            continue
+        if result.get("error") is not None:
+            skipped["with an error"] += 1
+        elif result.get("fault") is not None:
+            skipped["with a fault"] += 1
+        elif successful and not result.get("success"):
+            skipped["unsuccessful"] += 1
+        else:
+            episode = _Episode(episode_folder, run, result, steps)
+            complete = (len(steps) == result.get("steps") and steps
+                        and all(episode.frame_before(s["step"]).is_file() for s in steps))
+            if complete:
+                yield episode
+            else:
+                skipped["incomplete (steps or frames missing)"] += 1
+
+
+def _collect(runs: Sequence[Path], successful: bool, skipped: Counter) -> list[_Episode]:
+    episodes, seen = [], set()
+    for folder in runs:
+        for episode in _read_run(folder, successful, skipped):
+            if episode.key in seen:
+                skipped["duplicate"] += 1
+                continue
+            seen.add(episode.key)
+            episodes.append(episode)
+    return episodes
+
+
+def _split(episodes: list[_Episode], test_fraction: float, seed: int) -> dict[str, list[_Episode]]:
+    """Train/test by episode instance, reproducible for a seed."""
+    if not test_fraction:
+        return {"train": episodes}
+    instances = sorted({e.instance for e in episodes})
+    if len(instances) < 2:
+        raise ExportError(f"test_fraction={test_fraction} needs at least 2 distinct episodes, "
+                          f"found {len(instances)}")
+    random.Random(seed).shuffle(instances)
+    n_test = min(max(1, round(test_fraction * len(instances))), len(instances) - 1)
+    test = set(instances[:n_test])
+    return {"train": [e for e in episodes if e.instance not in test],
+            "test": [e for e in episodes if e.instance in test]}
+
+
+def _rows(episodes: list[_Episode], image_bytes: bool = True) -> Iterator[dict[str, Any]]:
+    """One row per step; ``image`` is ``{"bytes", "path"}`` (hf) or the frame's path (jsonl)."""
+    for episode in episodes:
+        r, history = episode.result, []
+        for record in episode.steps:
+            frame = episode.frame_before(record["step"])
+            yield {"image": {"bytes": frame.read_bytes(), "path": None} if image_bytes else frame,
+                   "instruction": r["instruction"], "action": record["action_text"],
+                   "action_json": json.dumps(record["action"], ensure_ascii=False), "history": list(history),
+                   "step": record["step"], "episode": r["episode"], "env": r["env"], "task": r["task"],
+                   "seed": r["seed"], "run": episode.run.get("name", episode.folder.parents[2].name),
+                   "suite": episode.run.get("suite", ""), "agent": episode.run.get("agent", ""),
+                   "reward": float(r["reward"]), "success": bool(r["success"])}
+            history.append(record["action_text"])
+
+
+# --- writing -----------------------------------------------------------------------------------------
+
+
+def _features():
+    from datasets import Features, Image, Sequence, Value
+
+    return Features({"image": Image(), "instruction": Value("string"), "action": Value("string"),
+                     "action_json": Value("string"), "history": Sequence(Value("string")), "step": Value("int32"),
+                     "episode": Value("string"), "env": Value("string"), "task": Value("string"),
+                     "seed": Value("int64"), "run": Value("string"), "suite": Value("string"),
+                     "agent": Value("string"), "reward": Value("float32"), "success": Value("bool")})
+
+
+def _write_hf(splits: dict[str, list[_Episode]], out: Path) -> None:
+    import datasets
+
+    bars_were_off = datasets.are_progress_bars_disabled()
+    datasets.disable_progress_bars()  # the CLI prints its own counts
+    try:
+        with tempfile.TemporaryDirectory(prefix="gym-anything-export-") as cache:
+            parts = {name: datasets.Dataset.from_generator(_rows, features=_features(), cache_dir=cache,
+                                                           gen_kwargs={"episodes": episodes})
+                     for name, episodes in splits.items()}
+            datasets.DatasetDict(parts).save_to_disk(str(out))
+    finally:
+        if not bars_were_off:
+            datasets.enable_progress_bars()
+
+
+def _write_jsonl(splits: dict[str, list[_Episode]], out: Path) -> None:
+    for name, episodes in splits.items():
+        folder = out / name
+        folder.mkdir(parents=True)
+        with (folder / "metadata.jsonl").open("w", encoding="utf-8") as metadata:
+            (folder / "frames").mkdir()
+            for index, row in enumerate(_rows(episodes, image_bytes=False)):
+                frame: Path = row.pop("image")
+                # numbered, not named after runs: a name like "oracle-test" would make datasets guess a split
+                image = Path("frames", f"{index:06d}.png")
+                shutil.copyfile(frame, folder / image)
+                metadata.write(json.dumps({"file_name": image.as_posix(), **row}, ensure_ascii=False) + "\n")
+
+
+def export_runs(runs: Sequence[str | Path], out: str | Path, *, successful: bool = False, fmt: str = "hf",
+                test_fraction: float = 0.0, seed: int = 0, overwrite: bool = False) -> ExportSummary:
+    """Export the steps of the episodes in ``runs`` (eval run folders) to ``out``; returns what was written.
+
+    ``successful`` keeps only episodes whose result says success; ``test_fraction`` (0 to <1) of the episode
+    instances go to a "test" split; ``overwrite`` replaces an existing non-empty ``out``.
+    """
+    if fmt not in FORMATS:
+        raise ExportError(f"format must be one of {FORMATS}, got {fmt!r}")
+    if not isinstance(test_fraction, (int, float)) or not 0 <= test_fraction < 1:
+        raise ExportError(f"test_fraction must be a number in [0, 1), got {test_fraction!r}")
+    if not runs:
+        raise ExportError("runs: give at least one run folder")
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ExportError(f"out: {out} is a file; give a folder")
+    if out.exists() and any(out.iterdir()) and not overwrite:
+        raise ExportError(f"{out} exists and is not empty; pass overwrite=True (--overwrite) to replace it")
+    folders = list(dict.fromkeys(Path(r).resolve() for r in runs))  # the same run given twice counts once
+    skipped: Counter = Counter()
+    episodes = _collect(folders, successful, skipped)
+    if not episodes:
+        raise ExportError(f"no episode to export in {[str(f) for f in folders]} "
+                          f"(skipped: {dict(skipped) or 'none found'})")
+    splits = _split(episodes, test_fraction, seed)
+
+    partial = out.parent / f".{out.name}.partial"  # written aside, moved in place when complete
+    shutil.rmtree(partial, ignore_errors=True)
+    try:
+        (_write_hf if fmt == "hf" else _write_jsonl)(splits, partial)
+        if out.exists():
+            shutil.rmtree(out)
+        partial.rename(out)
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+    return ExportSummary(out=out, format=fmt, runs=len(folders),
+                         episodes={s: len(e) for s, e in splits.items()},
+                         steps={s: sum(len(x.steps) for x in e) for s, e in splits.items()},
+                         skipped=dict(skipped), bytes=sum(p.stat().st_size for p in out.rglob("*") if p.is_file()))
+
+
+def load_export(folder: str | Path):
+    """An exported dataset (either format) as a ``datasets.DatasetDict`` with a decoded ``image`` column."""
+    import datasets
+
+    folder = Path(folder)
+    if (folder / "dataset_dict.json").is_file():
+        return datasets.load_from_disk(str(folder))
+    if any(folder.glob("*/metadata.jsonl")):
+        return datasets.load_dataset("imagefolder", data_dir=str(folder))
+    raise ExportError(f"{folder} holds no exported dataset (no dataset_dict.json or <split>/metadata.jsonl)")

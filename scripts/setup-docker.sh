@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Set-up for the Docker runner on Debian 12 without a Docker engine: podman serves the Docker API.
+# Installs podman + runc + debootstrap, builds the local base image (debootstrap; no registry is needed)
+# and starts `podman system service` on $GYM_ANYTHING_PODMAN_SOCKET (default /run/podman/podman.sock).
+# Idempotent and quiet: it skips whatever already exists. A machine with a real Docker engine does not need
+# this script; point DOCKER_HOST at the engine instead (the base image must then be built there).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export CONTAINERS_CONF="$PWD/scripts/containers.conf"
+SOCKET="${GYM_ANYTHING_PODMAN_SOCKET:-/run/podman/podman.sock}"
+STATE="${GYM_ANYTHING_DOCKER_STATE:-/var/lib/gym-anything}"
+BASE_IMAGE="localhost/gym-anything-base:bookworm"
+MIRROR="${GYM_ANYTHING_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+
+missing=()
+for pkg in podman runc debootstrap curl; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup-docker: apt-get install ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+$SUDO mkdir -p "$STATE"
+
+if ! $SUDO env CONTAINERS_CONF="$CONTAINERS_CONF" podman image exists "$BASE_IMAGE"; then
+  echo "setup-docker: building $BASE_IMAGE with debootstrap (about a minute)"
+  rootfs="$STATE/rootfs.$$"
+  trap '$SUDO rm -rf "$rootfs"' EXIT
+  if ! $SUDO debootstrap --variant=minbase bookworm "$rootfs" "$MIRROR" > "$STATE/debootstrap.log" 2>&1; then
+    tail -20 "$STATE/debootstrap.log"; echo "setup-docker: debootstrap failed" >&2; exit 1
+  fi
+  $SUDO rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+  $SUDO tar -C "$rootfs" -c . | $SUDO env CONTAINERS_CONF="$CONTAINERS_CONF" podman import -q - "$BASE_IMAGE" >/dev/null
+  $SUDO rm -rf "$rootfs"
+  trap - EXIT
+fi
+
+api_up() { curl -sf --max-time 2 --unix-socket "$SOCKET" http://d/_ping >/dev/null 2>&1; }
+if ! api_up; then
+  $SUDO mkdir -p "$(dirname "$SOCKET")"
+  $SUDO rm -f "$SOCKET"
+  # Detached from this shell (setsid): the service outlives the set-up, like a system daemon would.
+  $SUDO env CONTAINERS_CONF="$CONTAINERS_CONF" setsid podman system service --time=0 "unix://$SOCKET" \
+    > "$STATE/podman-service.log" 2>&1 < /dev/null &
+  for _ in $(seq 100); do api_up && break; sleep 0.1; done
+  api_up || { tail -20 "$STATE/podman-service.log"; echo "setup-docker: the podman API did not come up" >&2; exit 1; }
+fi
+echo "setup-docker: ready (Docker API at unix://$SOCKET, base image $BASE_IMAGE)"

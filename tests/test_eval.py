@@ -1,0 +1,156 @@
+"""The evaluation runner on real apps: oracle ~100 %, random ~0 %, resumable, robust, recorded per run format."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import av
+import pytest
+import yaml
+
+from gym_anything import actions as A
+from gym_anything.cli import main as cli
+from gym_anything.evaluation import load_results, run_eval, wilson_interval
+from gym_anything.specs import SpecError
+from gym_anything.suites import SuiteError, load_suite, suite_names
+
+ONE_PER_SOFTWARE = ["gnumeric.fix-value", "mousepad.append-entry", "sqlitebrowser.city-view"]
+
+
+@pytest.fixture(scope="module")
+def oracle_run(tmp_path_factory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("runs") / "oracle-test"
+    return out, run_eval("test", "oracle", out, jobs=2, progress=False)
+
+
+def test_suites_are_valid_and_current():
+    assert {"train", "test", "long"} <= set(suite_names())
+    for name in suite_names():
+        suite = load_suite(name)  # raises on stale digests or unaudited tasks
+        assert suite.tasks and suite.episodes()
+    test = load_suite("test")
+    assert all(name.split(".")[0] for name in test.tasks)
+    assert len(test.episodes()) == len(test.tasks) * len(test.seeds)
+
+
+def test_suite_errors_name_the_problem(tmp_path):
+    data = yaml.safe_load((load_suite("test").file).read_text())
+    stale = dict(data, tasks={**data["tasks"], "gnumeric.fix-value": "sha256:0"})
+    (tmp_path / "stale.yaml").write_text(yaml.safe_dump(stale))
+    with pytest.raises(SuiteError, match="gnumeric.fix-value changed since"):
+        load_suite(str(tmp_path / "stale.yaml"))
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump(dict(data, seeds=[-1])))
+    with pytest.raises(SpecError, match="seeds"):
+        load_suite(str(tmp_path / "bad.yaml"))
+    with pytest.raises(SuiteError, match="no suite named"):
+        load_suite("no-such-suite")
+
+
+def test_wilson_interval():
+    assert wilson_interval(0, 0) == (0.0, 1.0)
+    lo, hi = wilson_interval(12, 12)
+    assert hi == 1.0 and 0.75 < lo < 0.77
+    lo, hi = wilson_interval(5, 10)
+    assert lo == pytest.approx(0.2366, abs=1e-3) and hi == pytest.approx(0.7634, abs=1e-3)
+
+
+def test_oracle_solves_the_test_suite(oracle_run):
+    out, summary = oracle_run
+    suite = load_suite("test")
+    assert summary["finished"] == summary["episodes"] == len(suite.episodes())
+    assert summary["overall"]["success_rate"] == 1.0 and summary["errors"] == 0
+    assert set(summary["by_software"]) == {"gnumeric", "mousepad", "sqlitebrowser"}
+    assert "43-0000" in summary["by_soc"]
+    run = json.loads((out / "run.json").read_text())
+    assert run["suite_digest"] == suite.digest and run["finished"]
+
+
+def test_episode_folder_follows_the_run_format(oracle_run):
+    out, _ = oracle_run
+    folder = out / "episodes" / "mousepad.append-entry" / "seed-0"
+    result = json.loads((folder / "result.json").read_text())
+    assert result["reward"] == 1.0 and result["success"] and result["verifier"]["items"]
+    steps = [json.loads(line) for line in (folder / "steps.jsonl").read_text().splitlines()]
+    assert len(steps) == result["steps"] and steps[-1]["action"] == {"type": "done"}
+    for record in steps:
+        action = A.from_json(record["action"])  # the JSON form is a valid action again
+        assert A.to_code(A.validate(action, 1280, 720)) == record["action_text"]
+        assert (folder / record["frame"]).is_file()
+    assert len(list((folder / "frames").glob("*.png"))) == result["steps"] + 1
+    with av.open(str(folder / "video.mp4")) as video:
+        decoded = sum(1 for _ in video.decode(video=0))
+    assert decoded == result["steps"] + 1
+
+
+def test_resume_skips_finished_episodes(oracle_run, tmp_path):
+    out, _ = oracle_run
+    copy = tmp_path / "resumed"
+    shutil.copytree(out, copy)
+    redo = copy / "episodes" / "gnumeric.fix-value" / "seed-1" / "result.json"
+    before = {r["episode"]: r["finished"] for r in load_results(copy)}
+    redo.unlink()
+    summary = run_eval("test", "oracle", copy, jobs=1, progress=False)
+    after = {r["episode"]: r["finished"] for r in load_results(copy)}
+    assert summary["finished"] == len(before) and summary["overall"]["success_rate"] == 1.0
+    changed = [e for e in before if before[e] != after[e]]
+    assert changed in ([], ["gnumeric.fix-value/seed-1"])  # finished in the same second is possible
+    assert json.loads(redo.read_text())["success"]
+    with pytest.raises(ValueError, match="holds a run with agent"):
+        run_eval("test", "random", copy, progress=False)
+
+
+def test_random_agent_scores_zero_via_cli(tmp_path, capsys):
+    out = tmp_path / "random"
+    args = ["eval", "--suite", "test", "--agent", "random", "--agent-arg", "steps=4", "--jobs", "2", "--out", str(out)]
+    for task in ONE_PER_SOFTWARE:
+        args += ["--task", task]
+    assert cli(args) == 0
+    printed = capsys.readouterr().out
+    assert "overall" in printed and "by software" in printed
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["finished"] == 2 * len(ONE_PER_SOFTWARE)
+    assert summary["overall"]["successes"] == 0 and summary["errors"] == 0
+
+
+def test_a_crashing_agent_or_worker_is_recorded_and_the_run_goes_on(tmp_path):
+    for agent in ("agents_for_tests:RaisingAgent", "agents_for_tests:DyingAgent"):
+        out = tmp_path / agent.split(":")[1]
+        summary = run_eval("test", agent, out, jobs=1, only=ONE_PER_SOFTWARE[:2], progress=False,
+                           agent_kwargs={"fail_task": "fix-value"}, video=False)
+        results = {r["episode"]: r for r in load_results(out)}
+        assert summary["finished"] == 4 and summary["errors"] == 2
+        for seed in (0, 1):
+            failed = results[f"gnumeric.fix-value/seed-{seed}"]
+            assert failed["error"] and failed["reward"] == 0 and not failed["success"]
+            expected = "agent bug on purpose" if agent.endswith("RaisingAgent") else "worker process died"
+            assert expected in failed["error"]["message"]
+            fine = results[f"mousepad.append-entry/seed-{seed}"]
+            assert fine["error"] is None and fine["steps"] == 2
+
+
+def test_unknown_agent_is_a_clear_error(tmp_path):
+    with pytest.raises(ValueError, match="unknown agent 'nobody'"):
+        run_eval("test", "nobody", tmp_path / "x", progress=False)
+
+
+def test_eval_with_test_time_audits_by_a_local_judge(tmp_path):
+    """--audit-judge: a real local model (tiny, random weights) served over HTTP reviews every DONE; its
+    unusable answers are recorded and not trusted, so the oracle's DONE goes through."""
+    from benchmarks.tiny_vlm import build_tiny_llava
+    from gym_anything.judge_server import JudgeServer
+
+    server = JudgeServer(str(build_tiny_llava(tmp_path / "tiny")), model_name="tiny-judge").start()
+    try:
+        out = tmp_path / "audited"
+        summary = run_eval("test", "oracle", out, only=["mousepad.append-entry"], progress=False, video=False,
+                           audit_judge=f"openai:{server.base_url}#tiny-judge", max_audits=1)
+    finally:
+        server.stop()
+    assert summary["overall"]["success_rate"] == 1.0
+    for result in load_results(out):
+        assert len(result["audits"]) == 1
+        audit = result["audits"][0]
+        assert audit["solved"] is None and audit["error"] and audit["raw"] is not None
+    assert len(server.requests) == 2 and all(r["model"] == "tiny-judge" for r in server.requests)

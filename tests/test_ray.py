@@ -1,0 +1,168 @@
+"""The Ray vector env on a real local multi-node Ray cluster (a head and two worker nodes in this machine)."""
+
+from __future__ import annotations
+
+import glob
+import os
+import signal
+import time
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+from gym_anything import actions as A
+from gym_anything.runtime.xserver import OWNER_VARIABLE, owned_processes
+
+ray = pytest.importorskip("ray")
+cluster_utils = pytest.importorskip("ray.cluster_utils")
+
+from gym_anything.distributed import RayVectorEnv, make_ray_vec  # noqa: E402 - after the skip
+
+TASK = "GymAnything/gnumeric.bold-header-v0"
+NODE = {"num_cpus": 2, "object_store_memory": 100 * 2**20}
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """Head (no CPUs: nothing is placed there) + two worker nodes; this process is connected as the driver.
+
+    The Ray daemons start without the ownership marker, as on a real cluster, so the actors (and what they
+    start) can only carry it because the env passes it to them; the leak checks then see exactly those.
+    """
+    marker = os.environ.pop(OWNER_VARIABLE)
+    try:
+        started = time.perf_counter()
+        c = cluster_utils.Cluster(initialize_head=True, head_node_args={
+            "num_cpus": 0, "object_store_memory": 100 * 2**20, "include_dashboard": False})
+        workers = {c.add_node(**NODE).node_id, c.add_node(**NODE).node_id}
+        c.wait_for_nodes()
+    finally:
+        os.environ[OWNER_VARIABLE] = marker
+    ray.init(address=c.address, include_dashboard=False, log_to_driver=False)
+    print(f"\nRay cluster (head + 2 workers) up in {time.perf_counter() - started:.1f}s")
+    yield workers
+    ray.shutdown()
+    c.shutdown()
+
+
+def batch(*per_env: dict) -> dict:
+    return {key: np.stack([a[key] for a in per_env]) for key in per_env[0]}
+
+
+def children_of(pid: int) -> set[int]:
+    found = set()
+    for entry in glob.glob("/proc/[0-9]*/stat"):
+        try:
+            with open(entry) as f:
+                if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.add(int(entry.split("/")[2]))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def wait_until(condition, timeout: float = 15.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def test_bad_arguments_are_named_before_any_actor_starts():
+    with pytest.raises(ValueError, match="num_envs must be a positive integer"):
+        make_ray_vec(TASK, num_envs=0)
+    with pytest.raises(ValueError, match=r"resources_per_env\['CPU'\] must be a non-negative number"):
+        make_ray_vec(TASK, num_envs=1, resources_per_env={"CPU": -1})
+    with pytest.raises(gym.error.Error, match="nope"):
+        make_ray_vec("GymAnything/nope-v0", num_envs=1)
+    with pytest.raises(ValueError, match="backend must be one of"):
+        gym.make_vec(TASK, num_envs=1, vectorization_mode="vector_entry_point", backend="threads")
+
+
+def test_spread_step_oracle_autoreset_actor_death_and_close(cluster):
+    before = set(owned_processes())
+    scratch_before = set(glob.glob("/tmp/gym-anything-actor-*"))
+    envs = make_ray_vec(TASK, num_envs=2)
+    try:
+        nodes = [p.node_id for p in envs.placements]
+        assert set(nodes) == cluster  # one sub-env on each worker node (spread), none on the head
+        assert envs.metadata["autoreset_mode"] == gym.vector.AutoresetMode.NEXT_STEP
+        assert envs.single_observation_space.shape == (720, 1280, 3)
+
+        obs, info = envs.reset(seed=[1, 2])
+        assert obs.shape == (2, 720, 1280, 3) and obs.dtype == np.uint8 and obs in envs.observation_space
+        assert obs[0].std() > 5 and obs[1].std() > 5  # real screenshots of the spreadsheet
+        assert info["instance_seed"][0] != info["instance_seed"][1]
+        # Every actor's display, window manager, sandbox and reaper carry this session's ownership marker.
+        assert len(set(owned_processes()) - before) >= 8
+
+        # The oracle in sub-env 0 while sub-env 1 moves the pointer: steps run on both actors each time.
+        oracle = envs.call("oracle_actions")[0]
+        for action in oracle:
+            obs, reward, terminated, truncated, info = envs.step(batch(action, A.move(30, 40)))
+        assert reward.tolist() == [1.0, 0.0] and terminated.tolist() == [True, False]
+        assert info["verifier"]["passed"][0] and not info["_verifier"][1]
+        assert info["pointer"][1] == (30, 40)
+
+        # Next step: sub-env 0 is reset (its action ignored), sub-env 1 steps on.
+        obs, reward, terminated, truncated, info = envs.step(batch(A.done(), A.move(50, 60)))
+        assert terminated.tolist() == [False, False] and reward.tolist() == [0.0, 0.0]
+        assert info["_instruction"].tolist() == [True, False] and "bold" in info["instruction"][0].lower()
+
+        # Kill sub-env 1's actor process: the step reports the death, the actor's apps are reaped.
+        victim = envs.placements[1]
+        apps = children_of(victim.pid) & set(owned_processes())
+        assert len(apps) >= 3  # Xvfb, openbox, bwrap
+        os.kill(victim.pid, signal.SIGKILL)
+        obs, reward, terminated, truncated, info = envs.step(batch(A.move(5, 5), A.move(5, 5)))
+        assert terminated.tolist() == [False, True] and reward.tolist() == [0.0, 0.0]
+        assert info["fault"]["kind"][1] == "actor_died" and not info["fault"]["_kind"][0]
+        assert str(victim.pid) in info["fault"]["detail"][1]
+        assert wait_until(lambda: not apps & set(owned_processes())), "the dead actor's apps were not reaped"
+
+        # Next step: sub-env 1 runs again in a new actor, reset (autoreset) with a real screen.
+        obs, reward, terminated, truncated, info = envs.step(batch(A.move(7, 7), A.move(7, 7)))
+        assert terminated.tolist() == [False, False] and info["_instruction"].tolist() == [False, True]
+        assert obs[1].std() > 5
+        replaced = envs.placements[1]
+        assert replaced.pid != victim.pid and replaced.restarts == 1 and replaced.node_id in cluster
+        obs, reward, terminated, truncated, info = envs.step(batch(A.move(9, 9), A.move(9, 9)))
+        assert info["pointer"][1] == (9, 9)
+    finally:
+        envs.close()
+    assert wait_until(lambda: set(owned_processes()) - before == set()), \
+        f"left behind: {set(owned_processes()) - before}"
+    assert wait_until(lambda: set(glob.glob("/tmp/gym-anything-actor-*")) == scratch_before)
+
+
+def test_gym_make_vec_ray_backend(cluster):
+    before = set(owned_processes())
+    envs = gym.make_vec(TASK, num_envs=2, vectorization_mode="vector_entry_point", backend="ray",
+                        resources_per_env={"CPU": 0.5}, reward_mode="binary")
+    try:
+        assert isinstance(envs, RayVectorEnv) and envs.spec.id == TASK
+        obs, info = envs.reset(seed=7)
+        assert obs.shape == (2, 720, 1280, 3) and info["instance_seed"][0] != info["instance_seed"][1]
+        obs, reward, terminated, truncated, info = envs.step(batch(A.done(), A.done()))
+        assert terminated.all() and reward.tolist() == [0.0, 0.0]  # untouched: not pre-solved
+    finally:
+        envs.close()
+    assert wait_until(lambda: set(owned_processes()) - before == set())
+
+
+def test_an_env_that_cannot_start_on_its_actor_is_named(cluster):
+    before = set(owned_processes())
+    with pytest.raises(RuntimeError, match="could not start.*reward_mode must be one of"):
+        make_ray_vec(TASK, num_envs=1, reward_mode="nope")
+    assert wait_until(lambda: set(owned_processes()) - before == set())
+
+
+def test_make_vec_without_backend_is_still_gymnasiums_sync_env():
+    envs = gym.make_vec(TASK, num_envs=2)  # nothing starts before reset
+    try:
+        assert isinstance(envs, gym.vector.SyncVectorEnv)
+    finally:
+        envs.close()
