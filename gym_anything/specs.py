@@ -79,8 +79,8 @@ class ReadySpec:
 class SettleSpec:
     """Screen-stability rule applied after every action."""
 
-    changed_pixels: int = 400  # drawing covering at most this many pixels at once is ignored (cursor blink)
-    quiet: float = 0.03  # seconds without drawing, after the app answered a ping
+    changed_pixels: int = 400  # changes of at most this many pixels do not restart the quiet window (cursor blink)
+    quiet: float = 0.03  # seconds without such a change, after the app answered a ping
     timeout: float = 3.0  # upper bound on the wait; the step reports it was not settled
 
 
