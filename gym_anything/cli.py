@@ -91,6 +91,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(f"export: {exc}", file=sys.stderr)
         return 2
     print(summary.text())
+    return 0
+
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
     from .leaderboard import LeaderboardError, build_site
