@@ -7,9 +7,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-export CONTAINERS_CONF="$PWD/scripts/containers.conf"
 SOCKET="${GYM_ANYTHING_PODMAN_SOCKET:-/run/podman/podman.sock}"
 STATE="${GYM_ANYTHING_DOCKER_STATE:-/var/lib/gym-anything}"
+# podman reads containers.conf while it serves, so the service must not depend on a checkout that may go away:
+# it uses a copy in the state folder.
+export CONTAINERS_CONF="$STATE/containers.conf"
 BASE_IMAGE="localhost/gym-anything-base:bookworm"
 MIRROR="${GYM_ANYTHING_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 
@@ -21,6 +23,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 $SUDO mkdir -p "$STATE"
+restart=0
+if ! cmp -s scripts/containers.conf "$CONTAINERS_CONF"; then
+  $SUDO cp scripts/containers.conf "$CONTAINERS_CONF"
+  restart=1
+fi
 
 if ! $SUDO env CONTAINERS_CONF="$CONTAINERS_CONF" podman image exists "$BASE_IMAGE"; then
   echo "setup-docker: building $BASE_IMAGE with debootstrap (about a minute)"
@@ -36,6 +43,14 @@ if ! $SUDO env CONTAINERS_CONF="$CONTAINERS_CONF" podman image exists "$BASE_IMA
 fi
 
 api_up() { curl -sf --max-time 2 --unix-socket "$SOCKET" http://d/_ping >/dev/null 2>&1; }
+# A service started with another containers.conf (an older set-up, or a file that is gone) is restarted.
+for pid in $(pgrep -f "podman system service --time=0 unix://$SOCKET" || true); do
+  if [ "$restart" = 1 ] || ! $SUDO tr '\0' '\n' < "/proc/$pid/environ" | grep -qx "CONTAINERS_CONF=$CONTAINERS_CONF"; then
+    echo "setup-docker: restarting the podman service (its containers.conf changed)"
+    $SUDO kill "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do [ -e "/proc/$pid" ] || break; sleep 0.1; done
+  fi
+done
 if ! api_up; then
   $SUDO mkdir -p "$(dirname "$SOCKET")"
   $SUDO rm -f "$SOCKET"
