@@ -57,13 +57,8 @@ def run_episode(env: Any, agent: Any, episode: Any, budget: int, folder: Path, v
     from .agents import public_info
     from .recording import TrajectoryRecorder
 
-    env_spec = env.unwrapped.spec_env
-    task = env_spec.tasks[episode.task]
-    result: dict[str, Any] = {
-        "episode": episode.id, "env": episode.env, "task": episode.task, "split": task.split,
-        "soc_groups": list(env_spec.soc_groups), "difficulty": task.difficulty, "seed": episode.seed,
-        "max_steps": budget, "reward": 0.0, "success": False, "score": 0.0, "steps": 0, "terminated": False,
-        "truncated": False, "verifier": None, "fault": None, "error": None, "audits": [], "started": _now()}
+    result = _new_result(episode, env.unwrapped.spec_env)
+    result.update(max_steps=budget, terminated=False, truncated=False)
     shutil.rmtree(folder, ignore_errors=True)  # a half-written earlier attempt
     folder.mkdir(parents=True)
     started = time.perf_counter()
@@ -100,6 +95,12 @@ def run_episode(env: Any, agent: Any, episode: Any, budget: int, folder: Path, v
         result["wall_time"] = round(time.perf_counter() - started, 3)
         result["finished"] = _now()
     return result
+
+
+def _save_result(out: Path, episode: Any, result: dict[str, Any]) -> None:
+    folder = _episode_folder(out, episode)
+    folder.mkdir(parents=True, exist_ok=True)
+    _write_json(folder / "result.json", result)
 
 
 def _write_json(path: Path, data: Any) -> None:
@@ -154,15 +155,13 @@ def _worker(config: EvalConfig, todo: mp.Queue, done: mp.Queue, worker_id: int) 
                 if env is None:
                     env = envs[episode.env] = gym.make(f"GymAnything/{episode.env}-v0", runner=config.runner)
                 budget = suite.budget_for(env.unwrapped.spec_env.tasks[episode.task])
-                folder = config.out / "episodes" / episode.name / f"seed-{episode.seed}"
-                result = run_episode(env, agent, episode, budget, folder, config.video, config.frames)
+                result = run_episode(env, agent, episode, budget, _episode_folder(config.out, episode),
+                                     config.video, config.frames)
             except Exception as exc:  # noqa: BLE001 - e.g. the env could not be created
                 result = _error_result(episode, f"{type(exc).__name__}: {exc}", traceback.format_exc())
             if result["error"] is not None and episode.env in envs:
                 envs.pop(episode.env).close()  # start from a fresh display and app next time
-            folder = config.out / "episodes" / episode.name / f"seed-{episode.seed}"
-            folder.mkdir(parents=True, exist_ok=True)
-            _write_json(folder / "result.json", result)
+            _save_result(config.out, episode, result)
             done.put(("finished", worker_id, episode.id, result))
     finally:
         for env in envs.values():
@@ -171,16 +170,27 @@ def _worker(config: EvalConfig, todo: mp.Queue, done: mp.Queue, worker_id: int) 
             agent.close()
 
 
-def _error_result(episode: Any, message: str, trace: str = "") -> dict[str, Any]:
-    from .registry import all_envs
+def _new_result(episode: Any, env_spec: Any = None) -> dict[str, Any]:
+    """A result.json skeleton for an episode: what it is, and the outcome of an episode that did nothing."""
+    if env_spec is None:
+        from .registry import all_envs
 
-    env_spec = all_envs()[episode.env]
+        env_spec = all_envs()[episode.env]
     task = env_spec.tasks[episode.task]
     return {"episode": episode.id, "env": episode.env, "task": episode.task, "split": task.split,
             "soc_groups": list(env_spec.soc_groups), "difficulty": task.difficulty, "seed": episode.seed,
             "reward": 0.0, "success": False, "score": 0.0, "steps": 0, "verifier": None, "fault": None,
-            "error": {"type": "EpisodeError", "message": message, "traceback": trace}, "audits": [],
-            "wall_time": 0.0, "started": _now(), "finished": _now()}
+            "error": None, "audits": [], "wall_time": 0.0, "started": _now()}
+
+
+def _error_result(episode: Any, message: str, trace: str = "") -> dict[str, Any]:
+    result = _new_result(episode)
+    result.update(error={"type": "EpisodeError", "message": message, "traceback": trace}, finished=_now())
+    return result
+
+
+def _episode_folder(out: Path, episode: Any) -> Path:
+    return out / "episodes" / episode.name / f"seed-{episode.seed}"
 
 
 # --- statistics --------------------------------------------------------------------------------------
@@ -324,7 +334,8 @@ def run_eval(suite: str, agent: str, out: Path, jobs: int = 1, agent_kwargs: dic
         run["started"] = old.get("started", run["started"])
     _write_json(previous, run)
 
-    finished = {r["episode"]: r for r in load_results(out)}
+    wanted = {e.id for e in episodes}
+    finished = {r["episode"]: r for r in load_results(out) if r["episode"] in wanted}  # --task may narrow a run
     todo = [e for e in episodes if e.id not in finished]
     stream = sys.stdout
     if progress:
@@ -332,18 +343,16 @@ def run_eval(suite: str, agent: str, out: Path, jobs: int = 1, agent_kwargs: dic
                      f"{jobs} job(s) -> {out}/" + (f"; resuming, {len(episodes) - len(todo)} done" if finished else "")
                      + "\n")
     bar = _Progress(len(episodes), len(episodes) - len(todo),
-                    sum(bool(r["success"]) for e, r in finished.items() if e in {x.id for x in episodes}),
+                    sum(bool(r["success"]) for r in finished.values()),
                     stream)
     config = EvalConfig(suite=str(suite_obj.file), agent=agent, out=out, agent_kwargs=agent_kwargs or {},
                         audit_judge=audit_judge, max_audits=max_audits, runner=runner, video=video, frames=frames)
-    wanted = {e.id for e in episodes}
 
     def on_result(result: dict[str, Any]) -> None:
         finished[result["episode"]] = result
         if progress:
             bar.update(result)
-        _write_json(out / "summary.json", summarize(run, [r for k, r in finished.items() if k in wanted],
-                                                    len(episodes)))
+        _write_json(out / "summary.json", summarize(run, list(finished.values()), len(episodes)))
 
     if todo:
         _run_workers(config, todo, min(jobs, len(todo)), on_result)
@@ -351,7 +360,7 @@ def run_eval(suite: str, agent: str, out: Path, jobs: int = 1, agent_kwargs: dic
         bar.finish()
     run["finished"] = _now()
     _write_json(previous, run)
-    summary = summarize(run, [r for k, r in finished.items() if k in wanted], len(episodes))
+    summary = summarize(run, list(finished.values()), len(episodes))
     _write_json(out / "summary.json", summary)
     return summary
 
@@ -400,13 +409,9 @@ def _run_workers(config: EvalConfig, todo: list[Any], jobs: int, on_result) -> N
                         remaining -= 1
                         result = _error_result(by_id[lost], f"the worker process died (exit code "
                                                             f"{process.exitcode}) during this episode")
-                        folder = config.out / "episodes" / by_id[lost].name / f"seed-{by_id[lost].seed}"
-                        folder.mkdir(parents=True, exist_ok=True)
-                        _write_json(folder / "result.json", result)
+                        _save_result(config.out, by_id[lost], result)
                         on_result(result)
-                    if remaining and not workers:
-                        start_worker()
-                    elif remaining and lost is not None:
+                    if remaining and (lost is not None or not workers):
                         start_worker()
                 continue
             if kind == "started":
