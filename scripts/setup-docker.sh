@@ -45,8 +45,9 @@ fi
 api_up() { curl -sf --max-time 2 --unix-socket "$SOCKET" http://d/_ping >/dev/null 2>&1; }
 # A service started with another containers.conf (an older set-up, or a file that is gone) is restarted.
 for pid in $(pgrep -f "podman system service --time=0 unix://$SOCKET" || true); do
-  if [ "$restart" = 1 ] || ! $SUDO tr '\0' '\n' < "/proc/$pid/environ" | grep -qx "CONTAINERS_CONF=$CONTAINERS_CONF"; then
-    echo "setup-docker: restarting the podman service (its containers.conf changed)"
+  if [ "$restart" = 1 ] || [ "$($SUDO readlink "/proc/$pid/cwd")" != "$STATE" ] \
+      || ! $SUDO tr '\0' '\n' < "/proc/$pid/environ" | grep -qx "CONTAINERS_CONF=$CONTAINERS_CONF"; then
+    echo "setup-docker: restarting the podman service (started with another containers.conf or folder)"
     $SUDO kill "$pid" 2>/dev/null || true
     for _ in $(seq 50); do [ -e "/proc/$pid" ] || break; sleep 0.1; done
   fi
@@ -54,9 +55,10 @@ done
 if ! api_up; then
   $SUDO mkdir -p "$(dirname "$SOCKET")"
   $SUDO rm -f "$SOCKET"
-  # Detached from this shell (setsid): the service outlives the set-up, like a system daemon would.
-  $SUDO env CONTAINERS_CONF="$CONTAINERS_CONF" setsid podman system service --time=0 "unix://$SOCKET" \
-    > "$STATE/podman-service.log" 2>&1 < /dev/null &
+  # Detached from this shell (setsid): the service outlives the set-up, like a system daemon would. It runs in
+  # the state folder: conmon writes files (e.g. "oom" after an OOM kill) into its working directory.
+  (cd "$STATE" && $SUDO env CONTAINERS_CONF="$CONTAINERS_CONF" setsid podman system service --time=0 \
+    "unix://$SOCKET" > "$STATE/podman-service.log" 2>&1 < /dev/null &)
   for _ in $(seq 100); do api_up && break; sleep 0.1; done
   api_up || { tail -20 "$STATE/podman-service.log"; echo "setup-docker: the podman API did not come up" >&2; exit 1; }
 fi
