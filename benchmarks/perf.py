@@ -32,8 +32,11 @@ import gym_anything  # noqa: F401 - registers the environments
 from gym_anything import actions as A
 from gym_anything.registry import all_envs
 from gym_anything.runtime.capture import ScreenCapture
+from gym_anything.runtime.guardian import owned_processes
+from gym_anything.runtime.limits import Limiter, Limits
+from gym_anything.runtime.sandbox import sandbox_account
 from gym_anything.runtime.xclient import XClient
-from gym_anything.runtime.xserver import XServer, owned_processes
+from gym_anything.runtime.xserver import XServer
 
 WIDTH, HEIGHT = 1280, 720
 
@@ -53,7 +56,8 @@ class _BareDisplay:
 
     def __enter__(self) -> _BareDisplay:
         self._tmp = tempfile.TemporaryDirectory()
-        self.server = XServer(WIDTH, HEIGHT, Path(self._tmp.name))
+        os.chmod(self._tmp.name, 0o711)  # openbox (as the sandbox account, like an env's) keeps its files inside
+        self.server = XServer(WIDTH, HEIGHT, Path(self._tmp.name), Limiter(Limits()), sandbox_account())
         self.server.start()
         self.client = XClient(self.server.name)
         self.capture = ScreenCapture(self.server.name, WIDTH, HEIGHT)

@@ -26,7 +26,7 @@ import gym_anything  # noqa: F401 - registers the environments
 from gym_anything import actions as A
 from gym_anything.distributed import make_ray_vec
 from gym_anything.registry import all_envs
-from gym_anything.runtime.xserver import OWNER_VARIABLE
+from gym_anything.runtime.guardian import OWNER_VARIABLE
 
 
 def start_cluster(nodes: int, cpus_per_node: int) -> tuple[Cluster, float]:
@@ -84,7 +84,7 @@ def main() -> None:
     parser.add_argument("--nodes", type=int, default=2)
     parser.add_argument("--out", default="ray.json")
     args = parser.parse_args()
-    os.environ.setdefault(OWNER_VARIABLE, str(os.getpid()))
+    os.environ.setdefault(OWNER_VARIABLE, f"ray-benchmark-{os.urandom(6).hex()}")
     spec = all_envs()[args.env]
     width, height = spec.resolution
     ns = [int(v) for v in args.n.split(",")]

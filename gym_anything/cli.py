@@ -75,7 +75,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     summary = run_eval(args.suite, args.agent, Path(args.out), jobs=args.jobs,
                        agent_kwargs=_agent_kwargs(args.agent_arg), only=args.task, audit_judge=args.audit_judge,
                        max_audits=args.max_audits, runner=args.runner, video=not args.no_video, model=args.model,
-                       name=args.name)
+                       name=args.name, episode_timeout=args.episode_timeout)
     print(format_table(summary))
     print(f"results: {args.out}/summary.json")
     return 0
@@ -213,6 +213,9 @@ def main(argv: list[str] | None = None) -> int:
     ev.add_argument("--model", help="model name recorded in run.json (shown on the leaderboard)")
     ev.add_argument("--name", help="run name (default: the --out folder's name)")
     ev.add_argument("--no-video", action="store_true", help="skip the MP4 per episode")
+    ev.add_argument("--episode-timeout", type=float, metavar="SECONDS",
+                    help="wall-clock limit per episode; a worker past it is killed and replaced, the episode is "
+                         "an error (default: 120 s + 30 s per step of the episode's budget)")
     ev.set_defaults(func=cmd_eval)
     export = sub.add_parser("export", help="eval runs -> a training dataset, one row per step (distillation)")
     export.add_argument("runs", nargs="+", metavar="RUN", help="run folders written by gym-anything eval")

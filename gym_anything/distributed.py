@@ -9,20 +9,17 @@ every sub-env its action first and then gathers the results, so the sub-envs ste
 If an actor dies (process killed, node lost, the env raised), its sub-env's step returns ``terminated=True``,
 reward 0 and ``info["fault"] = {"kind": "actor_died" | "actor_timeout" | "env_error", "detail": ...}``; the
 actor is replaced (on any node) and the next step resets the sub-env, as autoreset does after any end.
-Each actor starts a reaper (:mod:`gym_anything.runtime.reaper`) that kills its displays and apps if the actor
-process dies without cleaning up; ``close()`` closes every env and kills every actor.
+Each actor process has a guardian (:mod:`gym_anything.runtime.guardian`) that kills its displays and apps and
+removes its folders if the actor dies without cleaning up; ``close()`` closes every env and kills every actor.
 """
 
 from __future__ import annotations
 
 import os
 import socket
-import tempfile
 import time
-import uuid
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
@@ -31,8 +28,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space, iterate
 
 from . import actions
-from .runtime.reaper import start_reaper
-from .runtime.xserver import OWNER_VARIABLE, SCOPE_VARIABLE, owner, owner_env
+from .runtime.guardian import OWNER_VARIABLE, owner
 
 BACKENDS = ("sync", "async", "ray")
 FAULT_DETAIL_CHARS = 2000
@@ -53,15 +49,6 @@ class _SubEnv:
     """The actor body: one gym-anything env in a dedicated Ray worker process."""
 
     def __init__(self, env_id: str, env_kwargs: dict[str, Any]):
-        # Processes the env starts carry this actor's scope (via owner_env), so the reaper can find them, and
-        # its scratch folders live in one place the reaper removes.
-        scope = uuid.uuid4().hex
-        os.environ[SCOPE_VARIABLE] = scope
-        self._scratch = Path(tempfile.mkdtemp(prefix="gym-anything-actor-"))
-        tempfile.tempdir = str(self._scratch)
-        reaper_env = {k: v for k, v in owner_env({"PATH": os.environ.get("PATH", "/usr/bin:/bin")}).items()
-                      if k != SCOPE_VARIABLE}
-        self._reaper_fd = start_reaper(f"{SCOPE_VARIABLE}={scope}", self._scratch, reaper_env)
         self.env = gym.make(env_id, **env_kwargs)
 
     def describe(self) -> dict[str, Any]:
@@ -83,7 +70,6 @@ class _SubEnv:
 
     def close(self) -> None:
         self.env.close()
-        os.close(self._reaper_fd)  # the reaper finds nothing left, removes the scratch folder and exits
 
 
 def _ray():

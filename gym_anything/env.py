@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import itertools
 import shutil
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -69,7 +68,6 @@ class GymAnythingEnv(gym.Env):
         if not isinstance(warm_reset, bool):
             raise ValueError(f"warm_reset must be True or False, got {warm_reset!r}")
         self.runner_kind, self.warm_reset = runner, warm_reset
-        self._episodes = itertools.count(1)
         self._prepared: Future | None = None
         self._background: ThreadPoolExecutor | None = None
         self.render_mode, self.reward_mode, self._warn_unaudited = render_mode, reward_mode, audit
@@ -109,12 +107,10 @@ class GymAnythingEnv(gym.Env):
 
     def _new_instance(self, runner: Runner, task: TaskSpec, instance_seed: int) -> dict[str, Any]:
         """A fresh episode folder: HOME from the template, the task's setup run in it, the instruction."""
-        episode = runner.workdir / f"episode-{next(self._episodes)}"
-        home, private_dir = episode / "home", episode / "private"
+        episode = runner.new_episode()
+        home, private_dir = episode.home, episode.private
         if self.spec_env.home_template is not None:
-            shutil.copytree(self.spec_env.home_template, home, symlinks=True)
-        home.mkdir(parents=True, exist_ok=True)
-        private_dir.mkdir(parents=True)
+            shutil.copytree(self.spec_env.home_template, home, symlinks=True, dirs_exist_ok=True)
         rng = np.random.default_rng(instance_seed)
         params = {p.name: p.sample(rng) for p in task.parameters}
         setup_ctx = SetupContext(params=params, rng=rng, home=home, private=private_dir)
@@ -168,9 +164,7 @@ class GymAnythingEnv(gym.Env):
             inst = self._new_instance(runner, task, instance_seed)
             timings["setup"] = time.perf_counter() - t
         assert inst is not None
-        for folder in runner.workdir.glob("episode-*"):  # earlier episodes, and a prepared one not used
-            if folder != inst["episode"]:
-                shutil.rmtree(folder, ignore_errors=True)
+        runner.discard_episodes(keep=inst["episode"])  # earlier episodes, and a prepared one not used
 
         t = time.perf_counter()
         settled = runner.launch(inst["home"], inst["args"])

@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 RUN_FORMAT = 1
+EPISODE_TIME_BASE = 120.0  # seconds: the default wall-clock limit of an episode is this ...
+EPISODE_TIME_PER_STEP = 30.0  # ... plus this per step of its budget (a slow model may take that long per step)
 
 
 def _now() -> str:
@@ -123,21 +125,12 @@ def _make_agent(config: EvalConfig) -> Any:
     return agent
 
 
-def _worker_scope(pid: int) -> str:
-    return f"eval-worker-{pid}"
-
-
 def _worker(config: EvalConfig, todo: mp.Queue, done: mp.Queue, worker_id: int) -> None:
-    import os
-
     import gymnasium as gym
-
-    from .runtime.xserver import SCOPE_VARIABLE
-
-    os.environ[SCOPE_VARIABLE] = _worker_scope(os.getpid())  # what this worker starts can be reaped if it dies
 
     import gym_anything  # noqa: F401 - registers the environments
 
+    from .registry import all_envs
     from .suites import load_suite
 
     suite = load_suite(config.suite)
@@ -153,7 +146,7 @@ def _worker(config: EvalConfig, todo: mp.Queue, done: mp.Queue, worker_id: int) 
             try:
                 env = envs.get(episode.env)
                 if env is None:
-                    env = envs[episode.env] = gym.make(f"GymAnything/{episode.env}-v0", runner=config.runner)
+                    env = envs[episode.env] = gym.make(all_envs()[episode.env].gym_id, runner=config.runner)
                 budget = suite.budget_for(env.unwrapped.spec_env.tasks[episode.task])
                 result = run_episode(env, agent, episode, budget, _episode_folder(config.out, episode),
                                      config.video, config.frames)
@@ -298,8 +291,12 @@ class _Progress:
 def run_eval(suite: str, agent: str, out: Path, jobs: int = 1, agent_kwargs: dict[str, Any] | None = None,
              only: list[str] | None = None, audit_judge: str | None = None, max_audits: int = 2,
              runner: str = "local", video: bool = True, frames: bool = True, model: str | None = None,
-             progress: bool = True, name: str | None = None) -> dict[str, Any]:
+             progress: bool = True, name: str | None = None, episode_timeout: float | None = None) -> dict[str, Any]:
     """Run ``agent`` on every episode of ``suite`` (optionally only some tasks) into ``out``; returns the summary.
+
+    ``episode_timeout`` is each episode's wall-clock limit in seconds (default: ``EPISODE_TIME_BASE +
+    EPISODE_TIME_PER_STEP`` x the episode's step budget); an episode past it is recorded as an error and its
+    worker is replaced.
 
     Resumable: episodes with a ``result.json`` in ``out`` are skipped. ``out`` must not hold a run of another
     suite or agent.
@@ -307,6 +304,7 @@ def run_eval(suite: str, agent: str, out: Path, jobs: int = 1, agent_kwargs: dic
     from . import __version__
     from .agents import load_agent
     from .agents.base import MODEL_PREFIXES
+    from .registry import all_envs
     from .suites import load_suite
 
     if jobs < 1:
@@ -354,8 +352,14 @@ def run_eval(suite: str, agent: str, out: Path, jobs: int = 1, agent_kwargs: dic
             bar.update(result)
         _write_json(out / "summary.json", summarize(run, list(finished.values()), len(episodes)))
 
+    if episode_timeout is not None and (isinstance(episode_timeout, bool) or episode_timeout <= 0):
+        raise ValueError(f"episode_timeout must be a positive number of seconds, got {episode_timeout!r}")
+    envs = all_envs()
+    limits = {e.id: float(episode_timeout) if episode_timeout is not None else
+              EPISODE_TIME_BASE + EPISODE_TIME_PER_STEP * suite_obj.budget_for(envs[e.env].tasks[e.task])
+              for e in todo}
     if todo:
-        _run_workers(config, todo, min(jobs, len(todo)), on_result)
+        _run_workers(config, todo, min(jobs, len(todo)), on_result, limits)
     if progress:
         bar.finish()
     run["finished"] = _now()
@@ -365,13 +369,10 @@ def run_eval(suite: str, agent: str, out: Path, jobs: int = 1, agent_kwargs: dic
     return summary
 
 
-def _run_workers(config: EvalConfig, todo: list[Any], jobs: int, on_result) -> None:
-    from .runtime.reaper import kill_processes_with_env
-    from .runtime.xserver import SCOPE_VARIABLE
-
-    def reap(pid: int) -> None:
-        kill_processes_with_env(f"{SCOPE_VARIABLE}={_worker_scope(pid)}")
-
+def _run_workers(config: EvalConfig, todo: list[Any], jobs: int, on_result, limits: dict[str, float]) -> None:
+    """Run ``todo`` on ``jobs`` worker processes. A worker that dies, or whose episode runs past its wall-clock
+    limit (``limits[episode.id]`` seconds; it is killed), makes that episode an error and is replaced. A dead
+    worker's displays, apps and folders are removed by its guardian (``runtime/guardian.py``)."""
     ctx = mp.get_context("spawn")  # fresh interpreters: no inherited X connections or threads
     tasks: mp.Queue = ctx.Queue()
     results: mp.Queue = ctx.Queue()
@@ -379,7 +380,7 @@ def _run_workers(config: EvalConfig, todo: list[Any], jobs: int, on_result) -> N
         tasks.put(episode)
     by_id = {e.id: e for e in todo}
     workers: dict[int, Any] = {}
-    current: dict[int, str | None] = {}
+    current: dict[int, tuple[str, float] | None] = {}  # worker -> (episode id, when it started)
     next_id = 0
 
     def start_worker() -> None:
@@ -390,32 +391,44 @@ def _run_workers(config: EvalConfig, todo: list[Any], jobs: int, on_result) -> N
         workers[next_id], current[next_id] = process, None
         next_id += 1
 
+    def lose(wid: int, why: str) -> None:
+        """Worker ``wid`` is gone: its episode (if any) becomes an error; a replacement starts if needed."""
+        nonlocal remaining
+        del workers[wid]
+        lost = current.pop(wid, None)
+        if lost is not None:
+            remaining -= 1
+            result = _error_result(by_id[lost[0]], why)
+            _save_result(config.out, by_id[lost[0]], result)
+            on_result(result)
+        if remaining and (lost is not None or not workers):
+            start_worker()
+
     for _ in range(jobs):
         start_worker()
     remaining = len(todo)
     try:
         while remaining:
+            now = time.monotonic()
+            for wid, running in list(current.items()):
+                if running is not None and now - running[1] > limits[running[0]]:
+                    process = workers[wid]
+                    process.kill()  # hung (agent, model server or app): its guardian cleans up after it
+                    process.join(10)
+                    lose(wid, f"the episode exceeded its wall-clock limit of {limits[running[0]]:.0f} s; "
+                              "its worker was killed and replaced")
             try:
                 kind, worker_id, episode_id, result = results.get(timeout=1.0)
             except queue.Empty:
                 for wid, process in list(workers.items()):
-                    if process.is_alive():
-                        continue
-                    process.join()
-                    reap(process.pid)  # its displays and apps, which it had no chance to close
-                    del workers[wid]
-                    lost = current.pop(wid, None)
-                    if lost is not None:  # the worker died mid-episode (segfault, OOM kill, ...)
-                        remaining -= 1
-                        result = _error_result(by_id[lost], f"the worker process died (exit code "
-                                                            f"{process.exitcode}) during this episode")
-                        _save_result(config.out, by_id[lost], result)
-                        on_result(result)
-                    if remaining and (lost is not None or not workers):
-                        start_worker()
+                    if not process.is_alive():
+                        process.join()
+                        lose(wid, f"the worker process died (exit code {process.exitcode}) during this episode")
                 continue
+            if worker_id not in workers:
+                continue  # a message from a worker that was killed meanwhile
             if kind == "started":
-                current[worker_id] = episode_id
+                current[worker_id] = (episode_id, time.monotonic())
             else:
                 current[worker_id] = None
                 remaining -= 1
@@ -429,4 +442,3 @@ def _run_workers(config: EvalConfig, todo: list[Any], jobs: int, on_result) -> N
             if process.is_alive():
                 process.terminate()
                 process.join(5)
-            reap(process.pid)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import secrets
 import time
 
 import gymnasium as gym
@@ -11,10 +12,10 @@ import pytest
 
 import gym_anything  # noqa: F401 - registers the environments
 from gym_anything.registry import all_envs
-from gym_anything.runtime.xserver import OWNER_VARIABLE, owned_processes
+from gym_anything.runtime.guardian import OWNER_VARIABLE, owned_processes
 
 # Every process started in this session, by this process or by vector-env workers, carries this marker.
-os.environ.setdefault(OWNER_VARIABLE, str(os.getpid()))
+os.environ.setdefault(OWNER_VARIABLE, f"test-session-{secrets.token_hex(6)}")
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

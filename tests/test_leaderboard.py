@@ -17,7 +17,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from gym_anything.cli import main as cli
 from gym_anything.evaluation import run_eval
 from gym_anything.leaderboard import LeaderboardError, build_site
-from gym_anything.runtime.xserver import owner_env
+from gym_anything.runtime.guardian import owner_env
 
 ONLY = ["gnumeric.fix-value", "mousepad.append-entry"]
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from gym_anything import actions as A
-from gym_anything.runtime.xserver import OWNER_VARIABLE, owned_processes
+from gym_anything.runtime.guardian import OWNER_VARIABLE, owned_processes
 
 ray = pytest.importorskip("ray")
 cluster_utils = pytest.importorskip("ray.cluster_utils")

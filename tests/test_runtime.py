@@ -17,8 +17,8 @@ from gym_anything import actions as A
 from gym_anything.formats import read_gnumeric
 from gym_anything.paths import PACKAGE_DIR, data_roots
 from gym_anything.runtime import SandboxUnavailable
+from gym_anything.runtime.guardian import owned_processes
 from gym_anything.runtime.sandbox import SANDBOX_HOME
-from gym_anything.runtime.xserver import owned_processes
 from gym_anything.specs import Ref
 from gym_anything.verification import VerifyContext, run_verifier
 

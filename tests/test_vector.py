@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import re
+import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,22 +14,18 @@ import numpy as np
 import pytest
 
 from gym_anything import actions as A
+from gym_anything.runtime.guardian import SCRATCH_PREFIX, guardian, owned_processes
 from gym_anything.runtime.sandbox import SANDBOX_HOME
-from gym_anything.runtime.xserver import owned_processes
 
 
 @dataclass(frozen=True)
 class Sandbox:
-    """One live app sandbox, read from its bwrap command line in /proc."""
+    """One live app sandbox, found from its launcher process (which carries the session's marker)."""
 
     pid: int
     display: str
-    home: Path
+    home: tuple[int, int]  # (device, inode) of the app's HOME (its working folder): which folder it is
     app_pids: frozenset[int]
-
-    @property
-    def workdir(self) -> Path:
-        return self.home.parent.parent  # <runner workdir>/episode-N/home
 
 
 def _children(pid: int) -> set[int]:
@@ -39,31 +39,41 @@ def _children(pid: int) -> set[int]:
 
 
 def sandboxes(exclude: set[int]) -> list[Sandbox]:
-    """The bwrap sandboxes this test session started, other than ``exclude``."""
+    """The app sandboxes this test session started, other than ``exclude``."""
     found = []
     for pid in set(owned_processes()) - exclude:
         try:
             argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if not argv[0].endswith(b"bwrap"):
-            continue
-        args = [a.decode() for a in argv]
-        socket = args[args.index("/tmp/.X11-unix") + 1] if "/tmp/.X11-unix" in args else next(
-            a for a in args if a.startswith("/tmp/.X11-unix/X"))
-        home = args[args.index(SANDBOX_HOME) - 1]
+        if b"gym-anything-launcher" not in argv or not any(a.endswith(b"/bwrap") for a in argv):
+            continue  # not a sandbox's launcher (displays and window managers replace their launcher)
         descendants, frontier = set(), _children(pid)
         while frontier:
             descendants |= frontier
             frontier = set().union(*(_children(p) for p in frontier)) - descendants
-        found.append(Sandbox(pid, ":" + socket.rsplit("X", 1)[1], Path(home), frozenset(descendants)))
-    inner = set().union(*(box.app_pids for box in found)) if found else set()  # bwrap forks itself
-    return sorted((box for box in found if box.pid not in inner), key=lambda box: box.display)
+        for child in sorted(descendants):
+            try:
+                environ = dict(e.split("=", 1) for e in
+                               Path(f"/proc/{child}/environ").read_text().split("\0") if "=" in e)
+                if "DISPLAY" in environ and environ.get("HOME") == SANDBOX_HOME:
+                    cwd = os.stat(f"/proc/{child}/cwd")
+                    found.append(Sandbox(pid, environ["DISPLAY"], (cwd.st_dev, cwd.st_ino), frozenset(descendants)))
+                    break
+            except OSError:
+                continue
+    return sorted(found, key=lambda box: box.display)
+
+
+def scratch_folders() -> set[Path]:
+    """Every gym-anything process's scratch folder (runner workdirs, HOMEs, privileged data) on this machine."""
+    return {p for p in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*")
+            if re.fullmatch(r"[0-9a-f]{16}", p.name.removeprefix(SCRATCH_PREFIX))}
 
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
 def test_make_vec_isolates_autoresets_and_cleans_up(mode):
-    before = set(owned_processes())
+    before, folders_before = set(owned_processes()), scratch_folders()
     envs = gym.make_vec("GymAnything/gnumeric.bold-header-v0", num_envs=2, vectorization_mode=mode)
     try:
         obs, info = envs.reset(seed=[1, 2])
@@ -74,7 +84,7 @@ def test_make_vec_isolates_autoresets_and_cleans_up(mode):
         boxes = sandboxes(before)
         assert len(boxes) == 2, boxes
         assert boxes[0].display != boxes[1].display
-        assert boxes[0].home != boxes[1].home and boxes[0].workdir != boxes[1].workdir
+        assert boxes[0].home != boxes[1].home
         assert boxes[0].app_pids and boxes[1].app_pids and not boxes[0].app_pids & boxes[1].app_pids
         assert len(set(owned_processes()) - before) >= 6  # two displays, two window managers, two sandboxes
 
@@ -102,5 +112,9 @@ def test_make_vec_isolates_autoresets_and_cleans_up(mode):
     finally:
         envs.close()
     assert set(owned_processes()) - before == set()
-    for box in boxes:
-        assert not box.workdir.exists(), f"{box.workdir} left behind"
+    own = guardian().scratch
+    deadline = time.monotonic() + 5  # async workers' folders go with their guardians, just after they exit
+    while scratch_folders() - folders_before - {own} and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert scratch_folders() - folders_before - {own} == set()
+    assert not list(own.glob("gnumeric-*")), "a runner's workdir was left behind"

@@ -6,15 +6,30 @@ and remote runners plug in behind the same methods.
 
 from __future__ import annotations
 
+import subprocess
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+FAULT_KINDS = {
+    "app_exited": "the application exited normally (exit code 0): e.g. the agent closed it",
+    "app_crashed": "the application exited with an error code or was killed by a signal",
+    "app_out_of_memory": "the kernel killed the application for exceeding the env's memory limit",
+    "app_not_ready": "the application's window did not appear within ready.timeout",
+    "display_died": "the X server or the window manager is not running",
+    "display_unresponsive": "the X server did not answer within the runner's X time limit (e.g. it was stopped)",
+    "display_failed": "the display could not be started or lacks an extension we need",
+    "display_error": "talking to the display failed for another reason",
+    "missing_tool": "a program the runtime needs is not installed",
+    "input_failed": "an input event could not be produced",
+}
+"""Every ``RuntimeFault.kind`` (what ``info["fault"]["kind"]`` can say) and what it means."""
+
 
 class RuntimeFault(RuntimeError):
-    """The application or display failed; ``kind`` is 'app_crashed', 'app_not_ready', 'display_died', ..."""
+    """The application or display failed; ``kind`` is one of ``FAULT_KINDS``."""
 
     def __init__(self, kind: str, detail: str):
         self.kind, self.detail = kind, detail
@@ -23,6 +38,16 @@ class RuntimeFault(RuntimeError):
 
 class SandboxUnavailable(RuntimeError):
     """The sandbox tool is missing: the runner refuses to start an application unsandboxed."""
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One episode's folders on the host: the app's HOME (what the sandbox binds as /home/agent) and the
+    privileged folder the sandbox never sees."""
+
+    folder: Path
+    home: Path
+    private: Path
 
 
 @dataclass
@@ -41,6 +66,19 @@ class Runner(ABC):
 
     width: int
     height: int
+
+    @property
+    @abstractmethod
+    def workdir(self) -> Path:
+        """The runner's own scratch folder (removed by close())."""
+
+    @abstractmethod
+    def new_episode(self) -> Episode:
+        """Fresh, empty folders for one episode (HOME and privileged data)."""
+
+    @abstractmethod
+    def discard_episodes(self, keep: Episode | None = None) -> None:
+        """Remove every episode's folders except ``keep``'s (privileged data does not outlive its episode)."""
 
     @abstractmethod
     def launch(self, home: Path, args: list[str]) -> Settled:
@@ -72,6 +110,14 @@ class Runner(ABC):
     def window_titles(self) -> list[str]:
         """Titles of the application's top-level windows (exact text shown in the title bars)."""
         return []
+
+    @abstractmethod
+    def pointer(self) -> tuple[int, int]:
+        """Where the mouse pointer is."""
+
+    @abstractmethod
+    def run_in_sandbox(self, argv: list[str], timeout: float = 60) -> subprocess.CompletedProcess:
+        """Run a command where the app runs (same sandbox, HOME, display and rights); for audits and tests."""
 
     @abstractmethod
     def fault(self) -> RuntimeFault | None:

@@ -29,16 +29,17 @@ from typing import Any
 
 from ..specs import EnvSpec
 from .base import RuntimeFault, SandboxUnavailable
-from .local import LocalRunner, _Resources
+from .guardian import SCRATCH_PREFIX, guardian, owner, owner_env
+from .limits import Limiter
+from .local import LocalRunner, _Resources, spec_limits
 from .sandbox import SANDBOX_HOME, SANDBOX_UID, sandbox_env
-from .xserver import OPENBOX_RC, owner, owner_env
+from .xserver import OPENBOX_RC, X11_DIR
 
 BASE_IMAGE = os.environ.get("GYM_ANYTHING_DOCKER_BASE", "localhost/gym-anything-base:bookworm")
 PODMAN_SOCKET = os.environ.get("GYM_ANYTHING_PODMAN_SOCKET", "/run/podman/podman.sock")
 RUNTIME_PACKAGES = ("xvfb", "openbox", "fonts-dejavu-core")
 LABEL = "gym-anything"  # every container we create carries it; the owner and env are in labels under it
 DISPLAY_BASE = 100  # container displays are claimed on the host from :100 upwards
-X11_DIR = Path("/tmp/.X11-unix")
 LOG_DIR = "/var/log/gym-anything"  # in the container: the app's output and exit status
 SETUP_HINT = ("run scripts/setup-docker.sh (podman serving the Docker API, as root) or point DOCKER_HOST at "
               "a Docker engine on this machine")
@@ -233,8 +234,8 @@ def cleanup_orphans(client: Any = None) -> list[str]:
         if number.isdigit():
             _release_display(int(number), only_if_dead=True)
         workdir = Path(labels.get(f"{LABEL}.workdir", "/nonexistent"))
-        if workdir.name.startswith("gym-anything-") and workdir.parent == Path(tempfile.gettempdir()):
-            shutil.rmtree(workdir, ignore_errors=True)
+        if workdir.parent.name.startswith(SCRATCH_PREFIX) and workdir.parent.parent == Path(tempfile.gettempdir()):
+            shutil.rmtree(workdir, ignore_errors=True)  # usually gone already: the owner's guardian removes it
     return removed
 
 
@@ -290,7 +291,7 @@ class ContainerDisplay:
             folder.mkdir()
             os.chmod(folder, 0o1777)
         width, height = self.spec.resolution
-        limits = self.spec.resources
+        limits = spec_limits(self.spec)
         self.container = self.client.containers.create(
             self.image, ["/opt/gym-anything/episode.sh", str(self.number), f"{width}x{height}", *self.argv],
             network_mode="none", user=f"{SANDBOX_UID}:{SANDBOX_UID}", read_only=True,
@@ -362,6 +363,12 @@ class ContainerDisplay:
                 raise RuntimeFault("app_not_ready", f"the container did not start the app: {self.logs()}")
             time.sleep(0.002)
 
+    def kill_now(self) -> None:
+        """SIGKILL the container's X server at once (thread-safe): every connection to it closes."""
+        if self._xvfb is not None and self._running(self._xvfb):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(self._xvfb[0], 9)
+
     def stop(self) -> None:
         if self.container is not None:
             with contextlib.suppress(Exception):  # already removed (e.g. by cleanup_orphans)
@@ -389,8 +396,8 @@ class DockerRunner(LocalRunner):
     def __init__(self, spec: EnvSpec, hidden_paths: list[Path]):
         self._client = connect()
         self.image = ensure_image(self._client, spec)
-        workdir = Path(tempfile.mkdtemp(prefix=f"gym-anything-{spec.id}-"))
-        self._init_state(spec, hidden_paths, _ContainerResources(workdir))
+        workdir = Path(tempfile.mkdtemp(prefix=f"{spec.id}-", dir=guardian().scratch))
+        self._init_state(spec, hidden_paths, _ContainerResources(workdir, spec_limits(spec), None))
         self._app_log = workdir / "logs" / "app.log"
         self._argv: list[str] = []
         # No display yet: each episode's container is created in launch(), with that episode's HOME mounted.
@@ -401,7 +408,10 @@ class DockerRunner(LocalRunner):
         server = self._res.server
         return server.container if isinstance(server, ContainerDisplay) else None
 
-    def _new_display(self) -> ContainerDisplay:  # type: ignore[override]
+    def _new_limiter(self, res: _Resources) -> Limiter:
+        return Limiter(res.limits)  # the container's own limits apply (set in ContainerDisplay.start)
+
+    def _new_display(self, res: _Resources) -> ContainerDisplay:  # type: ignore[override]
         assert self._home is not None
         return ContainerDisplay(self._client, self.image, self.spec, self._res.workdir, self._home, self._argv)
 

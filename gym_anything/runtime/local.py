@@ -1,11 +1,20 @@
-"""The local runner: Xvfb + openbox on this machine, the application in a bubblewrap sandbox."""
+"""The local runner: Xvfb + openbox on this machine, the application in a bubblewrap sandbox.
+
+A display *slot* is one Xvfb + openbox + the app, in one cgroup with the env's resource limits (like a container);
+the runner has one slot for the episode and, with ``prepare`` (warm reset), a spare. Every X call runs under a
+watchdog deadline, so a frozen X server becomes a ``display_unresponsive`` fault instead of a hang.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import itertools
 import os
+import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -15,33 +24,69 @@ from pathlib import Path
 
 import numpy as np
 
-from ..specs import EnvSpec, SettleSpec
-from .base import Runner, RuntimeFault, Settled
+from ..specs import EnvSpec, SettleSpec, SpecError
+from .base import Episode, Runner, RuntimeFault, Settled
 from .capture import ScreenCapture, changed_pixels
-from .sandbox import bwrap_path, sandbox_command, sandbox_env
+from .guardian import guardian, unmount
+from .launcher import kill_group, spawn
+from .limits import DEFAULT_MEMORY, DEFAULT_PIDS, Limiter, Limits, make_limiter
+from .sandbox import Account, bwrap_options, bwrap_path, find_in_sandbox, sandbox_account, sandbox_env, write_identity
+from .watchdog import watchdog
 from .xclient import XClient
-from .xserver import XServer, kill_group, owner_env
+from .xserver import X11_DIR, XServer
 
 APP_LOG_TAIL = 2000  # characters of the app's output quoted in a fault
+X_TIMEOUT = 5.0  # seconds an X server may take to answer before it counts as unresponsive
+_MS_NOSUID, _MS_NODEV = 2, 4
+
+
+def spec_limits(spec: EnvSpec) -> Limits:
+    """The env's resource limits, with the defaults for what its ``resources:`` block leaves out."""
+    r = spec.resources
+    return Limits(memory=r.memory or DEFAULT_MEMORY, pids=r.pids or DEFAULT_PIDS, cpus=r.cpus)
+
+
+def x_server_answers(number: int, timeout: float = 1.0) -> bool:
+    """Whether the X server of display ``number`` completes a connection handshake within ``timeout`` s."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.settimeout(timeout)
+        try:
+            probe.connect(str(X11_DIR / f"X{number}"))
+            probe.sendall(b"l\0\x0b\0\0\0\0\0\0\0\0\0")  # little-endian, protocol 11.0, no authorisation
+            return len(probe.recv(8)) > 0
+        except OSError:
+            return False
+
+
+def _write_args(folder: Path, args: list[str]):
+    """bwrap's options in an unlinked file (passed as ``--args FD``: none of them shows in /proc)."""
+    arg_file = tempfile.TemporaryFile(dir=folder)
+    arg_file.write(b"".join(a.encode() + b"\0" for a in args))
+    arg_file.seek(0)
+    return arg_file
 
 
 class _Resources:
     """Everything a runner owns that must not outlive it (closed by close() or garbage collection)."""
 
-    def __init__(self, workdir: Path):
-        self.workdir = workdir
+    def __init__(self, workdir: Path, limits: Limits, account: Account | None):
+        self.workdir, self.limits, self.account = workdir, limits, account
         self.server: XServer | None = None
         self.client: XClient | None = None
         self.capture: ScreenCapture | None = None
         self.app: subprocess.Popen | None = None
+        self.limiter: Limiter | None = None  # the slot's cgroup: display, window manager and app
+        self.oom_base = 0  # the slot's OOM-kill count when the app started
         self.spare: _Resources | None = None  # a second display where prepare() starts the next episode's app
         self.prepared: tuple[Path, list[str]] | None = None  # (home, args) of the app started on the spare
+        self.episodes: list[Episode] = []
+        self.mounts: set[Path] = set()  # episode HOMEs that are tmpfs mounts
 
     def swap_spare(self) -> None:
         """The spare display becomes the runner's, and the runner's the spare."""
         spare = self.spare
         assert spare is not None
-        for name in ("server", "client", "capture", "app"):
+        for name in ("server", "client", "capture", "app", "limiter", "oom_base"):
             mine, theirs = getattr(self, name), getattr(spare, name)
             setattr(self, name, theirs)
             setattr(spare, name, mine)
@@ -56,6 +101,9 @@ class _Resources:
         if self.server is not None:
             self.server.stop()
         self.server = None
+        if self.limiter is not None:
+            self.limiter.close()  # whatever is left in the slot (e.g. an app's orphaned helper) and the cgroup
+        self.limiter = None
 
     def disconnect(self) -> None:
         """Close our own X connections (input and capture)."""
@@ -65,11 +113,21 @@ class _Resources:
                     part.close()
         self.capture = self.client = None
 
+    def discard_episodes(self, keep: Episode | None = None) -> None:
+        for episode in [e for e in self.episodes if e != keep]:
+            if episode.home in self.mounts:
+                unmount(str(episode.home))
+                self.mounts.discard(episode.home)
+            shutil.rmtree(episode.home, ignore_errors=True)
+            shutil.rmtree(episode.folder, ignore_errors=True)
+            self.episodes.remove(episode)
+
     def close(self) -> None:
         if self.spare is not None:
             self.spare.stop_display()
         self.spare = self.prepared = None
         self.stop_display()
+        self.discard_episodes()
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
@@ -83,12 +141,28 @@ def _stop_app_and_windows(res: _Resources) -> None:
                 time.sleep(0.002)
 
 
+def _mount_tmpfs(path: Path, size: int) -> bool:
+    """Mount a size-limited tmpfs at ``path`` (root only); False where mounting is not allowed."""
+    if os.geteuid() != 0:
+        return False
+    libc = ctypes.CDLL(None, use_errno=True)
+    options = f"size={size},mode=0700".encode()
+    return libc.mount(b"tmpfs", os.fsencode(path), b"tmpfs", _MS_NOSUID | _MS_NODEV, options) == 0
+
+
 class LocalRunner(Runner):
     """One display and one sandboxed application on the local machine (plus a spare display for prepare())."""
 
     def __init__(self, spec: EnvSpec, hidden_paths: list[Path]):
         bwrap_path()  # fail early and clearly when the sandbox tool is missing
-        self._init_state(spec, hidden_paths, _Resources(Path(tempfile.mkdtemp(prefix=f"gym-anything-{spec.id}-"))))
+        if find_in_sandbox(spec.launch[0]) is None:
+            raise SpecError(spec.folder / "env.yaml", "launch", "a program installed on this machine "
+                            f"(apt-get install -y {' '.join(spec.packages)}; scripts/setup.sh installs every "
+                            "environment's packages)", spec.launch[0])
+        account = sandbox_account()
+        workdir = Path(tempfile.mkdtemp(prefix=f"{spec.id}-", dir=guardian().scratch))
+        os.chmod(workdir, 0o711)  # the sandbox account reaches its openbox folder; private folders stay 0700
+        self._init_state(spec, hidden_paths, _Resources(workdir, spec_limits(spec), account))
         self._start_display()
 
     def _init_state(self, spec: EnvSpec, hidden_paths: list[Path], resources: _Resources) -> None:
@@ -103,10 +177,25 @@ class LocalRunner(Runner):
         self._home: Path | None = None
         self._app_log = resources.workdir / "app.log"
         self._spare_log = resources.workdir / "app-spare.log"
+        self._episode_ids = itertools.count(1)
+        self._unresponsive: str | None = None  # why the watchdog gave up on the display, until it is restarted
+        scratch = guardian().scratch
+        self._identity = write_identity(scratch / "identity")
+        self._homes = scratch / "homes"
+        self._homes.mkdir(mode=0o711, exist_ok=True)
 
     @property
     def workdir(self) -> Path:
         return self._res.workdir
+
+    @property
+    def limits(self) -> Limits:
+        return self._res.limits
+
+    @property
+    def limiter(self) -> Limiter | None:
+        """The current slot's limiter (harness and tests: ``limiter.kind``, ``limiter.enforced``)."""
+        return self._res.limiter
 
     @property
     def display_name(self) -> str:
@@ -121,11 +210,47 @@ class LocalRunner(Runner):
     def server(self) -> XServer | None:
         return self._res.server
 
+    # --- episodes ---------------------------------------------------------------------------------
+
+    def new_episode(self) -> Episode:
+        """Folders for one episode: its privileged folder under the runner's (root-only) workdir, and a HOME
+        elsewhere under a random name (the sandbox's mount table shows nothing of the host's layout); as root
+        the HOME is a tmpfs of the memory limit's size, so the app cannot fill the host's disk."""
+        res = self._res
+        folder = res.workdir / f"episode-{next(self._episode_ids)}"
+        folder.mkdir(mode=0o700)
+        private = folder / "private"
+        private.mkdir(mode=0o700)
+        home = self._homes / secrets.token_hex(8)
+        home.mkdir(mode=0o700)
+        if _mount_tmpfs(home, res.limits.memory):
+            res.mounts.add(home)
+        episode = Episode(folder, home, private)
+        res.episodes.append(episode)
+        return episode
+
+    def discard_episodes(self, keep: Episode | None = None) -> None:
+        self._res.discard_episodes(keep)
+
+    def _hand_over(self, home: Path) -> None:
+        """Give the HOME the setup wrote (as root) to the sandbox account."""
+        account = self._res.account
+        if account is None:
+            return
+        for root, dirs, files in os.walk(home):
+            for name in (root, *(os.path.join(root, n) for n in dirs + files)):
+                os.lchown(name, account.uid, account.gid)
+
+    # --- displays ---------------------------------------------------------------------------------
+
     def _start_display(self, res: _Resources | None = None) -> None:
-        """(Re)start the runner's display, or ``res``'s (the spare)."""
+        """(Re)start the runner's display, or ``res``'s (the spare), in a new slot cgroup."""
         res = res or self._res
         res.stop_display()
-        server = self._new_display()
+        if res is self._res:
+            self._unresponsive = None
+        res.limiter = self._new_limiter(res)
+        server = self._new_display(res)
         res.server = server
         server.start()
         res.client = XClient(server.name)
@@ -136,8 +261,16 @@ class LocalRunner(Runner):
             time.sleep(0.002)
         res.capture = ScreenCapture(server.name, self.width, self.height)
 
-    def _new_display(self) -> XServer:
-        return XServer(self.width, self.height, self._res.workdir)
+    def _new_limiter(self, res: _Resources) -> Limiter:
+        return make_limiter(res.limits, f"{guardian().token}-{secrets.token_hex(4)}", guardian().cgroup_record)
+
+    def _new_display(self, res: _Resources) -> XServer:
+        assert res.limiter is not None
+        return XServer(self.width, self.height, res.workdir, res.limiter, res.account)
+
+    def _display_ok(self, res: _Resources) -> bool:
+        unresponsive = res is self._res and self._unresponsive is not None
+        return res.server is not None and res.server.alive() and res.server.wm_alive() and not unresponsive
 
     # --- application ------------------------------------------------------------------------------
 
@@ -146,11 +279,11 @@ class LocalRunner(Runner):
         window and settle."""
         spare = self._res.spare
         if self._res.prepared == (home, list(args)) and spare is not None and spare.app is not None \
-                and spare.app.poll() is None and spare.server is not None and spare.server.alive() \
-                and spare.server.wm_alive():
+                and spare.app.poll() is None and self._display_ok(spare):
             # Warm start: the prepared display becomes the episode's; the old one is the next spare.
             self._res.prepared = None
             self._res.swap_spare()
+            self._unresponsive = None
             self._app_log, self._spare_log = self._spare_log, self._app_log
             if spare.app is not None:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -164,33 +297,40 @@ class LocalRunner(Runner):
         client = self._res.client
         assert client is not None
         ready = self.spec.ready
-        deadline = time.monotonic() + ready.timeout
-        while client.find_window(ready.window_class, ready.title_regex) is None:
-            fault = self.fault()
-            if fault is not None:
-                raise fault
-            if time.monotonic() > deadline:
-                raise RuntimeFault("app_not_ready", f"no window of class '{ready.window_class}' after "
-                                   f"{ready.timeout}s; app output: {self.app_output()}")
-            time.sleep(0.005)
+        with self._x_call(ready.timeout + X_TIMEOUT):
+            deadline = time.monotonic() + ready.timeout
+            while client.find_window(ready.window_class, ready.title_regex) is None:
+                fault = self.fault()
+                if fault is not None:
+                    raise fault
+                if time.monotonic() > deadline:
+                    raise RuntimeFault("app_not_ready", f"no window of class '{ready.window_class}' after "
+                                       f"{ready.timeout}s; app output: {self.app_output()}")
+                time.sleep(0.005)
         self._last_raw = None
         return self.settle(quiet=max(self.settle_spec.quiet, 0.1))
 
     def _start_app(self, home: Path, argv: list[str]) -> None:
-        """Start ``argv`` sandboxed with ``home`` as HOME on a live display (restarted if it died)."""
-        if self._res.server is None or not self._res.server.alive() or not self._res.server.wm_alive():
+        """Start ``argv`` sandboxed with ``home`` as HOME on a live display (restarted if it died or froze)."""
+        if not self._display_ok(self._res):
             self._start_display()
         self._popen_app(self._res, home, argv, self._app_log)
 
     def _popen_app(self, res: _Resources, home: Path, argv: list[str], log_path: Path) -> None:
-        server, client = res.server, res.client
-        assert server is not None and client is not None
-        client.move(self.width // 2, self.height // 2)  # the pointer where a fresh display has it
-        client.d.sync()
-        cmd = sandbox_command(argv, home, server.number, sandbox_env(server.number, self.spec.env), self.hidden_paths)
-        with open(log_path, "wb") as log:
-            res.app = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                       start_new_session=True, env=owner_env())
+        server, client, limiter = res.server, res.client, res.limiter
+        assert server is not None and client is not None and limiter is not None
+        with self._x_call(X_TIMEOUT, res):
+            client.release_all()  # a button or key the last episode left down would swallow this one's input
+            client.move(self.width // 2, self.height // 2)  # the pointer where a fresh display has it
+            client.d.sync()
+        self._hand_over(home)
+        options = bwrap_options(home, server.number, sandbox_env(server.number, self.spec.env), self.hidden_paths,
+                                self._identity)
+        with _write_args(res.workdir, options) as arg_file, open(log_path, "wb") as log:
+            fd = arg_file.fileno()
+            res.app = spawn([bwrap_path(), "--args", str(fd), "--", *argv], limiter, res.account, clean_env=True,
+                            stdout=log, pass_fds=(fd,))
+        res.oom_base = limiter.oom_kills()
 
     def prepare(self, home: Path, args: list[str]) -> None:
         """Start the app for a later ``launch(home, args)`` on a spare display (warm reset).
@@ -198,8 +338,9 @@ class LocalRunner(Runner):
         May run in a background thread while the current episode steps: it only touches the spare display.
         """
         self._res.prepared = None
-        spare = self._res.spare = self._res.spare or _Resources(self._res.workdir)
-        if spare.server is None or not spare.server.alive() or not spare.server.wm_alive():
+        spare = self._res.spare = self._res.spare or _Resources(self._res.workdir, self._res.limits,
+                                                                 self._res.account)
+        if not self._display_ok(spare):
             self._start_display(spare)
         else:
             _stop_app_and_windows(spare)
@@ -207,15 +348,30 @@ class LocalRunner(Runner):
         self._res.prepared = (home, list(args))
 
     def run_in_sandbox(self, argv: list[str], timeout: float = 60) -> subprocess.CompletedProcess:
-        """Run a command in the same sandbox the app gets (same HOME, display, hidden paths); for audits."""
-        server = self._res.server
-        assert server is not None and self._home is not None, "launch() the app first"
-        cmd = sandbox_command(argv, self._home, server.number, sandbox_env(server.number, {}), self.hidden_paths)
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        """Run a command in the same sandbox the app gets (same HOME, display, rights, limits); for audits."""
+        res = self._res
+        server = res.server
+        assert server is not None and res.limiter is not None and self._home is not None, "launch() the app first"
+        options = bwrap_options(self._home, server.number, sandbox_env(server.number, {}), self.hidden_paths,
+                                self._identity)
+        with _write_args(res.workdir, options) as arg_file, tempfile.TemporaryFile(dir=res.workdir) as out, \
+                tempfile.TemporaryFile(dir=res.workdir) as err:
+            fd = arg_file.fileno()
+            proc = spawn([bwrap_path(), "--args", str(fd), "--", *argv], res.limiter, res.account, clean_env=True,
+                         stdout=out, stderr=err, pass_fds=(fd,))
+            try:
+                proc.wait(timeout=timeout)
+            finally:
+                kill_group(proc, grace=0.1)
+            out.seek(0)
+            err.seek(0)
+            return subprocess.CompletedProcess(argv, proc.returncode, out.read().decode(errors="replace"),
+                                               err.read().decode(errors="replace"))
 
     def stop_app(self) -> None:
         if self.fault() is None:
-            _stop_app_and_windows(self._res)
+            with self._x_call(X_TIMEOUT):
+                _stop_app_and_windows(self._res)
         else:
             self._res.stop_app()
 
@@ -235,27 +391,44 @@ class LocalRunner(Runner):
         assert self._res.client is not None and self._res.capture is not None
         return self._res.client, self._res.capture
 
+    def _freeze(self, res: _Resources) -> None:
+        """The watchdog's verdict: the display does not answer. Kill its X server, which closes every connection
+        to it, so blocked calls return; the next launch starts a new display. (Runs in the watchdog thread.)"""
+        if res is self._res:
+            self._unresponsive = f"the X server did not answer for more than {X_TIMEOUT:.0f}s"
+        if res.server is not None:
+            res.server.kill_now()
+
     @contextlib.contextmanager
-    def _x_errors_as_faults(self) -> Iterator[None]:
-        """Turn a failure talking to the display (X or XShm errors) into the fault that caused it."""
-        try:
-            yield
-        except RuntimeFault:
-            raise
-        except Exception as exc:  # noqa: BLE001 - Xlib/mss raise many types when the server dies
-            deadline = time.monotonic() + 2
-            while self.fault() is None and time.monotonic() < deadline:
-                time.sleep(0.01)
-            raise self.fault() or RuntimeFault("display_error", f"{type(exc).__name__}: {exc}") from exc
+    def _x_call(self, seconds: float, res: _Resources | None = None) -> Iterator[None]:
+        """A block of X calls: bounded by a watchdog deadline (extended while the server still answers a
+        handshake), with X/XShm failures turned into the fault that caused them."""
+        res = res or self._res
+        number = res.server.number if res.server is not None else -1
+        with watchdog.deadline(seconds, lambda: x_server_answers(number), lambda: self._freeze(res)) as deadline:
+            try:
+                yield
+            except RuntimeFault:
+                if deadline.expired and res is self._res:
+                    raise self.fault() or RuntimeFault("display_unresponsive",
+                                                       "the X server stopped answering") from None
+                raise
+            except Exception as exc:  # noqa: BLE001 - Xlib/mss raise many types when the server dies
+                if res is not self._res:
+                    raise RuntimeFault("display_error", f"{type(exc).__name__}: {exc}") from exc
+                wait_until = time.monotonic() + 2
+                while self.fault() is None and time.monotonic() < wait_until:
+                    time.sleep(0.01)
+                raise self.fault() or RuntimeFault("display_error", f"{type(exc).__name__}: {exc}") from exc
 
     def capture(self) -> np.ndarray:
         _, capture = self._checked()
-        with self._x_errors_as_faults():
+        with self._x_call(X_TIMEOUT):
             return capture.to_rgb(capture.grab_raw())
 
     def perform(self, action: dict) -> None:
         client, _ = self._checked()
-        with self._x_errors_as_faults():
+        with self._x_call(X_TIMEOUT):
             client.mark_drawing(self.settle_spec.changed_pixels)
             self._marked = True
             client.perform(action)
@@ -272,7 +445,7 @@ class LocalRunner(Runner):
         4. the frame: the last grab if nothing was drawn since, else a new one. Bounded by the settle
            ``timeout``. ``Settled.redraw`` is the app's own drawing time (first to last change).
         """
-        with self._x_errors_as_faults():
+        with self._x_call(self.settle_spec.timeout + X_TIMEOUT):
             return self._settle(quiet)
 
     def _settle(self, quiet: float | None) -> Settled:
@@ -320,15 +493,17 @@ class LocalRunner(Runner):
 
     def window_titles(self) -> list[str]:
         client, _ = self._checked()
-        with self._x_errors_as_faults():
+        with self._x_call(X_TIMEOUT):
             return [w.title for w in client.windows()]
 
     def pointer(self) -> tuple[int, int]:
         client, _ = self._checked()
-        with self._x_errors_as_faults():
+        with self._x_call(X_TIMEOUT):
             return client.pointer()
 
     def fault(self) -> RuntimeFault | None:
+        if self._unresponsive is not None:
+            return RuntimeFault("display_unresponsive", self._unresponsive)
         server = self._res.server
         if server is None or not server.alive():
             return RuntimeFault("display_died", "the X server (Xvfb) is not running")
@@ -336,9 +511,32 @@ class LocalRunner(Runner):
             return RuntimeFault("display_died", "the window manager (openbox) is not running")
         app = self._res.app
         if app is not None and app.poll() is not None:
-            return RuntimeFault("app_crashed", f"the application exited with code {app.returncode}; "
-                                f"output: {self.app_output()}")
+            return self._app_fault(app.returncode)
         return None
 
+    def _app_fault(self, code: int) -> RuntimeFault:
+        limiter = self._res.limiter
+        output = self.app_output()
+        if limiter is not None and limiter.oom_kills() > self._res.oom_base:
+            return RuntimeFault("app_out_of_memory", f"the application exceeded the memory limit of "
+                                f"{self._res.limits.memory // 2**20} MiB and was killed; output: {output}")
+        if code == 0:
+            return RuntimeFault("app_exited", f"the application exited normally (code 0); output: {output}")
+        number = -code if code < 0 else code - 128 if code > 128 else 0
+        try:
+            how = f"was killed by {signal.Signals(number).name}" if number else f"exited with code {code}"
+        except ValueError:
+            how = f"exited with code {code}"
+        return RuntimeFault("app_crashed", f"the application {how}; output: {output}")
+
+    def release_inputs(self) -> None:
+        """Release every held button and key on the episode's display (close() and every launch do this)."""
+        client = self._res.client
+        if client is not None and self.fault() is None:
+            with contextlib.suppress(RuntimeFault), self._x_call(X_TIMEOUT):
+                client.release_all()
+
     def close(self) -> None:
+        with contextlib.suppress(Exception):  # best effort: the display may be gone
+            self.release_inputs()
         self._finalizer()

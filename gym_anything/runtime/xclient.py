@@ -252,6 +252,31 @@ class XClient:
         reply = self.root.query_pointer()
         return int(reply.root_x), int(reply.root_y)
 
+    def release_all(self) -> list[str]:
+        """Release every mouse button and key that is held down, and give the spare keycodes back their empty
+        mapping, so the next episode starts from a clean input state; returns what was released."""
+        released = []
+        mask = int(self.root.query_pointer().mask)
+        for number, bit in ((1, X.Button1Mask), (2, X.Button2Mask), (3, X.Button3Mask), (4, X.Button4Mask),
+                            (5, X.Button5Mask)):
+            if mask & bit:
+                self.button(number, False)
+                released.append(f"button {number}")
+        for index, byte in enumerate(self.d.query_keymap()):
+            for bit in range(8):
+                if byte & (1 << bit):
+                    self._key(index * 8 + bit, False)
+                    released.append(f"keycode {index * 8 + bit}")
+        if self._remapped:
+            first, last = min(self._spare), max(self._spare)
+            rows = [list(r) for r in self.d.get_keyboard_mapping(first, last - first + 1)]
+            for keycode in self._remapped.values():
+                rows[keycode - first] = [0] * self._per_keycode
+            self.d.change_keyboard_mapping(first, rows)
+            self._remapped = {}
+        self.d.sync()
+        return released
+
     # --- windows and sync -----------------------------------------------------------------------
 
     def wm_ready(self) -> bool:

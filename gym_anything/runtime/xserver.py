@@ -1,40 +1,25 @@
-"""A virtual X display (Xvfb) with a window manager (openbox), started and stopped as one unit."""
+"""A virtual X display (Xvfb) with a window manager (openbox), started and stopped as one unit.
+
+Both run in the display slot's cgroup and, when the driver is root, as the unprivileged sandbox account (the app
+talks to them: they must not be root either). The driver connects to them as an ordinary X client.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
-import shutil
 import signal
-import subprocess
 import time
 from pathlib import Path
 
+from . import programs
 from .base import RuntimeFault
-from .reaper import processes_with_env
+from .launcher import kill_group, spawn
+from .limits import Limiter
+from .sandbox import Account
 
-OWNER_VARIABLE = "GYM_ANYTHING_OWNER"
-SCOPE_VARIABLE = "GYM_ANYTHING_SCOPE"
-"""Optional finer tag: a worker that sets it in its own environment can have its processes reaped if it dies."""
-
-
-def owner() -> str:
-    """Who owns the processes we start: inherited from $GYM_ANYTHING_OWNER (so vector-env workers count
-    as their parent), else this process."""
-    return os.environ.get(OWNER_VARIABLE) or str(os.getpid())
-
-
-def owner_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """Environment for a helper process: marks it as started by this owner (for leak checks), and with this
-    process's $GYM_ANYTHING_SCOPE if it has one."""
-    scope = {SCOPE_VARIABLE: os.environ[SCOPE_VARIABLE]} if os.environ.get(SCOPE_VARIABLE) else {}
-    return {**(extra or {}), **scope, OWNER_VARIABLE: owner()}
-
-
-def owned_processes(owner_id: str | None = None) -> list[int]:
-    """PIDs of live processes started by gym-anything for ``owner_id`` (default: this owner)."""
-    return processes_with_env(f"{OWNER_VARIABLE}={owner_id or owner()}")
-
+X11_DIR = Path("/tmp/.X11-unix")
 
 OPENBOX_RC = """<?xml version="1.0" encoding="UTF-8"?>
 <openbox_config xmlns="http://openbox.org/3.4/rc">
@@ -48,41 +33,29 @@ OPENBOX_RC = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def require(tool: str, package: str) -> str:
-    path = shutil.which(tool)
-    if path is None:
-        raise RuntimeFault("missing_tool", f"'{tool}' is not installed (apt-get install -y {package})")
-    return path
-
-
-def kill_group(proc: subprocess.Popen | None, grace: float = 1.0) -> None:
-    """Terminate a process started with start_new_session=True and everything in its group."""
-    if proc is None:
-        return
-    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
-        try:
-            os.killpg(proc.pid, sig)
-        except (ProcessLookupError, PermissionError):
-            pass
-        try:
-            proc.wait(timeout=wait)
-            break
-        except subprocess.TimeoutExpired:
-            continue
-    # Reap stragglers that left the group's leader behind.
+def require(tool: str) -> str:
+    """The path of a runtime program, or a ``missing_tool`` fault naming its Debian package."""
     try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+        return programs.find(tool)
+    except programs.MissingProgram as exc:
+        raise RuntimeFault("missing_tool", str(exc)) from None
+
+
+def ensure_x11_dir() -> None:
+    """``/tmp/.X11-unix`` as X servers expect it (world-writable, sticky), made by us rather than by an
+    unprivileged Xvfb (which would then own it)."""
+    if not X11_DIR.is_dir():
+        X11_DIR.mkdir(mode=0o1777, exist_ok=True)
+        os.chmod(X11_DIR, 0o1777)
 
 
 class XServer:
     """Xvfb on a free display number (chosen by the server via -displayfd) plus openbox."""
 
-    def __init__(self, width: int, height: int, workdir: Path):
+    def __init__(self, width: int, height: int, workdir: Path, limiter: Limiter, account: Account | None):
         self.width, self.height, self.workdir = width, height, workdir
-        self.xvfb: subprocess.Popen | None = None
-        self.wm: subprocess.Popen | None = None
+        self.limiter, self.account = limiter, account
+        self.xvfb = self.wm = None
         self.number = -1
 
     @property
@@ -90,14 +63,13 @@ class XServer:
         return f":{self.number}"
 
     def start(self, timeout: float = 10.0) -> None:
+        ensure_x11_dir()
         read_fd, write_fd = os.pipe()
         try:
-            self.xvfb = subprocess.Popen(
-                [require("Xvfb", "xvfb"), "-displayfd", str(write_fd), "-screen", "0",
-                 f"{self.width}x{self.height}x24", "-nolisten", "tcp", "-noreset", "-extension", "GLX",
-                 "-dpi", "96"],
-                pass_fds=(write_fd,), start_new_session=True, stdin=subprocess.DEVNULL, env=owner_env(dict(os.environ)),
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            self.xvfb = spawn([require("Xvfb"), "-displayfd", str(write_fd), "-screen", "0",
+                               f"{self.width}x{self.height}x24", "-nolisten", "tcp", "-noreset", "-extension", "GLX",
+                               "-dpi", "96"], self.limiter, self.account, {"PATH": "/usr/bin:/bin"},
+                              pass_fds=(write_fd,))
             os.close(write_fd)
             write_fd = -1
             data, deadline = b"", time.monotonic() + timeout
@@ -114,19 +86,29 @@ class XServer:
             os.close(read_fd)
             if write_fd >= 0:
                 os.close(write_fd)
-        rc = self.workdir / "openbox-rc.xml"
+        wm_home = self.workdir / f"wm-{self.number}"
+        wm_home.mkdir(mode=0o700, exist_ok=True)
+        rc = wm_home / "openbox-rc.xml"
         rc.write_text(OPENBOX_RC)
-        wm_env = owner_env({"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DISPLAY": self.name,
-                            "HOME": str(self.workdir), "XDG_CONFIG_HOME": str(self.workdir)})
-        self.wm = subprocess.Popen([require("openbox", "openbox"), "--sm-disable", "--config-file", str(rc)],
-                                   env=wm_env, start_new_session=True, stdin=subprocess.DEVNULL,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if self.account is not None:  # openbox writes its session files there
+            for path in (wm_home, rc):
+                os.chown(path, self.account.uid, self.account.gid)
+        wm_env = {"PATH": "/usr/bin:/bin", "DISPLAY": self.name, "HOME": str(wm_home),
+                  "XDG_CONFIG_HOME": str(wm_home), "XDG_CACHE_HOME": str(wm_home)}
+        self.wm = spawn([require("openbox"), "--sm-disable", "--config-file", str(rc)], self.limiter, self.account,
+                        wm_env)
 
     def alive(self) -> bool:
         return self.xvfb is not None and self.xvfb.poll() is None
 
     def wm_alive(self) -> bool:
         return self.wm is not None and self.wm.poll() is None
+
+    def kill_now(self) -> None:
+        """SIGKILL the X server at once (thread-safe): every connection to it closes."""
+        if self.xvfb is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.xvfb.pid, signal.SIGKILL)
 
     def stop(self) -> None:
         kill_group(self.wm)

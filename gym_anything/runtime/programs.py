@@ -1,0 +1,72 @@
+"""Every external program gym-anything runs, and the Debian package that provides it: one list, one place.
+
+Code that runs a program looks it up with :func:`find` (which only accepts names listed here), and the set-up
+scripts install the packages of this list (``gym-anything packages``), so a program used by the code is a program
+the set-up installed. ``tests/test_programs.py`` scans the code for programs run some other way.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Program:
+    package: str  # the Debian package that installs it
+    group: str  # runtime | audit | formats | test | docker: who needs it (see GROUPS)
+    purpose: str
+
+
+GROUPS = {
+    "runtime": "running any environment (display, window manager, sandbox, resource limits)",
+    "audit": "the audit gate and OCR checklist items",
+    "formats": "task setups and verifiers that convert app files",
+    "test": "the test suite only",
+    "docker": "the Docker runner (scripts/setup-docker.sh installs these)",
+}
+
+PROGRAMS: dict[str, Program] = {
+    "Xvfb": Program("xvfb", "runtime", "the virtual X display"),
+    "openbox": Program("openbox", "runtime", "the window manager"),
+    "bwrap": Program("bubblewrap", "runtime", "the application sandbox"),
+    "setpriv": Program("util-linux", "runtime", "drops root: the app and its display run as the sandbox user"),
+    "prlimit": Program("util-linux", "runtime", "memory limits where no cgroup is writable"),
+    "env": Program("coreutils", "runtime", "starts the sandbox with an empty environment"),
+    "sh": Program("dash", "runtime", "the launcher that puts a process into its cgroup"),
+    "tesseract": Program("tesseract-ocr", "audit", "OCR of screenshots (leak audit, OCR checklist items)"),
+    "ssconvert": Program("gnumeric", "formats", "reading Gnumeric workbooks"),
+    "chromium": Program("chromium", "test", "the leaderboard site's browser tests"),
+    "chromedriver": Program("chromium-driver", "test", "Selenium's driver for those tests"),
+    "podman": Program("podman", "docker", "serves the Docker API without a Docker engine"),
+    "runc": Program("runc", "docker", "podman's container runtime"),
+    "debootstrap": Program("debootstrap", "docker", "builds the base image without a registry"),
+    "curl": Program("curl", "docker", "checks that the Docker API answers"),
+    "pgrep": Program("procps", "docker", "finds a podman service started earlier"),
+}
+
+EXTRA_PACKAGES = {"x11-utils": "runtime", "fonts-dejavu-core": "runtime"}
+"""Packages that install no program we run but that the environments need (X utilities, fonts)."""
+
+
+class MissingProgram(RuntimeError):
+    """A program gym-anything needs is not installed; the message names the Debian package."""
+
+
+def find(name: str) -> str:
+    """The path of program ``name`` (which must be listed in ``PROGRAMS``), or MissingProgram naming its package."""
+    program = PROGRAMS[name]  # KeyError: a program that is not in the list must be added to it first
+    path = shutil.which(name)
+    if path is None:
+        raise MissingProgram(f"'{name}' ({program.purpose}) is not installed: apt-get install -y {program.package} "
+                             "(scripts/setup.sh installs every package gym-anything needs)")
+    return path
+
+
+def packages(groups: tuple[str, ...] = tuple(GROUPS)) -> set[str]:
+    """The Debian packages that provide the programs (and their data) of ``groups``."""
+    unknown = set(groups) - set(GROUPS)
+    if unknown:
+        raise ValueError(f"unknown program groups {sorted(unknown)}; known: {sorted(GROUPS)}")
+    found = {p.package for p in PROGRAMS.values() if p.group in groups}
+    return found | {name for name, group in EXTRA_PACKAGES.items() if group in groups}
