@@ -1,6 +1,8 @@
 """Environment and task specs: YAML files under ``envs/<software>/`` loaded into validated dataclasses.
 
-Every problem is reported as one :class:`SpecError` naming the file, the field and what was expected.
+Every problem is reported as one :class:`SpecError` naming the file, the field and what was expected;
+:func:`load_all` with ``strict=False`` turns any problem of one software's files (also an unexpected
+exception) into that software's SpecError, so one broken folder never hides the others.
 """
 
 from __future__ import annotations
@@ -152,6 +154,9 @@ class _Fields:
         self.path, self.prefix = path, prefix
         if not isinstance(data, dict):
             raise SpecError(path, prefix.rstrip(".") or "<document>", "a mapping", type(data).__name__)
+        names = [key for key in data if not isinstance(key, str)]
+        if names:
+            raise SpecError(path, prefix + str(names[0]), f"string field names, one of {sorted(allowed)}", names[0])
         unknown = sorted(set(data) - allowed)
         if unknown:
             raise SpecError(path, prefix + str(unknown[0]), f"one of the known fields {sorted(allowed)}")
@@ -205,7 +210,13 @@ class _Fields:
 
 def _load_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(path, "<document>", f"UTF-8 text ({exc})") from None
+    except OSError as exc:
+        raise SpecError(path, "<document>", f"UTF-8 text in a readable file ({exc})") from None
+    try:
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise SpecError(path, "<document>", f"valid YAML ({exc})") from None
 
@@ -220,7 +231,16 @@ def _resolve_ref(fields: _Fields, name: str, root: Path, required: bool = True) 
     ref = Ref(root, match["path"], match["func"])
     if not ref.file.is_file():
         raise fields.error(name, f"a reference to an existing file (no {ref.file})", value)
-    tree = ast.parse(ref.file.read_text(encoding="utf-8"), filename=str(ref.file))
+    try:
+        tree = ast.parse(ref.file.read_text(encoding="utf-8"), filename=str(ref.file))
+    except SyntaxError as exc:  # also IndentationError and null bytes
+        where = f"{ref.file}, line {exc.lineno}" if exc.lineno else str(ref.file)
+        raise fields.error(name, f"a reference to a Python file without syntax errors ({where}: {exc.msg})",
+                           value) from None
+    except UnicodeDecodeError as exc:
+        raise fields.error(name, f"a reference to a UTF-8 Python file ({ref.file}: {exc})", value) from None
+    except OSError as exc:
+        raise fields.error(name, f"a reference to a readable Python file ({exc})", value) from None
     defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
     if ref.function not in defined:
         raise fields.error(name, f"a function defined in {ref.path} (has {sorted(defined)})", value)
@@ -263,6 +283,8 @@ def load_env(folder: Path, root: Path | None = None) -> EnvSpec:
         raise f.error("env", "a mapping of variable name to string", env_vars)
     template = f.text("home_template", None)
     template_path = None
+    if template is not None and "\x00" in template:
+        raise f.error("home_template", "a folder path without NUL characters", template)
     if template is not None:
         template_path = (folder / template).resolve()
         if not template_path.is_dir():
@@ -273,9 +295,10 @@ def load_env(folder: Path, root: Path | None = None) -> EnvSpec:
     settle = SettleSpec(int(settle_fields.number("changed_pixels", defaults.changed_pixels, integer=True)),
                         float(settle_fields.number("quiet", defaults.quiet)),
                         float(settle_fields.number("timeout", defaults.timeout, minimum=0.1)))
+    launch = f.strings("launch", min_items=1)
     spec = EnvSpec(
         id=env_id, name=f.text("name"), description=f.text("description"), soc_groups=soc,
-        packages=f.strings("packages", min_items=1), launch=f.strings("launch", min_items=1), ready=ready,
+        packages=f.strings("packages", min_items=1), launch=launch, ready=ready,
         resolution=(resolution[0], resolution[1]), env=dict(env_vars), home_template=template_path, settle=settle,
         version=int(f.number("version", integer=True)), folder=folder, root=root, resources=_resources(f))
     tasks_dir = folder / "tasks"
@@ -379,7 +402,8 @@ def load_all(strict: bool = True):
     """Every environment found under the data roots (the first root wins on duplicate ids).
 
     ``strict``: return the specs, raising the first SpecError. Otherwise return ``(specs, errors)`` with
-    the SpecError of each broken environment, so one broken folder does not hide the others.
+    the SpecError of each broken environment, so one broken folder does not hide the others. An unexpected
+    exception while loading a folder becomes a SpecError naming its env.yaml and the field ``<unexpected>``.
     """
     envs: dict[str, EnvSpec] = {}
     errors: dict[str, SpecError] = {}
@@ -388,9 +412,20 @@ def load_all(strict: bool = True):
             if folder.name.startswith((".", "_")) or folder.name in envs or folder.name in errors:
                 continue
             try:
-                envs[folder.name] = load_env(folder, root)
+                envs[folder.name] = _load_folder(folder, root)
             except SpecError as exc:
                 if strict:
                     raise
                 errors[folder.name] = exc
     return envs if strict else (envs, errors)
+
+
+def _load_folder(folder: Path, root: Path) -> EnvSpec:
+    """:func:`load_env`, with any unexpected exception turned into a SpecError naming the folder's env.yaml."""
+    try:
+        return load_env(folder, root)
+    except SpecError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a loader bug on one folder must not break every other env
+        raise SpecError(folder / "env.yaml", "<unexpected>",
+                        f"files the loader reads without error (it raised {type(exc).__name__}: {exc})") from exc
