@@ -242,7 +242,7 @@ class GymAnythingEnv(gym.Env):
         _wait_until_files_settle(inst["home"])
         ctx = VerifyContext(params=inst["params"], public=inst["public"], private=inst["private"],
                             home=inst["home"], private_dir=inst["private_dir"], final_frame=self._frame)
-        result = run_verifier(self._task.verifier, ctx)
+        result = run_verifier(self._task.verifier, ctx, timeout=self._task.verifier_timeout)
         spec = self._task.checklist
         if spec is None or spec.mode == "program" and self._judge_config is None:
             return result

@@ -3,11 +3,15 @@
 Every problem is reported as one :class:`SpecError` naming the file, the field and what was expected;
 :func:`load_all` with ``strict=False`` turns any problem of one software's files (also an unexpected
 exception) into that software's SpecError, so one broken folder never hides the others.
+
+Task fields of note: ``verifier_timeout`` (seconds, a number > 0, default 30) bounds the verifier's run
+time; a verifier still running then fails closed (score 0, see :func:`gym_anything.verification.run_verifier`).
 """
 
 from __future__ import annotations
 
 import ast
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +26,7 @@ ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 REF_PATTERN = re.compile(r"^(?P<path>[\w./-]+\.py):(?P<func>[A-Za-z_]\w*)$")
 SPLITS = ("train", "test")
 DIFFICULTIES = ("easy", "medium", "hard")
+VERIFIER_TIMEOUT = 30.0  # seconds a verifier may run (task field verifier_timeout)
 HORIZONS = ("short", "long")  # long: the task needs LONG_HORIZON_STEPS+ oracle steps (the audit checks it)
 LONG_HORIZON_STEPS = 50
 MEMORY_PATTERN = re.compile(r"^(?P<number>\d+(\.\d+)?)(?P<unit>[kmg]?)$")
@@ -137,6 +142,7 @@ class TaskSpec:
     file: Path
     visible: tuple[str, ...] = ()  # privileged keys that are visible to the agent by design (audit)
     horizon: str = "short"  # "long": a long-horizon task (LONG_HORIZON_STEPS+ oracle steps), the `long` suite
+    verifier_timeout: float = VERIFIER_TIMEOUT  # seconds; a verifier still running then fails closed
     checklist: Any = None  # a judge.ChecklistSpec, or None for program-only verification
 
     @property
@@ -250,7 +256,7 @@ def _resolve_ref(fields: _Fields, name: str, root: Path, required: bool = True) 
 ENV_FIELDS = {"id", "name", "description", "soc_groups", "packages", "launch", "ready", "resolution", "env",
               "home_template", "settle", "version", "resources"}
 TASK_FIELDS = {"id", "instruction", "parameters", "setup", "open", "verifier", "oracle", "max_steps", "split",
-               "difficulty", "tags", "version", "visible", "checklist", "horizon"}
+               "difficulty", "tags", "version", "visible", "checklist", "horizon", "verifier_timeout"}
 CHECKLIST_FIELDS = {"mode", "weight", "frames", "samples", "judge_context", "items"}
 ITEM_FIELDS = {"id", "kind", "points", "evidence", "ocr"}
 
@@ -364,7 +370,16 @@ def load_task(path: Path, env: EnvSpec) -> TaskSpec:
         max_steps=int(f.number("max_steps", integer=True, minimum=1)), split=f.choice("split", SPLITS),
         difficulty=f.choice("difficulty", DIFFICULTIES), tags=f.strings("tags", ()),
         version=int(f.number("version", integer=True)), file=path.resolve(), visible=f.strings("visible", ()),
-        horizon=f.choice("horizon", HORIZONS, "short"), checklist=_checklist(f))
+        horizon=f.choice("horizon", HORIZONS, "short"), checklist=_checklist(f),
+        verifier_timeout=_verifier_timeout(f))
+
+
+def _verifier_timeout(f: _Fields) -> float:
+    expected = "a number of seconds > 0"
+    value = f.get("verifier_timeout", (int, float), expected, VERIFIER_TIMEOUT)
+    if isinstance(value, float) and not math.isfinite(value) or value <= 0:
+        raise f.error("verifier_timeout", expected, value)
+    return float(value)
 
 
 def _checklist(f: _Fields):

@@ -49,6 +49,12 @@ def test_minimal_valid_spec_loads(tmp_path):
     assert spec.resources == ResourcesSpec()  # no limits unless the spec asks
 
 
+def test_verifier_timeout_is_parsed(tmp_path):
+    assert load_env(make_root(tmp_path), tmp_path).tasks["do-it"].verifier_timeout == 30.0  # the default
+    spec = load_env(make_root(tmp_path / "b", task={**TASK, "verifier_timeout": 2.5}), tmp_path / "b")
+    assert spec.tasks["do-it"].verifier_timeout == 2.5
+
+
 def test_resource_limits_are_parsed(tmp_path):
     spec = load_env(make_root(tmp_path, {**ENV, "resources": {"memory": "1.5g", "cpus": 1, "pids": 256}}), tmp_path)
     assert spec.resources == ResourcesSpec(memory=3 * 2**29, cpus=1.0, pids=256)
@@ -79,6 +85,12 @@ def test_resource_limits_are_parsed(tmp_path):
     ({}, {"difficulty": None}, "do-it.yaml", "difficulty", "one of"),
     ({}, {"horizon": "epic"}, "do-it.yaml", "horizon", "one of ['short', 'long']"),
     ({}, {"horizon": True}, "do-it.yaml", "horizon", "one of"),
+    ({}, {"verifier_timeout": 0}, "do-it.yaml", "verifier_timeout", "seconds > 0"),
+    ({}, {"verifier_timeout": -5}, "do-it.yaml", "verifier_timeout", "seconds > 0"),
+    ({}, {"verifier_timeout": "10"}, "do-it.yaml", "verifier_timeout", "seconds > 0"),
+    ({}, {"verifier_timeout": True}, "do-it.yaml", "verifier_timeout", "seconds > 0"),
+    ({}, {"verifier_timeout": float("nan")}, "do-it.yaml", "verifier_timeout", "seconds > 0"),
+    ({}, {"verifier_timeout": float("inf")}, "do-it.yaml", "verifier_timeout", "seconds > 0"),
 ])
 def test_bad_spec_names_file_field_and_expectation(tmp_path, env_change, task_change, file, field, expected):
     env = {k: v for k, v in {**ENV, **env_change}.items() if v is not None}
