@@ -203,7 +203,7 @@ class _Fields:
         kind = int if integer else (int, float)
         expected = f"{'an integer' if integer else 'a number'} >= {minimum}"
         value = self.get(name, kind, expected, default)
-        if value < minimum:
+        if isinstance(value, float) and not math.isfinite(value) or value < minimum:
             raise self.error(name, expected, value)
         return value
 
@@ -280,6 +280,11 @@ def load_env(folder: Path, root: Path | None = None) -> EnvSpec:
                                                                                       "timeout"}, "ready.")
     ready = ReadySpec(ready_fields.text("window_class"), ready_fields.text("title_regex", None),
                       float(ready_fields.number("timeout", 30.0, minimum=1)))
+    if ready.title_regex is not None:
+        try:
+            re.compile(ready.title_regex)
+        except (re.error, OverflowError, RecursionError) as exc:
+            raise ready_fields.error("title_regex", f"a valid regular expression ({exc})", ready.title_regex) from None
     resolution = f.get("resolution", list, "[width, height] in pixels", [1280, 720])
     if (len(resolution) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in resolution)
             or not (320 <= resolution[0] <= 7680 and 240 <= resolution[1] <= 4320)):
@@ -302,6 +307,12 @@ def load_env(folder: Path, root: Path | None = None) -> EnvSpec:
                         float(settle_fields.number("quiet", defaults.quiet)),
                         float(settle_fields.number("timeout", defaults.timeout, minimum=0.1)))
     launch = f.strings("launch", min_items=1)
+    if re.search(r"[\s\x00]", launch[0]):
+        raise f.error("launch[0]", "a command name or path (no whitespace or NUL; arguments are further items)",
+                      launch[0])
+    for index, arg in enumerate(launch[1:], 1):
+        if "\x00" in arg:
+            raise f.error(f"launch[{index}]", "an argument without NUL characters", arg)
     spec = EnvSpec(
         id=env_id, name=f.text("name"), description=f.text("description"), soc_groups=soc,
         packages=f.strings("packages", min_items=1), launch=launch, ready=ready,

@@ -49,6 +49,13 @@ def test_minimal_valid_spec_loads(tmp_path):
     assert spec.resources == ResourcesSpec()  # no limits unless the spec asks
 
 
+def test_valid_title_regex_and_launch_arguments_load(tmp_path):
+    env = {**ENV, "launch": ["/usr/bin/xterm", "-T", "Demo window"],
+           "ready": {"window_class": "xterm", "title_regex": r"^Demo (window|app)$"}}
+    spec = load_env(make_root(tmp_path, env), tmp_path)
+    assert spec.launch == ("/usr/bin/xterm", "-T", "Demo window") and spec.ready.title_regex == r"^Demo (window|app)$"
+
+
 def test_verifier_timeout_is_parsed(tmp_path):
     assert load_env(make_root(tmp_path), tmp_path).tasks["do-it"].verifier_timeout == 30.0  # the default
     spec = load_env(make_root(tmp_path / "b", task={**TASK, "verifier_timeout": 2.5}), tmp_path / "b")
@@ -74,6 +81,17 @@ def test_resource_limits_are_parsed(tmp_path):
     ({"resources": {"cpus": 0}}, {}, "env.yaml", "resources.cpus", "> 0"),
     ({"resources": {"pids": 2}}, {}, "env.yaml", "resources.pids", ">= 16"),
     ({"resources": {"disk": "1g"}}, {}, "env.yaml", "resources.disk", "known fields"),
+    ({"ready": {"window_class": "xterm", "title_regex": "Untitled ("}}, {}, "env.yaml", "ready.title_regex",
+     "a valid regular expression (missing ), unterminated subpattern"),
+    ({"ready": {"window_class": "xterm", "title_regex": "a{99999999999}"}}, {}, "env.yaml", "ready.title_regex",
+     "a valid regular expression"),
+    ({"ready": {"window_class": "xterm", "timeout": float("nan")}}, {}, "env.yaml", "ready.timeout", ">= 1"),
+    ({"settle": {"quiet": float("inf")}}, {}, "env.yaml", "settle.quiet", "a number >= 0"),
+    ({"launch": [""]}, {}, "env.yaml", "launch", "non-empty strings"),
+    ({"launch": ["xterm -e top"]}, {}, "env.yaml", "launch[0]", "a command name or path (no whitespace"),
+    ({"launch": [" xterm"]}, {}, "env.yaml", "launch[0]", "no whitespace"),
+    ({"launch": ["xterm\x00"]}, {}, "env.yaml", "launch[0]", "NUL"),
+    ({"launch": ["xterm", "-T", "a\x00b"]}, {}, "env.yaml", "launch[2]", "without NUL"),
     ({}, {"max_steps": "ten"}, "do-it.yaml", "max_steps", "integer"),
     ({}, {"max_steps": 0}, "do-it.yaml", "max_steps", ">= 1"),
     ({}, {"split": "dev"}, "do-it.yaml", "split", "train"),
