@@ -14,6 +14,7 @@ Fields a given action type does not use are ignored. Key names follow pyautogui 
 
 from __future__ import annotations
 
+import math
 from enum import IntEnum
 from typing import Any
 
@@ -120,7 +121,7 @@ def _int_field(action: dict, name: str, lo: int, hi: int, what: str) -> int:
     if isinstance(value, np.ndarray) and value.shape == ():
         value = value.item()
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise ActionError(f"action['{name}'] must be an integer ({what}), got {value!r}")
+        raise ActionError(f"action['{name}'] must be an integer in [{lo}, {hi}] ({what}), got {_short(value)}")
     if not lo <= int(value) <= hi:
         raise ActionError(f"action['{name}']={int(value)} is out of range [{lo}, {hi}] ({what})")
     return int(value)
@@ -130,7 +131,7 @@ def validate(action: Any, width: int, height: int) -> dict[str, Any]:
     """Check an action and return it normalised to plain Python values; raises :class:`ActionError`."""
     if not isinstance(action, dict):
         raise ActionError(f"an action must be a dict with keys {sorted(_DEFAULTS)}, got {action.__class__.__name__}")
-    unknown = sorted(set(action) - set(_DEFAULTS))
+    unknown = sorted(repr(k) if not isinstance(k, str) else k for k in action if k not in _DEFAULTS)
     if unknown:
         raise ActionError(f"unknown action field(s) {unknown}; allowed: {sorted(_DEFAULTS)}")
     if "type" not in action:
@@ -148,7 +149,8 @@ def validate(action: Any, width: int, height: int) -> dict[str, Any]:
     out["dy"] = _int_field(full, "dy", -MAX_SCROLL, MAX_SCROLL, "vertical scroll clicks")
     text = full["text"]
     if not isinstance(text, str):
-        raise ActionError(f"action['text'] must be a str, got {text.__class__.__name__}")
+        raise ActionError(f"action['text'] must be a str of at most {MAX_TEXT} characters, "
+                          f"got {text.__class__.__name__}")
     if len(text) > MAX_TEXT:
         raise ActionError(f"action['text'] has {len(text)} characters; at most {MAX_TEXT} per TYPE action")
     bad = sorted({c for c in text if c not in _TEXT_SET})
@@ -156,24 +158,34 @@ def validate(action: Any, width: int, height: int) -> dict[str, Any]:
         raise ActionError(f"action['text'] has characters outside the text charset: {bad[:5]!r} "
                           "(printable Latin/Greek/Cyrillic/CJK/Hangul/emoji, newline and tab are allowed)")
     out["text"] = text
-    keys = np.asarray(full["keys"])
-    if keys.shape != (MAX_CHORD,) or not np.issubdtype(keys.dtype, np.integer):
-        raise ActionError(
-            f"action['keys'] must be {MAX_CHORD} integers (key index + 1, 0 = none), got {full['keys']!r}")
+    keys_expected = f"{MAX_CHORD} integers in [0, {len(KEY_NAMES)}] (key index + 1, 0 = none)"
+    try:
+        keys = np.asarray(full["keys"])
+    except (ValueError, TypeError):  # ragged nesting
+        keys = None
+    if keys is None or keys.shape != (MAX_CHORD,) or not np.issubdtype(keys.dtype, np.integer):
+        raise ActionError(f"action['keys'] must be {keys_expected}, got {_short(full['keys'])}")
     if keys.min() < 0 or keys.max() > len(KEY_NAMES):
         raise ActionError(f"action['keys'] values must be in [0, {len(KEY_NAMES)}] (0 = none, i = KEY_NAMES[i-1])")
     out["keys"] = tuple(KEY_NAMES[k - 1] for k in keys.tolist() if k)
     if kind is ActionType.HOTKEY and not out["keys"]:
         raise ActionError("action['keys'] must name at least one key for a HOTKEY action")
     duration = full["duration"]
-    try:
-        duration = float(duration)
-    except (TypeError, ValueError):
-        raise ActionError(f"action['duration'] must be a number of seconds, got {duration!r}") from None
+    if isinstance(duration, np.ndarray) and duration.shape == ():
+        duration = duration.item()
+    if (isinstance(duration, (bool, np.bool_)) or not isinstance(duration, (int, float, np.integer, np.floating))
+            or isinstance(duration, (float, np.floating)) and not math.isfinite(duration)):
+        raise ActionError(f"action['duration'] must be a finite number of seconds in [0, {MAX_WAIT}], "
+                          f"got {_short(full['duration'])}")
     if not 0.0 <= duration <= MAX_WAIT:
         raise ActionError(f"action['duration']={duration} is out of range [0, {MAX_WAIT}] seconds")
-    out["duration"] = duration
+    out["duration"] = float(duration)
     return out
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def describe(action: dict[str, Any]) -> str:

@@ -146,6 +146,7 @@ class GymAnythingEnv(gym.Env):
             return None
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        _check_reset_options(options)
         super().reset(seed=seed)
         started = time.perf_counter()
         task, instance_seed = self._draw(self.np_random, options)
@@ -236,7 +237,7 @@ class GymAnythingEnv(gym.Env):
         _wait_until_files_settle(inst["home"])
         ctx = VerifyContext(params=inst["params"], public=inst["public"], private=inst["private"],
                             home=inst["home"], private_dir=inst["private_dir"], final_frame=self._frame)
-        result = run_verifier(self._task.verifier, ctx)
+        result = run_verifier(self._task.verifier, ctx, timeout=self._task.verifier_timeout)
         spec = self._task.checklist
         if spec is None or spec.mode == "program" and self._judge_config is None:
             return result
@@ -329,6 +330,21 @@ def _wait_until_files_settle(home: Path, quiet: float = 0.15, timeout: float = 3
             last, since = current, time.monotonic()
         elif time.monotonic() - since >= quiet:
             return
+
+
+RESET_OPTIONS = ("task", "max_steps")
+
+
+def _check_reset_options(options: Any) -> None:
+    """``reset(options=...)``: None or a dict of RESET_OPTIONS (a typo must not silently run the defaults)."""
+    if options is None:
+        return
+    if not isinstance(options, dict):
+        raise TypeError(f"reset(options=...) must be None or a dict with keys from {list(RESET_OPTIONS)}, "
+                        f"got {type(options).__name__}")
+    unknown = sorted(k if isinstance(k, str) else repr(k) for k in options if k not in RESET_OPTIONS)
+    if unknown:
+        raise ValueError(f"reset(options=...) has unknown key(s) {unknown}; known: {list(RESET_OPTIONS)}")
 
 
 def _step_budget(task: TaskSpec, wanted: Any) -> int:

@@ -319,8 +319,9 @@ def _verifier_block(verifier: dict[str, Any] | None) -> list[Child]:
 def _problems(result: dict[str, Any]) -> list[Child]:
     parts: list[Child] = []
     if result.get("fault"):
-        fault = result["fault"]
-        text = f"{fault.get('kind', '')}: {fault.get('message', '')}" if isinstance(fault, dict) else str(fault)
+        fault = result["fault"]  # {"kind", "detail"} (older results: {"kind", "message"})
+        text = (f"{fault.get('kind', '')}: {fault.get('detail', fault.get('message', ''))}"
+                if isinstance(fault, dict) else str(fault))
         parts.append(el("p", {"class": "bad fault"}, "fault: ", text))
     if result.get("error"):
         error = result["error"] if isinstance(result["error"], dict) else {"message": str(result["error"])}

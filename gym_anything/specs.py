@@ -1,11 +1,17 @@
 """Environment and task specs: YAML files under ``envs/<software>/`` loaded into validated dataclasses.
 
-Every problem is reported as one :class:`SpecError` naming the file, the field and what was expected.
+Every problem is reported as one :class:`SpecError` naming the file, the field and what was expected;
+:func:`load_all` with ``strict=False`` turns any problem of one software's files (also an unexpected
+exception) into that software's SpecError, so one broken folder never hides the others.
+
+Task fields of note: ``verifier_timeout`` (seconds, a number > 0, default 30) bounds the verifier's run
+time; a verifier still running then fails closed (score 0, see :func:`gym_anything.verification.run_verifier`).
 """
 
 from __future__ import annotations
 
 import ast
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +26,7 @@ ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 REF_PATTERN = re.compile(r"^(?P<path>[\w./-]+\.py):(?P<func>[A-Za-z_]\w*)$")
 SPLITS = ("train", "test")
 DIFFICULTIES = ("easy", "medium", "hard")
+VERIFIER_TIMEOUT = 30.0  # seconds a verifier may run (task field verifier_timeout)
 HORIZONS = ("short", "long")  # long: the task needs LONG_HORIZON_STEPS+ oracle steps (the audit checks it)
 LONG_HORIZON_STEPS = 50
 MEMORY_PATTERN = re.compile(r"^(?P<number>\d+(\.\d+)?)(?P<unit>[kmg]?)$")
@@ -135,6 +142,7 @@ class TaskSpec:
     file: Path
     visible: tuple[str, ...] = ()  # privileged keys that are visible to the agent by design (audit)
     horizon: str = "short"  # "long": a long-horizon task (LONG_HORIZON_STEPS+ oracle steps), the `long` suite
+    verifier_timeout: float = VERIFIER_TIMEOUT  # seconds; a verifier still running then fails closed
     checklist: Any = None  # a judge.ChecklistSpec, or None for program-only verification
 
     @property
@@ -152,6 +160,9 @@ class _Fields:
         self.path, self.prefix = path, prefix
         if not isinstance(data, dict):
             raise SpecError(path, prefix.rstrip(".") or "<document>", "a mapping", type(data).__name__)
+        names = [key for key in data if not isinstance(key, str)]
+        if names:
+            raise SpecError(path, prefix + str(names[0]), f"string field names, one of {sorted(allowed)}", names[0])
         unknown = sorted(set(data) - allowed)
         if unknown:
             raise SpecError(path, prefix + str(unknown[0]), f"one of the known fields {sorted(allowed)}")
@@ -192,7 +203,7 @@ class _Fields:
         kind = int if integer else (int, float)
         expected = f"{'an integer' if integer else 'a number'} >= {minimum}"
         value = self.get(name, kind, expected, default)
-        if value < minimum:
+        if isinstance(value, float) and not math.isfinite(value) or value < minimum:
             raise self.error(name, expected, value)
         return value
 
@@ -205,7 +216,13 @@ class _Fields:
 
 def _load_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(path, "<document>", f"UTF-8 text ({exc})") from None
+    except OSError as exc:
+        raise SpecError(path, "<document>", f"UTF-8 text in a readable file ({exc})") from None
+    try:
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise SpecError(path, "<document>", f"valid YAML ({exc})") from None
 
@@ -220,7 +237,16 @@ def _resolve_ref(fields: _Fields, name: str, root: Path, required: bool = True) 
     ref = Ref(root, match["path"], match["func"])
     if not ref.file.is_file():
         raise fields.error(name, f"a reference to an existing file (no {ref.file})", value)
-    tree = ast.parse(ref.file.read_text(encoding="utf-8"), filename=str(ref.file))
+    try:
+        tree = ast.parse(ref.file.read_text(encoding="utf-8"), filename=str(ref.file))
+    except SyntaxError as exc:  # also IndentationError and null bytes
+        where = f"{ref.file}, line {exc.lineno}" if exc.lineno else str(ref.file)
+        raise fields.error(name, f"a reference to a Python file without syntax errors ({where}: {exc.msg})",
+                           value) from None
+    except UnicodeDecodeError as exc:
+        raise fields.error(name, f"a reference to a UTF-8 Python file ({ref.file}: {exc})", value) from None
+    except OSError as exc:
+        raise fields.error(name, f"a reference to a readable Python file ({exc})", value) from None
     defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
     if ref.function not in defined:
         raise fields.error(name, f"a function defined in {ref.path} (has {sorted(defined)})", value)
@@ -230,7 +256,7 @@ def _resolve_ref(fields: _Fields, name: str, root: Path, required: bool = True) 
 ENV_FIELDS = {"id", "name", "description", "soc_groups", "packages", "launch", "ready", "resolution", "env",
               "home_template", "settle", "version", "resources"}
 TASK_FIELDS = {"id", "instruction", "parameters", "setup", "open", "verifier", "oracle", "max_steps", "split",
-               "difficulty", "tags", "version", "visible", "checklist", "horizon"}
+               "difficulty", "tags", "version", "visible", "checklist", "horizon", "verifier_timeout"}
 CHECKLIST_FIELDS = {"mode", "weight", "frames", "samples", "judge_context", "items"}
 ITEM_FIELDS = {"id", "kind", "points", "evidence", "ocr"}
 
@@ -254,6 +280,11 @@ def load_env(folder: Path, root: Path | None = None) -> EnvSpec:
                                                                                       "timeout"}, "ready.")
     ready = ReadySpec(ready_fields.text("window_class"), ready_fields.text("title_regex", None),
                       float(ready_fields.number("timeout", 30.0, minimum=1)))
+    if ready.title_regex is not None:
+        try:
+            re.compile(ready.title_regex)
+        except (re.error, OverflowError, RecursionError) as exc:
+            raise ready_fields.error("title_regex", f"a valid regular expression ({exc})", ready.title_regex) from None
     resolution = f.get("resolution", list, "[width, height] in pixels", [1280, 720])
     if (len(resolution) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in resolution)
             or not (320 <= resolution[0] <= 7680 and 240 <= resolution[1] <= 4320)):
@@ -263,6 +294,8 @@ def load_env(folder: Path, root: Path | None = None) -> EnvSpec:
         raise f.error("env", "a mapping of variable name to string", env_vars)
     template = f.text("home_template", None)
     template_path = None
+    if template is not None and "\x00" in template:
+        raise f.error("home_template", "a folder path without NUL characters", template)
     if template is not None:
         template_path = (folder / template).resolve()
         if not template_path.is_dir():
@@ -273,9 +306,16 @@ def load_env(folder: Path, root: Path | None = None) -> EnvSpec:
     settle = SettleSpec(int(settle_fields.number("changed_pixels", defaults.changed_pixels, integer=True)),
                         float(settle_fields.number("quiet", defaults.quiet)),
                         float(settle_fields.number("timeout", defaults.timeout, minimum=0.1)))
+    launch = f.strings("launch", min_items=1)
+    if re.search(r"[\s\x00]", launch[0]):
+        raise f.error("launch[0]", "a command name or path (no whitespace or NUL; arguments are further items)",
+                      launch[0])
+    for index, arg in enumerate(launch[1:], 1):
+        if "\x00" in arg:
+            raise f.error(f"launch[{index}]", "an argument without NUL characters", arg)
     spec = EnvSpec(
         id=env_id, name=f.text("name"), description=f.text("description"), soc_groups=soc,
-        packages=f.strings("packages", min_items=1), launch=f.strings("launch", min_items=1), ready=ready,
+        packages=f.strings("packages", min_items=1), launch=launch, ready=ready,
         resolution=(resolution[0], resolution[1]), env=dict(env_vars), home_template=template_path, settle=settle,
         version=int(f.number("version", integer=True)), folder=folder, root=root, resources=_resources(f))
     tasks_dir = folder / "tasks"
@@ -341,7 +381,16 @@ def load_task(path: Path, env: EnvSpec) -> TaskSpec:
         max_steps=int(f.number("max_steps", integer=True, minimum=1)), split=f.choice("split", SPLITS),
         difficulty=f.choice("difficulty", DIFFICULTIES), tags=f.strings("tags", ()),
         version=int(f.number("version", integer=True)), file=path.resolve(), visible=f.strings("visible", ()),
-        horizon=f.choice("horizon", HORIZONS, "short"), checklist=_checklist(f))
+        horizon=f.choice("horizon", HORIZONS, "short"), checklist=_checklist(f),
+        verifier_timeout=_verifier_timeout(f))
+
+
+def _verifier_timeout(f: _Fields) -> float:
+    expected = "a number of seconds > 0"
+    value = f.get("verifier_timeout", (int, float), expected, VERIFIER_TIMEOUT)
+    if isinstance(value, float) and not math.isfinite(value) or value <= 0:
+        raise f.error("verifier_timeout", expected, value)
+    return float(value)
 
 
 def _checklist(f: _Fields):
@@ -379,7 +428,8 @@ def load_all(strict: bool = True):
     """Every environment found under the data roots (the first root wins on duplicate ids).
 
     ``strict``: return the specs, raising the first SpecError. Otherwise return ``(specs, errors)`` with
-    the SpecError of each broken environment, so one broken folder does not hide the others.
+    the SpecError of each broken environment, so one broken folder does not hide the others. An unexpected
+    exception while loading a folder becomes a SpecError naming its env.yaml and the field ``<unexpected>``.
     """
     envs: dict[str, EnvSpec] = {}
     errors: dict[str, SpecError] = {}
@@ -388,9 +438,20 @@ def load_all(strict: bool = True):
             if folder.name.startswith((".", "_")) or folder.name in envs or folder.name in errors:
                 continue
             try:
-                envs[folder.name] = load_env(folder, root)
+                envs[folder.name] = _load_folder(folder, root)
             except SpecError as exc:
                 if strict:
                     raise
                 errors[folder.name] = exc
     return envs if strict else (envs, errors)
+
+
+def _load_folder(folder: Path, root: Path) -> EnvSpec:
+    """:func:`load_env`, with any unexpected exception turned into a SpecError naming the folder's env.yaml."""
+    try:
+        return load_env(folder, root)
+    except SpecError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a loader bug on one folder must not break every other env
+        raise SpecError(folder / "env.yaml", "<unexpected>",
+                        f"files the loader reads without error (it raised {type(exc).__name__}: {exc})") from exc

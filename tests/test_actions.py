@@ -58,6 +58,56 @@ def test_bad_actions_raise_naming_field_and_range(action, message):
         validate(action, W, H)
 
 
+@pytest.mark.parametrize(("action", "message"), [
+    ({**A.done(), "keys": [[1, 2], [3]]}, r"action\['keys'\] must be 4 integers in \[0, \d+\]"),
+    ({**A.done(), "keys": [[1, 2], [3, 4]]}, r"action\['keys'\] must be 4 integers"),
+    ({**A.done(), "keys": [1, [2], 0, 0]}, r"action\['keys'\] must be 4 integers"),
+    ({**A.done(), "keys": ["ctrl", "s", 0, 0]}, r"action\['keys'\] must be 4 integers"),
+    ({**A.done(), "keys": [1.0, 0, 0, 0]}, r"action\['keys'\] must be 4 integers"),
+    ({**A.done(), "keys": [True, False, False, False]}, r"action\['keys'\] must be 4 integers"),
+    ({**A.done(), "keys": None}, r"action\['keys'\] must be 4 integers"),
+    ({**A.done(), "keys": {"ctrl": 1}}, r"action\['keys'\] must be 4 integers"),
+    ({"type": 0, 1: "x", "colour": 2, None: 3}, r"unknown action field\(s\) \['1', 'None', 'colour'\]; allowed"),
+    ({"type": 0, ("x",): 1}, r"unknown action field\(s\) \[\"\('x',\)\"\]"),
+    ({**A.wait(0), "duration": "5"}, r"action\['duration'\] must be a finite number of seconds in \[0, 10.0\]"),
+    ({**A.wait(0), "duration": True}, r"action\['duration'\] must be a finite number"),
+    ({**A.wait(0), "duration": np.bool_(True)}, r"action\['duration'\] must be a finite number"),
+    ({**A.wait(0), "duration": None}, r"action\['duration'\] must be a finite number"),
+    ({**A.wait(0), "duration": float("nan")}, r"action\['duration'\] must be a finite number"),
+    ({**A.wait(0), "duration": np.float32("inf")}, r"action\['duration'\] must be a finite number"),
+    ({**A.wait(0), "duration": [0.5]}, r"action\['duration'\] must be a finite number"),
+    ({**A.wait(0), "duration": np.array([0.5])}, r"action\['duration'\] must be a finite number"),
+    ({**A.wait(0), "duration": 10**400}, r"action\['duration'\]=1000.* is out of range \[0, 10.0\]"),
+    ({**A.wait(0), "duration": -0.5}, r"action\['duration'\]=-0.5 is out of range"),
+    ({**A.click(0, 0), "x": True}, r"action\['x'\] must be an integer in \[0, 1279\]"),
+    ({**A.click(0, 0), "y": "10"}, r"action\['y'\] must be an integer in \[0, 719\]"),
+    ({**A.click(0, 0), "x": float("nan")}, r"action\['x'\] must be an integer"),
+    ({**A.click(0, 0), "x": np.array([5])}, r"action\['x'\] must be an integer"),
+    ({**A.click(0, 0), "button": None}, r"action\['button'\] must be an integer in \[0, 2\]"),
+    ({**A.scroll(0, 0), "dy": np.float64(1)}, r"action\['dy'\] must be an integer in \[-20, 20\]"),
+    ({**A.click(0, 0), "type": "click"}, r"action\['type'\] must be an integer in \[0, 11\]"),
+    ({**A.type(""), "text": b"bytes"}, r"action\['text'\] must be a str of at most 512 characters"),
+])
+def test_malformed_fields_raise_action_error_naming_field_and_allowed_values(action, message):
+    with pytest.raises(ActionError, match=message):
+        validate(action, W, H)
+
+
+@pytest.mark.parametrize(("duration", "expected"), [
+    (np.array(0.25, dtype=np.float32), 0.25), (np.float32(1.5), 1.5), (np.float64(2.0), 2.0), (3, 3.0),
+    (np.int64(4), 4.0), (0.0, 0.0), (10.0, 10.0),
+])
+def test_numeric_durations_of_every_kind_still_validate(duration, expected):
+    out = validate({**A.wait(0), "duration": duration}, W, H)
+    assert out["duration"] == expected and isinstance(out["duration"], float)
+
+
+def test_numpy_fields_as_sampled_still_validate():
+    out = validate({"type": np.int64(1), "x": np.array(5), "y": np.int32(6), "keys": np.array([1, 0, 0, 0], np.uint8),
+                    "duration": np.array(0.5, np.float32)}, W, H)
+    assert (out["type"], out["x"], out["y"], out["keys"], out["duration"]) == (ActionType.CLICK, 5, 6, ("enter",), 0.5)
+
+
 def test_unknown_key_name_is_rejected():
     with pytest.raises(ActionError, match="unknown key 'hyper'"):
         A.hotkey("ctrl", "hyper")

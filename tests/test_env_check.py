@@ -91,3 +91,30 @@ def test_binary_reward_mode():
         assert rewards[-1] == 1.0 and set(rewards[:-1]) == {0.0}
     finally:
         env.close()
+
+
+@pytest.mark.parametrize(("options", "error", "message"), [
+    ("sum-column", TypeError, r"must be None or a dict with keys from \[.task., .max_steps.\], got str"),
+    ([("task", "sum-column")], TypeError, r"must be None or a dict.*got list"),
+    ({"max_step": 3}, ValueError, r"unknown key\(s\) \['max_step'\]; known: \['task', 'max_steps'\]"),
+    ({"task": "sum-column", "seed": 1, 2: "x"}, ValueError, r"unknown key\(s\) \['2', 'seed'\]; known"),
+])
+def test_reset_rejects_bad_options_before_starting_anything(options, error, message):
+    """A non-dict or a typo in reset(options=...) is an error, raised before the runner (the app) starts."""
+    from gym_anything.env import GymAnythingEnv
+
+    env = GymAnythingEnv("gnumeric", audit=False)
+    try:
+        with pytest.raises(error, match=message):
+            env.reset(seed=0, options=options)
+        assert env.runner is None and env.task is None  # nothing was started or drawn
+    finally:
+        env.close()
+
+
+@pytest.mark.parametrize("options", [None, {}, {"task": "sum-column"}, {"max_steps": 3},
+                                     {"task": "sum-column", "max_steps": 3}])
+def test_valid_reset_options_pass_the_check(options):
+    from gym_anything.env import _check_reset_options
+
+    assert _check_reset_options(options) is None

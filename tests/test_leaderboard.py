@@ -280,3 +280,25 @@ def test_bad_input_is_a_clear_error(tmp_path, runs, capsys):
     assert cli(["leaderboard", str(runs), "--out", str(foreign)]) == 2
     assert "is not empty and is not a leaderboard site" in capsys.readouterr().err
     assert (foreign / "todo.txt").read_text() == "mine" and not (foreign / "index.html").exists()
+
+
+def test_faults_show_their_kind_and_detail(tmp_path):
+    """Faults carry kind/detail (the env's info["fault"]); results written before that carry kind/message."""
+    run = tmp_path / "runs" / "faulty"
+    faults = {0: {"kind": "app_crashed", "detail": "mousepad exited with status 139"},
+              1: {"kind": "display_died", "message": "Xvfb exited"}}
+    run.mkdir(parents=True)
+    (run / "run.json").write_text(json.dumps({"format": 1, "suite": "test", "suite_version": 1, "agent": "random"}))
+    for seed, fault in faults.items():
+        folder = run / "episodes" / "mousepad.append-entry" / f"seed-{seed}"
+        folder.mkdir(parents=True)
+        (folder / "result.json").write_text(json.dumps({
+            "episode": f"mousepad.append-entry/seed-{seed}", "env": "mousepad", "task": "append-entry",
+            "split": "test", "soc_groups": ["43-0000"], "difficulty": "easy", "seed": seed, "reward": 0.0,
+            "success": False, "score": 0.0, "steps": 3, "verifier": None, "fault": fault, "error": None,
+            "audits": [], "wall_time": 1.0}))
+        (folder / "steps.jsonl").write_text("")
+    build_site(tmp_path / "runs", tmp_path / "site")
+    page = (tmp_path / "site" / "runs" / "faulty" / "index.html").read_text()
+    faults_shown = re.findall(r'<p class="bad fault">(.*?)</p>', page)
+    assert faults_shown == ["fault: app_crashed: mousepad exited with status 139", "fault: display_died: Xvfb exited"]

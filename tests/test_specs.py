@@ -49,6 +49,19 @@ def test_minimal_valid_spec_loads(tmp_path):
     assert spec.resources == ResourcesSpec()  # no limits unless the spec asks
 
 
+def test_valid_title_regex_and_launch_arguments_load(tmp_path):
+    env = {**ENV, "launch": ["/usr/bin/xterm", "-T", "Demo window"],
+           "ready": {"window_class": "xterm", "title_regex": r"^Demo (window|app)$"}}
+    spec = load_env(make_root(tmp_path, env), tmp_path)
+    assert spec.launch == ("/usr/bin/xterm", "-T", "Demo window") and spec.ready.title_regex == r"^Demo (window|app)$"
+
+
+def test_verifier_timeout_is_parsed(tmp_path):
+    assert load_env(make_root(tmp_path), tmp_path).tasks["do-it"].verifier_timeout == 30.0  # the default
+    spec = load_env(make_root(tmp_path / "b", task={**TASK, "verifier_timeout": 2.5}), tmp_path / "b")
+    assert spec.tasks["do-it"].verifier_timeout == 2.5
+
+
 def test_resource_limits_are_parsed(tmp_path):
     spec = load_env(make_root(tmp_path, {**ENV, "resources": {"memory": "1.5g", "cpus": 1, "pids": 256}}), tmp_path)
     assert spec.resources == ResourcesSpec(memory=3 * 2**29, cpus=1.0, pids=256)
@@ -68,6 +81,17 @@ def test_resource_limits_are_parsed(tmp_path):
     ({"resources": {"cpus": 0}}, {}, "env.yaml", "resources.cpus", "> 0"),
     ({"resources": {"pids": 2}}, {}, "env.yaml", "resources.pids", ">= 16"),
     ({"resources": {"disk": "1g"}}, {}, "env.yaml", "resources.disk", "known fields"),
+    ({"ready": {"window_class": "xterm", "title_regex": "Untitled ("}}, {}, "env.yaml", "ready.title_regex",
+     "a valid regular expression (missing ), unterminated subpattern"),
+    ({"ready": {"window_class": "xterm", "title_regex": "a{99999999999}"}}, {}, "env.yaml", "ready.title_regex",
+     "a valid regular expression"),
+    ({"ready": {"window_class": "xterm", "timeout": float("nan")}}, {}, "env.yaml", "ready.timeout", ">= 1"),
+    ({"settle": {"quiet": float("inf")}}, {}, "env.yaml", "settle.quiet", "a number >= 0"),
+    ({"launch": [""]}, {}, "env.yaml", "launch", "non-empty strings"),
+    ({"launch": ["xterm -e top"]}, {}, "env.yaml", "launch[0]", "a command name or path (no whitespace"),
+    ({"launch": [" xterm"]}, {}, "env.yaml", "launch[0]", "no whitespace"),
+    ({"launch": ["xterm\x00"]}, {}, "env.yaml", "launch[0]", "NUL"),
+    ({"launch": ["xterm", "-T", "a\x00b"]}, {}, "env.yaml", "launch[2]", "without NUL"),
     ({}, {"max_steps": "ten"}, "do-it.yaml", "max_steps", "integer"),
     ({}, {"max_steps": 0}, "do-it.yaml", "max_steps", ">= 1"),
     ({}, {"split": "dev"}, "do-it.yaml", "split", "train"),
@@ -79,6 +103,12 @@ def test_resource_limits_are_parsed(tmp_path):
     ({}, {"difficulty": None}, "do-it.yaml", "difficulty", "one of"),
     ({}, {"horizon": "epic"}, "do-it.yaml", "horizon", "one of ['short', 'long']"),
     ({}, {"horizon": True}, "do-it.yaml", "horizon", "one of"),
+    ({}, {"verifier_timeout": 0}, "do-it.yaml", "verifier_timeout", "seconds > 0"),
+    ({}, {"verifier_timeout": -5}, "do-it.yaml", "verifier_timeout", "seconds > 0"),
+    ({}, {"verifier_timeout": "10"}, "do-it.yaml", "verifier_timeout", "seconds > 0"),
+    ({}, {"verifier_timeout": True}, "do-it.yaml", "verifier_timeout", "seconds > 0"),
+    ({}, {"verifier_timeout": float("nan")}, "do-it.yaml", "verifier_timeout", "seconds > 0"),
+    ({}, {"verifier_timeout": float("inf")}, "do-it.yaml", "verifier_timeout", "seconds > 0"),
 ])
 def test_bad_spec_names_file_field_and_expectation(tmp_path, env_change, task_change, file, field, expected):
     env = {k: v for k, v in {**ENV, **env_change}.items() if v is not None}
@@ -134,3 +164,108 @@ def test_a_broken_env_is_reported_without_hiding_the_others(tmp_path):
     assert "environment 'demoapp' is not registered" in out.stderr
     assert "env.yaml: field 'launch'" in out.stderr  # the warning carries the SpecError's file and field
     assert "raised" in out.stdout
+
+
+# --- one broken software never breaks the others -------------------------------------------------------
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def add_env(root: Path, env_id: str, env: bytes | dict | None = None, task: bytes | dict | None = None,
+            module: bytes | None = None) -> Path:
+    """An env folder ``envs/<env_id>`` beside the others, with its own verifier module."""
+    folder = root / "envs" / env_id
+    (folder / "tasks").mkdir(parents=True)
+    (root / "verifiers").mkdir(exist_ok=True)
+    ref = f"verifiers/{env_id}.py"
+    env = {**ENV, "id": env_id} if env is None else env
+    task = {**TASK, "verifier": f"{ref}:check", "oracle": f"{ref}:solve"} if task is None else task
+    for path, content in ((folder / "env.yaml", env), (folder / "tasks" / "do-it.yaml", task)):
+        path.write_bytes(content if isinstance(content, bytes) else yaml.safe_dump(content, sort_keys=False).encode())
+    (root / ref).write_bytes(module or b"def check(ctx):\n    pass\n\ndef solve(ctx):\n    return []\n")
+    return folder
+
+
+BROKEN = {  # kind -> (add_env arguments, file, field, expected)
+    "verifier syntax error": ({"module": b"def check(ctx):\n    return (\n\ndef solve(ctx):\n    return []\n"},
+                              "tasks/do-it.yaml", "verifier", "brokenapp.py, line 2"),
+    "non-UTF-8 env.yaml": ({"env": yaml.safe_dump({**ENV, "id": "brokenapp"}).encode() + b"# caf\xe9\n"},
+                           "envs/brokenapp/env.yaml", "<document>", "UTF-8 text"),
+    "non-UTF-8 task yaml": ({"task": b"id: do-it\ninstruction: caf\xe9\n"},
+                            "tasks/do-it.yaml", "<document>", "UTF-8 text"),
+    "non-UTF-8 task module": ({"module": b"# caf\xe9\ndef check(ctx):\n    pass\n\ndef solve(ctx):\n    return []\n"},
+                              "tasks/do-it.yaml", "verifier", "UTF-8"),
+    "mixed-type unknown keys": ({"env": {**ENV, "id": "brokenapp", 1: "one", "colour": "blue"}},
+                                "envs/brokenapp/env.yaml", "1", "string field names"),
+    "non-string task key": ({"task": {**TASK, None: "x"}}, "tasks/do-it.yaml", "None", "string field names"),
+    "NUL in home_template": ({"env": {**ENV, "id": "brokenapp", "home_template": "home\x00"}},
+                             "envs/brokenapp/env.yaml", "home_template", "without NUL"),
+}
+
+
+@pytest.mark.parametrize("kind", BROKEN)
+def test_a_broken_file_skips_only_its_software(tmp_path, monkeypatch, kind):
+    arguments, file, field, expected = BROKEN[kind]
+    make_root(tmp_path)
+    add_env(tmp_path, "brokenapp", **arguments)
+    monkeypatch.setenv("GYM_ANYTHING_PATH", str(tmp_path))
+    envs, errors = load_all(strict=False)
+    assert {"demoapp", "gnumeric"} <= set(envs) and "brokenapp" not in envs
+    err = errors["brokenapp"]
+    assert isinstance(err, SpecError)
+    assert err.path.endswith(file) and "brokenapp" in err.path, err
+    assert err.field == field and expected in err.expected, err
+    with pytest.raises(SpecError):
+        load_all()
+
+
+def test_an_unexpected_loader_error_names_the_env_yaml(tmp_path, monkeypatch):
+    import gym_anything.specs as specs
+
+    make_root(tmp_path)
+    add_env(tmp_path, "brokenapp")
+    real = specs.load_task
+
+    def load_task(path, env):
+        if env.id == "brokenapp":
+            raise RuntimeError("loader bug")
+        return real(path, env)
+
+    monkeypatch.setattr(specs, "load_task", load_task)
+    monkeypatch.setenv("GYM_ANYTHING_PATH", str(tmp_path))
+    envs, errors = load_all(strict=False)
+    assert {"demoapp", "gnumeric"} <= set(envs)
+    err = errors["brokenapp"]
+    assert err.path.endswith("brokenapp/env.yaml") and err.field == "<unexpected>"
+    assert "RuntimeError: loader bug" in str(err)
+
+
+def test_import_survives_broken_software_and_warns_naming_file_and_field(tmp_path):
+    """``import gym_anything`` registers the repo's envs and the good extra one; each broken one is a warning."""
+    import subprocess
+    import sys
+
+    make_root(tmp_path)
+    for number, kind in enumerate(BROKEN):
+        arguments = dict(BROKEN[kind][0])
+        env_id = f"broken{number}"
+        if isinstance(arguments.get("env"), dict):
+            arguments["env"] = {**arguments["env"], "id": env_id}
+        elif isinstance(arguments.get("env"), bytes):
+            arguments["env"] = arguments["env"].replace(b"brokenapp", env_id.encode())
+        add_env(tmp_path, env_id, **arguments)
+    code = ("import warnings; warnings.simplefilter('always')\n"
+            "import gym_anything\n"
+            "ids = gym_anything.gym_ids()\n"
+            "print('registered', 'GymAnything/gnumeric-v0' in ids, 'GymAnything/demoapp-v0' in ids,"
+            " any('broken' in i for i in ids))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                         env={"GYM_ANYTHING_PATH": str(tmp_path), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)})
+    assert out.returncode == 0, out.stderr
+    assert "registered True True False" in out.stdout, out.stderr
+    for number, kind in enumerate(BROKEN):
+        _, file, field, _ = BROKEN[kind]
+        file = file.replace("brokenapp", f"broken{number}")
+        lines = [line for line in out.stderr.splitlines() if f"environment 'broken{number}' is not registered" in line]
+        assert len(lines) == 1, (kind, out.stderr)
+        assert file in lines[0] and f"field '{field}'" in lines[0], (kind, lines[0])

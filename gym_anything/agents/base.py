@@ -9,10 +9,10 @@ observation (screenshot) and the public part of ``info``. It returns one action 
         action = agent.act(observation, info)  # info: the previous step's public info ({} on the first)
     agent.close()                              # once, when the worker stops (optional)
 
-Optional hooks: ``bind(env)`` (harness agents that replay privileged plans, e.g. the oracle; never for
-agents under evaluation), ``feedback(text)`` (a reviewer's note to take into account, see
-``AuditedAgent``), and ``trace`` (a dict describing the last ``act``: model output, tokens, ...; the
-runner stores it with the step).
+Optional hooks: ``bind(env)`` (harness agents: the oracle replays privileged plans, the random agent
+reads the screen size; never for agents under evaluation), ``feedback(text)`` (a reviewer's note to take
+into account, see ``AuditedAgent``), and ``trace`` (a dict describing the last ``act``: model output,
+tokens, ...; the runner stores it with the step).
 """
 
 from __future__ import annotations
@@ -49,24 +49,49 @@ class Agent(Protocol):
 
 
 class RandomAgent:
-    """Uniform random actions from the action space (no DONE, no WAIT), then DONE after ``steps`` actions."""
+    """Uniform random actions from the action space (no DONE, no WAIT), then DONE after ``steps`` actions.
+
+    The screen size comes from the env (``bind(env)``: its observation space) and from each observation's
+    shape; ``width`` / ``height`` given to the constructor override it.
+    """
 
     name = "random"
 
-    def __init__(self, steps: int = 10, seed: int | None = None, width: int = 1280, height: int = 720):
-        self.steps, self.width, self.height = steps, width, height
+    def __init__(self, steps: int = 10, seed: int | None = None, width: int | None = None,
+                 height: int | None = None):
+        self.steps, self._override = steps, (width, height)
+        self.width, self.height = width or 1280, height or 720  # until the env or a screenshot tells
         self._rng = np.random.default_rng(seed)
-        self._space = A.action_space(width, height)
+        self._episode_seed: int | None = None
+        self._space = A.action_space(self.width, self.height)
         self._space.seed(int(self._rng.integers(2**31 - 1)))
         self._taken = 0
         self.trace: dict[str, Any] = {}
 
+    def bind(self, env: gym.Env) -> None:
+        """Use the env's screen size (its observation space is ``(height, width, 3)``)."""
+        shape = getattr(getattr(env, "observation_space", None), "shape", None)
+        if shape is not None and len(shape) >= 2:
+            self._resize(int(shape[1]), int(shape[0]))
+
+    def _resize(self, width: int, height: int) -> None:
+        width, height = self._override[0] or width, self._override[1] or height
+        if (width, height) == (self.width, self.height):
+            return
+        self.width, self.height = width, height
+        self._space = A.action_space(width, height)
+        self._space.seed(self._episode_seed if self._episode_seed is not None else int(self._rng.integers(2**31 - 1)))
+
     def reset(self, instruction: str, info: dict[str, Any]) -> None:
         self._taken = 0
-        if info.get("seed") is not None:  # the episode's seed (public: suites list them): reproducible
-            self._space.seed(int(info["seed"]))
+        self._episode_seed = None if info.get("seed") is None else int(info["seed"])
+        if self._episode_seed is not None:  # the episode's seed (public: suites list them): reproducible
+            self._space.seed(self._episode_seed)
 
     def act(self, observation: np.ndarray, info: dict[str, Any]) -> dict[str, Any]:
+        shape = getattr(observation, "shape", ())
+        if len(shape) >= 2:
+            self._resize(int(shape[1]), int(shape[0]))
         if self._taken >= self.steps:
             return A.done()
         self._taken += 1
