@@ -14,7 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import re
+import secrets
 import string
 import time
 import warnings
@@ -28,10 +30,12 @@ import numpy as np
 from . import actions as A
 from .ocr import PendingOCR, squash
 from .paths import hidden_from_apps
+from .runtime.sandbox import SANDBOX_HOME
 from .specs import LONG_HORIZON_STEPS, EnvSpec, TaskSpec
 from .verification import load_function
 
 MIN_SECRET_CHARS = 4  # shorter privileged values ("B7", "42") are too common to count as a leak
+CHECKS_VERSION = 2  # raised when the audit gains a check: a stored audit from before no longer counts
 
 
 class UnauditedTaskWarning(UserWarning):
@@ -50,6 +54,7 @@ class TaskAudit:
     task: str
     digest: str
     seeds: list[int]
+    checks_version: int = CHECKS_VERSION
     passed: bool = False
     date: str = ""
     wall_time: float = 0.0
@@ -95,9 +100,10 @@ def stored_audit(env: EnvSpec, task: TaskSpec) -> dict[str, Any] | None:
 
 
 def is_audited(env: EnvSpec, task: TaskSpec) -> bool:
-    """True when a passing audit is stored for the task's current digest."""
+    """True when a passing audit by the current checks is stored for the task's current digest."""
     record = stored_audit(env, task)
-    return bool(record and record.get("passed") and record.get("digest") == task_digest(env, task))
+    return bool(record and record.get("passed") and record.get("digest") == task_digest(env, task)
+                and record.get("checks_version", 1) >= CHECKS_VERSION)
 
 
 def store(env: EnvSpec, task: TaskSpec, audit: TaskAudit) -> Path:
@@ -204,6 +210,39 @@ def probe_sandbox(env, secrets: list[Path]) -> list[str]:
     return [line.removeprefix("VISIBLE ") for line in out.stdout.splitlines() if line.startswith("VISIBLE ")]
 
 
+def probe_rights(env) -> list[str]:
+    """How the app could read host secrets through its own rights (empty: it cannot).
+
+    Inside the episode's sandbox, as the app: a root-only file the audit puts in HOME (mode 0600, when the
+    driver is root) and ``/etc/shadow`` (where the host has one) must not be readable and the app must hold no
+    capability; seen from the host, no process of the app may run as root.
+    """
+    home = env.unwrapped.episode_home
+    secret = home / f".audit-root-only-{secrets.token_hex(6)}"
+    targets = ["/etc/shadow"] if Path("/etc/shadow").exists() else []
+    if os.geteuid() == 0:
+        secret.write_text("root-only\n")
+        os.chmod(secret, 0o600)  # owned by the driver: root
+        targets.append(f"{SANDBOX_HOME}/{secret.name}")
+    script = "; ".join(f"if cat '{t}' 2>/dev/null | grep -q .; then echo 'READABLE {t}'; fi" for t in targets)
+    script += "; grep CapEff /proc/self/status; echo probe-ran"
+    try:
+        out = env.unwrapped.runner.run_in_sandbox(["sh", "-c", script])
+    finally:
+        secret.unlink(missing_ok=True)
+    if "probe-ran" not in out.stdout:
+        return [f"the probe did not run: {out.stderr.strip()[:300]}"]
+    problems = [f"{line.removeprefix('READABLE ')} is readable" for line in out.stdout.splitlines()
+                if line.startswith("READABLE ")]
+    host_uids = env.unwrapped.runner.app_host_uids()
+    if not host_uids or 0 in host_uids:
+        problems.append(f"the app's processes run as host uids {sorted(host_uids)} (root is 0)")
+    caps = [line.split()[1] for line in out.stdout.splitlines() if line.startswith("CapEff:")]
+    if caps != ["0000000000000000"]:
+        problems.append(f"the app holds capabilities (CapEff {caps})")
+    return problems
+
+
 def home_text(home: Path, limit: int = 20_000_000) -> str:
     """Everything under the episode HOME as text (for a privileged-value scan)."""
     chunks, total = [], 0
@@ -284,6 +323,9 @@ def _audit_seeds(env, env_spec: EnvSpec, task: TaskSpec, seeds: list[int], rando
             audit.add("no leak through the app: sandbox paths", not visible,
                       "visible inside the sandbox: " + ", ".join(map(str, visible)) if visible else
                       f"{len(hidden)} privileged paths unreachable")
+            rights = probe_rights(env)
+            audit.add("no leak through the app: no host root rights", not rights, "; ".join(rights) or
+                      "a root-only file and /etc/shadow unreadable; uid not host root; no capabilities")
         in_home = leaked_values(private, task.visible, home_text(env.unwrapped.episode_home), info["instruction"])
         audit.add(f"seed {seed}: no privileged value in HOME files", not in_home, ", ".join(in_home) or "ok")
         noop_reward, noop_info, _ = run_plan(env, [A.done()])

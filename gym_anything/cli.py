@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from .registry import all_envs
+from .runtime import programs
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -22,10 +23,13 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_packages(args: argparse.Namespace) -> int:
-    """Print the Debian packages the runtime and every environment need (one per line)."""
-    needed = {"xvfb", "openbox", "bubblewrap", "x11-utils", "fonts-dejavu-core"}
-    for env in all_envs().values():
-        needed.update(env.packages)
+    """Print the Debian packages that provide what gym-anything runs (one per line): by default every program
+    group but the Docker runner's, plus every environment's application (what scripts/setup.sh installs)."""
+    groups = tuple(args.group or [g for g in programs.GROUPS if g != "docker"])
+    needed = programs.packages(groups)
+    if not args.group:
+        for env in all_envs().values():
+            needed.update(env.packages)
     print("\n".join(sorted(needed)))
     return 0
 
@@ -193,7 +197,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="gym-anything", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="list environments and tasks").set_defaults(func=cmd_list)
-    sub.add_parser("packages", help="print the Debian packages needed").set_defaults(func=cmd_packages)
+    packages = sub.add_parser("packages", help="print the Debian packages needed (scripts/setup.sh installs them)")
+    packages.add_argument("--group", action="append", choices=sorted(programs.GROUPS),
+                          help="only the programs of this group (repeatable); default: all but docker, plus "
+                               "every environment's packages")
+    packages.set_defaults(func=cmd_packages)
     demo = sub.add_parser("demo", help="run the oracle and a random agent on a few tasks, saving trajectories")
     demo.add_argument("--out", default="demo-output", help="folder for trajectories (default: demo-output)")
     demo.add_argument("--jobs", type=int, default=1, help="episodes run in parallel")

@@ -309,6 +309,9 @@ def run_eval(suite: str, agent: str, out: Path, jobs: int = 1, agent_kwargs: dic
 
     if jobs < 1:
         raise ValueError(f"jobs must be >= 1, got {jobs}")
+    if episode_timeout is not None and (isinstance(episode_timeout, bool)
+                                        or not isinstance(episode_timeout, (int, float)) or not episode_timeout > 0):
+        raise ValueError(f"episode_timeout must be a positive number of seconds, got {episode_timeout!r}")
     suite_obj = load_suite(suite)
     episodes = suite_obj.episodes(only)
     if agent.startswith(MODEL_PREFIXES):
@@ -352,8 +355,6 @@ def run_eval(suite: str, agent: str, out: Path, jobs: int = 1, agent_kwargs: dic
             bar.update(result)
         _write_json(out / "summary.json", summarize(run, list(finished.values()), len(episodes)))
 
-    if episode_timeout is not None and (isinstance(episode_timeout, bool) or episode_timeout <= 0):
-        raise ValueError(f"episode_timeout must be a positive number of seconds, got {episode_timeout!r}")
     envs = all_envs()
     limits = {e.id: float(episode_timeout) if episode_timeout is not None else
               EPISODE_TIME_BASE + EPISODE_TIME_PER_STEP * suite_obj.budget_for(envs[e.env].tasks[e.task])

@@ -16,7 +16,7 @@ BASE_IMAGE="localhost/gym-anything-base:bookworm"
 MIRROR="${GYM_ANYTHING_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 
 missing=()
-for pkg in podman runc debootstrap curl; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+for pkg in podman runc debootstrap curl procps; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup-docker: apt-get install ${missing[*]}"
   $SUDO apt-get update -qq

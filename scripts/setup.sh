@@ -29,9 +29,15 @@ pip_install() {  # quiet unless it fails
 pip_install --upgrade pip
 pip_install -e '.[test]'
 
-# Debian packages: the X runtime, the sandbox, and each environment's application.
+# Debian packages: every program gym-anything and its tests run (one list: gym_anything/runtime/programs.py:
+# the X runtime, the sandbox, OCR, the leaderboard tests' Chromium) and each environment's application.
 # shellcheck disable=SC2046
 apt_install $(.venv/bin/gym-anything packages)
-# The leaderboard tests open the built site in a headless Chromium through Selenium and Debian's chromedriver.
-apt_install chromium chromium-driver
+
+# Run as root, gym-anything starts every application and its display as an unprivileged account, never as root.
+account=$(.venv/bin/python -c 'from gym_anything.runtime.sandbox import DEFAULT_ACCOUNT; print(DEFAULT_ACCOUNT)')
+if ! id -u "$account" >/dev/null 2>&1; then
+  echo "setup: creating the unprivileged account $account (applications run as it)"
+  $SUDO $(.venv/bin/python -c 'from gym_anything.runtime.sandbox import CREATE_ACCOUNT; print(CREATE_ACCOUNT)')
+fi
 echo "setup: ready ($(.venv/bin/python -c 'import gym_anything; print(len(gym_anything.gym_ids()))') Gymnasium ids registered)"

@@ -34,3 +34,16 @@ class DyingAgent(RaisingAgent):
         if self.task == self.fail_task:
             os._exit(3)
         return super().act(observation, info)
+
+
+class HangingAgent(RaisingAgent):
+    """Never answers (as a model server that hangs would) on episodes of ``fail_task``."""
+
+    name = "hanging"
+
+    def act(self, observation, info):
+        if self.task == self.fail_task:
+            import time
+
+            time.sleep(3600)
+        return super().act(observation, info)

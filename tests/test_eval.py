@@ -130,6 +130,21 @@ def test_a_crashing_agent_or_worker_is_recorded_and_the_run_goes_on(tmp_path):
             assert fine["error"] is None and fine["steps"] == 2
 
 
+def test_a_hung_episode_is_cut_at_its_wall_clock_limit_and_its_worker_replaced(tmp_path):
+    out = tmp_path / "hanging"
+    summary = run_eval("test", "agents_for_tests:HangingAgent", out, jobs=1, only=ONE_PER_SOFTWARE[:2],
+                       progress=False, agent_kwargs={"fail_task": "fix-value"}, video=False, episode_timeout=8)
+    results = {r["episode"]: r for r in load_results(out)}
+    assert summary["finished"] == 4 and summary["errors"] == 2
+    for seed in (0, 1):
+        hung = results[f"gnumeric.fix-value/seed-{seed}"]
+        assert "exceeded its wall-clock limit of 8 s" in hung["error"]["message"] and hung["reward"] == 0
+        fine = results[f"mousepad.append-entry/seed-{seed}"]
+        assert fine["error"] is None and fine["steps"] == 2  # the replacement worker went on
+    with pytest.raises(ValueError, match="episode_timeout"):
+        run_eval("test", "random", tmp_path / "bad", episode_timeout=0, progress=False)
+
+
 def test_unknown_agent_is_a_clear_error(tmp_path):
     with pytest.raises(ValueError, match="unknown agent 'nobody'"):
         run_eval("test", "nobody", tmp_path / "x", progress=False)

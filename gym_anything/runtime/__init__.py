@@ -6,7 +6,7 @@ import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .base import Runner, RuntimeFault, SandboxUnavailable, Settled
+from .base import FAULT_KINDS, Episode, Runner, RuntimeFault, SandboxUnavailable, Settled
 
 if TYPE_CHECKING:
     from ..specs import EnvSpec
@@ -23,4 +23,5 @@ def make_runner(kind: str, spec: EnvSpec, hidden_paths: list[Path]) -> Runner:
     return getattr(importlib.import_module(module), name)(spec, hidden_paths)
 
 
-__all__ = ["RUNNERS", "Runner", "RuntimeFault", "SandboxUnavailable", "Settled", "make_runner"]
+__all__ = ["FAULT_KINDS", "RUNNERS", "Episode", "Runner", "RuntimeFault", "SandboxUnavailable", "Settled",
+           "make_runner"]

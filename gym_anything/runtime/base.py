@@ -116,6 +116,10 @@ class Runner(ABC):
         """Where the mouse pointer is."""
 
     @abstractmethod
+    def app_host_uids(self) -> set[int]:
+        """The host uids (real, effective, saved) of the app's processes, as the host's kernel sees them."""
+
+    @abstractmethod
     def run_in_sandbox(self, argv: list[str], timeout: float = 60) -> subprocess.CompletedProcess:
         """Run a command where the app runs (same sandbox, HOME, display and rights); for audits and tests."""
 

@@ -31,7 +31,7 @@ from ..specs import EnvSpec
 from .base import RuntimeFault, SandboxUnavailable
 from .guardian import SCRATCH_PREFIX, guardian, owner, owner_env
 from .limits import Limiter
-from .local import LocalRunner, _Resources, spec_limits
+from .local import LocalRunner, _descendants, _Resources, _uids, spec_limits
 from .sandbox import SANDBOX_HOME, SANDBOX_UID, sandbox_env
 from .xserver import OPENBOX_RC, X11_DIR
 
@@ -428,6 +428,14 @@ class DockerRunner(LocalRunner):
         server = self._res.server
         assert isinstance(server, ContainerDisplay)
         self._res.app = server.start_app()  # type: ignore[assignment]
+
+    def app_host_uids(self) -> set[int]:
+        """Host uids of the container's processes (its first process and everything below it)."""
+        server = self._res.server
+        if not isinstance(server, ContainerDisplay) or server._init[0] < 0:
+            return set()
+        pid = server._init[0]
+        return _uids(_descendants(pid) | {pid})
 
     def run_in_sandbox(self, argv: list[str], timeout: float = 60) -> subprocess.CompletedProcess:
         """Run a command in the episode's container as the app's user, with the app's environment."""

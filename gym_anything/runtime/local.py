@@ -30,7 +30,7 @@ from .capture import ScreenCapture, changed_pixels
 from .guardian import guardian, unmount
 from .launcher import kill_group, spawn
 from .limits import DEFAULT_MEMORY, DEFAULT_PIDS, Limiter, Limits, make_limiter
-from .sandbox import Account, bwrap_options, bwrap_path, find_in_sandbox, sandbox_account, sandbox_env, write_identity
+from .sandbox import Account, bwrap_command, bwrap_path, find_in_sandbox, sandbox_account, sandbox_env
 from .watchdog import watchdog
 from .xclient import XClient
 from .xserver import X11_DIR, XServer
@@ -58,12 +58,27 @@ def x_server_answers(number: int, timeout: float = 1.0) -> bool:
             return False
 
 
-def _write_args(folder: Path, args: list[str]):
-    """bwrap's options in an unlinked file (passed as ``--args FD``: none of them shows in /proc)."""
-    arg_file = tempfile.TemporaryFile(dir=folder)
-    arg_file.write(b"".join(a.encode() + b"\0" for a in args))
-    arg_file.seek(0)
-    return arg_file
+def _descendants(pid: int) -> set[int]:
+    found, frontier = set(), {pid}
+    while frontier:
+        children = set()
+        for parent in frontier:
+            for task in Path(f"/proc/{parent}/task").glob("*"):
+                with contextlib.suppress(OSError, ValueError):
+                    children |= {int(c) for c in (task / "children").read_text().split()}
+        frontier = children - found
+        found |= frontier
+    return found
+
+
+def _uids(pids: set[int]) -> set[int]:
+    """Real, effective and saved uids of ``pids`` (as this process's pid namespace sees them)."""
+    uids: set[int] = set()
+    for pid in pids:
+        with contextlib.suppress(OSError, StopIteration):
+            line = next(x for x in Path(f"/proc/{pid}/status").read_text().splitlines() if x.startswith("Uid:"))
+            uids |= {int(v) for v in line.split()[1:4]}
+    return uids
 
 
 class _Resources:
@@ -180,7 +195,6 @@ class LocalRunner(Runner):
         self._episode_ids = itertools.count(1)
         self._unresponsive: str | None = None  # why the watchdog gave up on the display, until it is restarted
         scratch = guardian().scratch
-        self._identity = write_identity(scratch / "identity")
         self._homes = scratch / "homes"
         self._homes.mkdir(mode=0o711, exist_ok=True)
 
@@ -324,12 +338,10 @@ class LocalRunner(Runner):
             client.move(self.width // 2, self.height // 2)  # the pointer where a fresh display has it
             client.d.sync()
         self._hand_over(home)
-        options = bwrap_options(home, server.number, sandbox_env(server.number, self.spec.env), self.hidden_paths,
-                                self._identity)
-        with _write_args(res.workdir, options) as arg_file, open(log_path, "wb") as log:
-            fd = arg_file.fileno()
-            res.app = spawn([bwrap_path(), "--args", str(fd), "--", *argv], limiter, res.account, clean_env=True,
-                            stdout=log, pass_fds=(fd,))
+        env = sandbox_env(server.number, self.spec.env)
+        with bwrap_command(argv, home, server.number, env, self.hidden_paths) as (command, fds), \
+                open(log_path, "wb") as log:
+            res.app = spawn(command, limiter, res.account, clean_env=True, stdout=log, pass_fds=fds)
         res.oom_base = limiter.oom_kills()
 
     def prepare(self, home: Path, args: list[str]) -> None:
@@ -352,13 +364,10 @@ class LocalRunner(Runner):
         res = self._res
         server = res.server
         assert server is not None and res.limiter is not None and self._home is not None, "launch() the app first"
-        options = bwrap_options(self._home, server.number, sandbox_env(server.number, {}), self.hidden_paths,
-                                self._identity)
-        with _write_args(res.workdir, options) as arg_file, tempfile.TemporaryFile(dir=res.workdir) as out, \
-                tempfile.TemporaryFile(dir=res.workdir) as err:
-            fd = arg_file.fileno()
-            proc = spawn([bwrap_path(), "--args", str(fd), "--", *argv], res.limiter, res.account, clean_env=True,
-                         stdout=out, stderr=err, pass_fds=(fd,))
+        env = sandbox_env(server.number, {})
+        with bwrap_command(argv, self._home, server.number, env, self.hidden_paths) as (command, fds), \
+                tempfile.TemporaryFile(dir=res.workdir) as out, tempfile.TemporaryFile(dir=res.workdir) as err:
+            proc = spawn(command, res.limiter, res.account, clean_env=True, stdout=out, stderr=err, pass_fds=fds)
             try:
                 proc.wait(timeout=timeout)
             finally:
@@ -367,6 +376,11 @@ class LocalRunner(Runner):
             err.seek(0)
             return subprocess.CompletedProcess(argv, proc.returncode, out.read().decode(errors="replace"),
                                                err.read().decode(errors="replace"))
+
+    def app_host_uids(self) -> set[int]:
+        """Host uids of the sandbox's processes: everything below the app's launcher (which is the driver's)."""
+        app = self._res.app
+        return _uids(_descendants(app.pid)) if app is not None else set()
 
     def stop_app(self) -> None:
         if self.fault() is None:

@@ -9,17 +9,19 @@ data, the host's home folders, /run, /sys. Network, IPC, pids, UTS and users are
 Whose rights: a driver running as root starts the sandbox (and the display) as the unprivileged account
 ``gym-anything-app`` that scripts/setup.sh creates, so uid 1000 inside the sandbox is that account on the host,
 never root; file permissions then keep every root-only file unreadable. A driver running as another user runs the
-sandbox as itself (the app gets no more than its driver has). bwrap gets its options through a file descriptor
-(``--args``) and an empty environment, so /proc/1 inside the sandbox shows no host path or value (its command line
-is just the app's command).
+sandbox as itself (the app gets no more than its driver has). bwrap gets its options and the synthetic files
+through memory files (``--args``, ``--ro-bind-data``) and an empty environment, so /proc/1 and the mount table
+inside the sandbox show no host path or value.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pwd
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,7 +37,6 @@ CREATE_ACCOUNT = (f"useradd --system --user-group --no-create-home --home-dir /n
                   f"--shell /usr/sbin/nologin {DEFAULT_ACCOUNT}")
 HOSTNAME = "sandbox"
 _SYSTEM_LINKS = {"/bin": "usr/bin", "/lib": "usr/lib", "/lib64": "usr/lib64", "/sbin": "usr/sbin"}
-_IDENTITY_FILES = ("passwd", "group", "hostname", "hosts", "machine-id")
 _MASKED_FILES = ("shadow", "shadow-", "gshadow", "gshadow-", "passwd-", "group-", "subuid", "subuid-", "subgid",
                  "subgid-", "sudoers", ".pwd.lock", "environment", "krb5.keytab", "ipsec.secrets", "machine-info")
 _MASKED_DIRS = ("ssh", "ssl/private", "security", "sudoers.d", "NetworkManager/system-connections", "wireguard",
@@ -79,34 +80,46 @@ def bwrap_path() -> str:
             "Install it with: apt-get install -y bubblewrap") from None
 
 
-def write_identity(folder: Path) -> Path:
-    """Synthetic /etc identity files for the sandbox (the same on every host, so the app behaves the same)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    uid = SANDBOX_UID
-    files = {
-        "passwd": f"root:x:0:0:root:/root:/usr/sbin/nologin\nagent:x:{uid}:{uid}:agent:{SANDBOX_HOME}:/bin/sh\n"
-                  "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
-        "group": f"root:x:0:\nagent:x:{uid}:\nnogroup:x:65534:\n",
-        "hostname": f"{HOSTNAME}\n",
-        "hosts": f"127.0.0.1\tlocalhost\n127.0.1.1\t{HOSTNAME}\n::1\tlocalhost ip6-localhost ip6-loopback\n",
-        "machine-id": hashlib.md5(b"gym-anything sandbox").hexdigest() + "\n",
-    }
-    for name, text in files.items():
-        path = folder / name
-        if not path.is_file() or path.read_text() != text:
-            path.write_text(text)
-        os.chmod(path, 0o644)
-    os.chmod(folder, 0o755)
-    return folder
+_IDENTITY = {
+    "/etc/passwd": f"root:x:0:0:root:/root:/usr/sbin/nologin\nagent:x:{SANDBOX_UID}:{SANDBOX_UID}:agent:"
+                   f"{SANDBOX_HOME}:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
+    "/etc/group": f"root:x:0:\nagent:x:{SANDBOX_UID}:\nnogroup:x:65534:\n",
+    "/etc/hostname": f"{HOSTNAME}\n",
+    "/etc/hosts": f"127.0.0.1\tlocalhost\n127.0.1.1\t{HOSTNAME}\n::1\tlocalhost ip6-localhost ip6-loopback\n",
+    "/etc/machine-id": hashlib.md5(b"gym-anything sandbox").hexdigest() + "\n",
+    "/var/lib/dbus/machine-id": hashlib.md5(b"gym-anything sandbox").hexdigest() + "\n",
+}
+"""Synthetic identity files (the same on every host, so the app behaves the same and learns nothing of it)."""
 
 
-def bwrap_options(home: Path, display_number: int, env: dict[str, str], hidden: list[Path],
-                  identity: Path) -> list[str]:
-    """bwrap's options (passed through ``--args FD``; the command follows on the command line) for a sandbox with
-    ``home`` bound as its HOME."""
+def _memfd(data: bytes) -> int:
+    fd = os.memfd_create("gym-anything-sandbox", 0)  # inheritable is fine: passed on explicitly
+    os.write(fd, data)
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+@contextlib.contextmanager
+def bwrap_command(argv: list[str], home: Path, display_number: int, env: dict[str, str],
+                  hidden: list[Path]) -> Iterator[tuple[list[str], list[int]]]:
+    """The bwrap command that runs ``argv`` with ``home`` as the sandbox HOME, and the file descriptors it reads
+    (pass them to the child; they are closed when the block ends). Options and synthetic files come through
+    memory files, so the sandbox's /proc and mount table show no host path."""
+    fds: list[int] = []
+    try:
+        options = _options(home, display_number, env, hidden)
+        for dest, text in _IDENTITY.items():
+            fds.append(_memfd(text.encode()))
+            options += ["--perms", "0644", "--ro-bind-data", str(fds[-1]), dest]
+        fds.append(_memfd(b"".join(o.encode() + b"\0" for o in options)))
+        yield [bwrap_path(), "--args", str(fds[-1]), "--", *argv], fds
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+def _options(home: Path, display_number: int, env: dict[str, str], hidden: list[Path]) -> list[str]:
     args = ["--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"]
-    for name in _IDENTITY_FILES:
-        args += ["--ro-bind", str(identity / name), f"/etc/{name}"]
     for name in _MASKED_FILES:
         if os.path.lexists(f"/etc/{name}") and not os.path.isdir(f"/etc/{name}"):
             args += ["--ro-bind", "/dev/null", f"/etc/{name}"]
@@ -118,8 +131,7 @@ def bwrap_options(home: Path, display_number: int, env: dict[str, str], hidden: 
             args += ["--symlink", target, link]
         elif os.path.isdir(link):
             args += ["--ro-bind", link, link]
-    args += ["--ro-bind-try", "/var/cache/fontconfig", "/var/cache/fontconfig",
-             "--ro-bind", str(identity / "machine-id"), "/var/lib/dbus/machine-id"]
+    args += ["--ro-bind-try", "/var/cache/fontconfig", "/var/cache/fontconfig"]
     socket = f"/tmp/.X11-unix/X{display_number}"
     args += ["--tmpfs", "/tmp", "--bind", socket, socket, "--perms", "0700", "--dir", "/tmp/runtime",
              "--tmpfs", "/home", "--bind", str(home), SANDBOX_HOME,
@@ -134,6 +146,12 @@ def bwrap_options(home: Path, display_number: int, env: dict[str, str], hidden: 
     for key, value in env.items():
         args += ["--setenv", key, value]
     return args
+
+
+def with_sandbox_hostname(argv: list[str]) -> list[str]:
+    """``argv`` run under the sandbox's host name (and nothing else isolated), for the window manager: openbox
+    appends "(host)" to the title of a window whose WM_CLIENT_MACHINE is not its own host name."""
+    return [bwrap_path(), "--dev-bind", "/", "/", "--unshare-uts", "--hostname", HOSTNAME, "--", *argv]
 
 
 def sandbox_env(display_number: int, extra: dict[str, str]) -> dict[str, str]:

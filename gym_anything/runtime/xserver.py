@@ -17,7 +17,7 @@ from . import programs
 from .base import RuntimeFault
 from .launcher import kill_group, spawn
 from .limits import Limiter
-from .sandbox import Account
+from .sandbox import Account, with_sandbox_hostname
 
 X11_DIR = Path("/tmp/.X11-unix")
 
@@ -49,6 +49,13 @@ def ensure_x11_dir() -> None:
         os.chmod(X11_DIR, 0o1777)
 
 
+def _tail(path: Path, chars: int = 1500) -> str:
+    try:
+        return path.read_text(errors="replace")[-chars:]
+    except OSError:
+        return "(no output)"
+
+
 class XServer:
     """Xvfb on a free display number (chosen by the server via -displayfd) plus openbox."""
 
@@ -65,21 +72,26 @@ class XServer:
     def start(self, timeout: float = 10.0) -> None:
         ensure_x11_dir()
         read_fd, write_fd = os.pipe()
+        log_path = self.workdir / f"xvfb-{os.getpid()}-{id(self)}.log"
         try:
-            self.xvfb = spawn([require("Xvfb"), "-displayfd", str(write_fd), "-screen", "0",
-                               f"{self.width}x{self.height}x24", "-nolisten", "tcp", "-noreset", "-extension", "GLX",
-                               "-dpi", "96"], self.limiter, self.account, {"PATH": "/usr/bin:/bin"},
-                              pass_fds=(write_fd,))
+            with open(log_path, "wb") as log:
+                self.xvfb = spawn([require("Xvfb"), "-displayfd", str(write_fd), "-screen", "0",
+                                   f"{self.width}x{self.height}x24", "-nolisten", "tcp", "-noreset", "-extension",
+                                   "GLX", "-dpi", "96"], self.limiter, self.account, {"PATH": "/usr/bin:/bin"},
+                                  stdout=log, pass_fds=(write_fd,))
             os.close(write_fd)
             write_fd = -1
             data, deadline = b"", time.monotonic() + timeout
             while not data.endswith(b"\n"):
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or not select.select([read_fd], [], [], remaining)[0]:
-                    raise RuntimeFault("display_failed", f"Xvfb did not report a display within {timeout}s")
+                    raise RuntimeFault("display_failed", f"Xvfb did not report a display within {timeout}s: "
+                                       f"{_tail(log_path)}")
                 chunk = os.read(read_fd, 32)
                 if not chunk:
-                    raise RuntimeFault("display_failed", f"Xvfb exited with code {self.xvfb.poll()}")
+                    self.xvfb.wait(5)
+                    raise RuntimeFault("display_failed", f"Xvfb exited with code {self.xvfb.poll()}: "
+                                       f"{_tail(log_path)}")
                 data += chunk
             self.number = int(data.strip())
         finally:
@@ -95,8 +107,8 @@ class XServer:
                 os.chown(path, self.account.uid, self.account.gid)
         wm_env = {"PATH": "/usr/bin:/bin", "DISPLAY": self.name, "HOME": str(wm_home),
                   "XDG_CONFIG_HOME": str(wm_home), "XDG_CACHE_HOME": str(wm_home)}
-        self.wm = spawn([require("openbox"), "--sm-disable", "--config-file", str(rc)], self.limiter, self.account,
-                        wm_env)
+        self.wm = spawn(with_sandbox_hostname([require("openbox"), "--sm-disable", "--config-file", str(rc)]),
+                        self.limiter, self.account, wm_env)
 
     def alive(self) -> bool:
         return self.xvfb is not None and self.xvfb.poll() is None
