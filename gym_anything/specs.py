@@ -89,6 +89,7 @@ class SettleSpec:
     changed_pixels: int = 400  # changes of at most this many pixels do not restart the quiet window (cursor blink)
     quiet: float = 0.03  # seconds without such a change, after the app answered a ping
     timeout: float = 3.0  # upper bound on the wait; the step reports it was not settled
+    linger: float = 0.0  # seconds after the input during which drawing still counts (apps with delayed redraws)
 
 
 @dataclass(frozen=True)
@@ -300,12 +301,16 @@ def load_env(folder: Path, root: Path | None = None) -> EnvSpec:
         template_path = (folder / template).resolve()
         if not template_path.is_dir():
             raise f.error("home_template", f"a folder relative to {folder} (no {template_path})", template)
-    settle_fields = _Fields(path, f.get("settle", dict, "a mapping", {}), {"changed_pixels", "quiet", "timeout"},
-                            "settle.")
+    settle_fields = _Fields(path, f.get("settle", dict, "a mapping", {}),
+                            {"changed_pixels", "quiet", "timeout", "linger"}, "settle.")
     defaults = SettleSpec()
     settle = SettleSpec(int(settle_fields.number("changed_pixels", defaults.changed_pixels, integer=True)),
                         float(settle_fields.number("quiet", defaults.quiet)),
-                        float(settle_fields.number("timeout", defaults.timeout, minimum=0.1)))
+                        float(settle_fields.number("timeout", defaults.timeout, minimum=0.1)),
+                        float(settle_fields.number("linger", defaults.linger)))
+    if settle.linger >= settle.timeout:
+        raise settle_fields.error("linger", f"a number of seconds below settle.timeout ({settle.timeout})",
+                                  settle.linger)
     launch = f.strings("launch", min_items=1)
     if re.search(r"[\s\x00]", launch[0]):
         raise f.error("launch[0]", "a command name or path (no whitespace or NUL; arguments are further items)",

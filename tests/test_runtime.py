@@ -196,3 +196,22 @@ def test_warm_reset_swaps_in_the_prepared_episode_and_matches_a_cold_start():
     assert not workdir.exists()
     with pytest.raises(ValueError, match="warm_reset must be True or False"):
         gym.make("GymAnything/gnumeric.bold-header-v0", warm_reset="yes")
+
+
+@pytest.mark.parametrize(("env_id", "task_id"), [("gnumeric", "sum-column"), ("mousepad", "sort-lines"),
+                                                 ("sqlitebrowser", "add-product")])
+def test_a_settled_frame_is_the_apps_finished_reaction(software_envs, env_id, task_id):
+    """The frame a step returns does not change afterwards (Gnumeric redraws its status bar and toolbar from
+    200 ms timers after it answered the ping: its `settle.linger` covers them)."""
+    env = software_envs(env_id)
+    obs, _ = env.reset(seed=1, options={"task": task_id})
+    runner = env.unwrapped.runner
+    frames = [("reset", obs)]
+    for action in (A.click(300, 200), A.type("42\n"), A.click(150, 250), A.press("escape")):
+        obs, *_ = env.step(action)
+        frames.append((str(action["type"]), obs))
+        time.sleep(0.8)
+        later = runner.capture()
+        changed = int((obs != later).any(axis=2).sum())
+        assert changed <= env.unwrapped.spec_env.settle.changed_pixels, \
+            f"{env_id}: {changed} pixels changed after the step's frame ({frames[-1][0]})"

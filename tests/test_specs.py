@@ -68,6 +68,8 @@ def test_resource_limits_are_parsed(tmp_path):
 
 
 @pytest.mark.parametrize(("env_change", "task_change", "file", "field", "expected"), [
+    ({"settle": {"linger": 5.0}}, {}, "env.yaml", "settle.linger", "below settle.timeout"),
+    ({"settle": {"linger": -1}}, {}, "env.yaml", "settle.linger", ">= 0"),
     ({"colour": "blue"}, {}, "env.yaml", "colour", "known fields"),
     ({"name": None}, {}, "env.yaml", "name", "non-empty string"),
     ({"launch": "xterm"}, {}, "env.yaml", "launch", "list of"),

@@ -395,6 +395,8 @@ class DockerRunner(LocalRunner):
 
     def __init__(self, spec: EnvSpec, hidden_paths: list[Path]):
         self._client = connect()
+        # A dead owner's guardian killed its containers' processes; their stopped containers go here.
+        cleanup_orphans(self._client)
         self.image = ensure_image(self._client, spec)
         workdir = Path(tempfile.mkdtemp(prefix=f"{spec.id}-", dir=guardian().scratch))
         self._init_state(spec, hidden_paths, _ContainerResources(workdir, spec_limits(spec), None))

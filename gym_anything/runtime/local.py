@@ -189,6 +189,7 @@ class LocalRunner(Runner):
         self._finalizer = weakref.finalize(self, resources.close)
         self._last_raw: np.ndarray | None = None  # the last settled screen (raw), what the next one is compared to
         self._marked = False  # perform() started a drawing record for the next settle
+        self._anchor = 0.0  # when the input (or the ready window) the next settle waits for happened
         self._home: Path | None = None
         self._app_log = resources.workdir / "app.log"
         self._spare_log = resources.workdir / "app-spare.log"
@@ -322,6 +323,8 @@ class LocalRunner(Runner):
                                        f"{ready.timeout}s; app output: {self.app_output()}")
                 time.sleep(0.005)
         self._last_raw = None
+        self._anchor = time.monotonic()
+        self._marked = False
         return self.settle(quiet=max(self.settle_spec.quiet, 0.1))
 
     def _start_app(self, home: Path, argv: list[str]) -> None:
@@ -446,6 +449,7 @@ class LocalRunner(Runner):
             client.mark_drawing(self.settle_spec.changed_pixels)
             self._marked = True
             client.perform(action)
+            self._anchor = time.monotonic()
 
     def settle(self, quiet: float | None = None) -> Settled:
         """Wait until the app processed the input and its drawing left the screen unchanged for ``quiet`` s.
@@ -458,24 +462,39 @@ class LocalRunner(Runner):
            back to step 2;
         4. the frame: the last grab if nothing was drawn since, else a new one. Bounded by the settle
            ``timeout``. ``Settled.redraw`` is the app's own drawing time (first to last change).
+        5. ``settle.linger`` (apps that redraw from timers after they answered, e.g. Gnumeric's 200 ms status-bar
+           and toolbar updates): until ``linger`` s after the last input (or the ready window of a launch),
+           significant drawing sends the loop back to step 2 (same ``timeout``). A WAIT long after the input
+           costs nothing more.
         """
         with self._x_call(self.settle_spec.timeout + X_TIMEOUT):
-            return self._settle(quiet)
+            start = time.monotonic()
+            anchor = self._anchor  # the last input, or the ready window of a launch
+            deadline = start + self.settle_spec.timeout
+            changes: list[float] = []  # when the screen changed, over every round
+            settled = self._settle(quiet, start, deadline, changes)
+            client = self._res.client
+            assert client is not None
+            linger_until = min(anchor + self.settle_spec.linger, deadline)
+            while time.monotonic() < linger_until:
+                if not client.wait_for_drawing(linger_until):
+                    break
+                self._marked = True  # the drawing belongs to this settle's record
+                settled = self._settle(quiet, start, deadline, changes, drew_already=True)
+            return settled
 
-    def _settle(self, quiet: float | None) -> Settled:
+    def _settle(self, quiet: float | None, start: float, deadline: float, changes: list[float],
+                drew_already: bool = False) -> Settled:
         client, capture = self._checked()
         spec = self.settle_spec
         quiet = spec.quiet if quiet is None else quiet
-        start = time.monotonic()
-        deadline = start + spec.timeout
         if not self._marked:  # no input (launch, WAIT): measure drawing from now
             client.mark_drawing(spec.changed_pixels)
         self._marked = False
         client.sync_apps(timeout=max(0.05, deadline - start))
         baseline = self._last_raw  # the screen at the last change
         latest, latest_batches = None, -1  # the last grab, and how much drawing had been read then
-        changes: list[float] = []
-        since, stable, drew = time.monotonic(), False, False
+        since, stable, drew = time.monotonic(), False, drew_already
         while self.fault() is None:
             if drew or client.wait_for_drawing(min(since + quiet, deadline)):
                 drew = False
