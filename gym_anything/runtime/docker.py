@@ -29,7 +29,7 @@ from typing import Any
 
 from ..specs import EnvSpec
 from .base import RuntimeFault, SandboxUnavailable
-from .guardian import SCRATCH_PREFIX, guardian, owner, owner_env
+from .guardian import SCRATCH_PREFIX, guardian, owner, owner_env, process_start
 from .limits import Limiter
 from .local import LocalRunner, _descendants, _Resources, _uids, spec_limits
 from .sandbox import SANDBOX_HOME, SANDBOX_UID, sandbox_env
@@ -160,15 +160,6 @@ def ensure_image(client: Any, spec: EnvSpec) -> str:
 # --- processes, display numbers, owners -------------------------------------------------------------
 
 
-def _process_start(pid: int) -> str | None:
-    """The start time of a live (non-zombie) process, or None: a pid with its start time names one process."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-    return None if fields[0] in ("Z", "X") else fields[19]
-
-
 def _accepts_connections(path: Path) -> bool:
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
         try:
@@ -200,7 +191,7 @@ def _release_display(number: int, only_if_dead: bool = False) -> None:
         holder = int(lock.read_text().strip())
     except (OSError, ValueError):
         return
-    if only_if_dead and _process_start(holder) is not None:
+    if only_if_dead and process_start(holder) is not None:
         return
     if holder == os.getpid() or only_if_dead:
         with contextlib.suppress(OSError):
@@ -211,7 +202,7 @@ def _release_display(number: int, only_if_dead: bool = False) -> None:
 
 def _labels(spec: EnvSpec, number: int, workdir: Path) -> dict[str, str]:
     return {LABEL: "episode", f"{LABEL}.env": spec.id, f"{LABEL}.owner": owner(),
-            f"{LABEL}.owner-pid": str(os.getpid()), f"{LABEL}.owner-start": _process_start(os.getpid()) or "",
+            f"{LABEL}.owner-pid": str(os.getpid()), f"{LABEL}.owner-start": process_start(os.getpid()) or "",
             f"{LABEL}.display": str(number), f"{LABEL}.workdir": str(workdir)}
 
 
@@ -225,7 +216,7 @@ def cleanup_orphans(client: Any = None) -> list[str]:
     for container in client.containers.list(all=True, filters={"label": f"{LABEL}=episode"}):
         labels = container.labels
         pid = labels.get(f"{LABEL}.owner-pid", "")
-        if pid.isdigit() and _process_start(int(pid)) == labels.get(f"{LABEL}.owner-start"):
+        if pid.isdigit() and process_start(int(pid)) == labels.get(f"{LABEL}.owner-start"):
             continue  # the owner is alive: not an orphan
         with contextlib.suppress(Exception):  # already gone: someone else cleaned it up
             container.remove(force=True)
@@ -246,11 +237,11 @@ class _ContainerApp:
     """The app started in the container (by a shell that records its exit status), seen like a Popen."""
 
     def __init__(self, pid: int, log_dir: Path):
-        self.pid, self._start, self._log_dir = pid, _process_start(pid), log_dir
+        self.pid, self._start, self._log_dir = pid, process_start(pid), log_dir
         self.returncode: int | None = None
 
     def poll(self) -> int | None:
-        if self.returncode is None and _process_start(self.pid) != self._start:
+        if self.returncode is None and process_start(self.pid) != self._start:
             try:
                 self.returncode = int((self._log_dir / "app.exit").read_text().strip())
             except (OSError, ValueError):
@@ -305,7 +296,7 @@ class ContainerDisplay:
         self.container.start()
         self.container.reload()
         pid = int(self.container.attrs["State"]["Pid"] or -1)
-        self._init = (pid, _process_start(pid))
+        self._init = (pid, process_start(pid))
         path = self.x_dir / f"X{self.number}"
         deadline = time.monotonic() + timeout
         while not _accepts_connections(path):  # the socket file appears before Xvfb listens on it
@@ -327,12 +318,12 @@ class ContainerDisplay:
             for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
                 with contextlib.suppress(OSError):
                     if Path(f"/proc/{child}/comm").read_text().strip() == comm:
-                        return int(child), _process_start(int(child))
+                        return int(child), process_start(int(child))
         return None
 
     @staticmethod
     def _running(process: tuple[int, str | None] | None) -> bool:
-        return process is not None and process[1] is not None and _process_start(process[0]) == process[1]
+        return process is not None and process[1] is not None and process_start(process[0]) == process[1]
 
     def alive(self) -> bool:
         """Xvfb runs (checked on its host pid: cheap enough for every settle iteration)."""

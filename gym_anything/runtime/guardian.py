@@ -40,7 +40,7 @@ CGROUP_RECORD = "cgroups"  # in the scratch folder: one cgroup folder per line, 
 OWNER_RECORD = "owner"  # in the scratch folder: "pid start guardian-pid guardian-start"
 
 
-def _process_start(pid: int) -> str | None:
+def process_start(pid: int) -> str | None:
     """The start time of a live (non-zombie) process, or None: a pid with its start time names one process."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -138,7 +138,7 @@ def sweep_orphans(tmp: Path) -> None:
             pid, start, gpid, gstart = (scratch / OWNER_RECORD).read_text().split()
         except (OSError, ValueError):
             continue
-        if _process_start(int(pid)) != start and _process_start(int(gpid)) != gstart:
+        if process_start(int(pid)) != start and process_start(int(gpid)) != gstart:
             clean_scratch(scratch.name.removeprefix(SCRATCH_PREFIX), scratch)
 
 
@@ -148,7 +148,7 @@ def _watch(read_fd: int, token: str, scratch: str, owner_pid: int) -> None:
     record = Path(scratch) / OWNER_RECORD
     with contextlib.suppress(OSError):
         tmp = record.with_suffix(".tmp")
-        tmp.write_text(f"{owner_pid} {_process_start(owner_pid)} {os.getpid()} {_process_start(os.getpid())}\n")
+        tmp.write_text(f"{owner_pid} {process_start(owner_pid)} {os.getpid()} {process_start(os.getpid())}\n")
         tmp.replace(record)
     while os.read(read_fd, 4096):
         pass  # the owner never writes: EOF means it exited
