@@ -20,7 +20,7 @@ from .paths import hidden_from_apps
 from .registry import env_spec
 from .runtime import RUNNERS, make_runner
 from .runtime.base import Runner, RuntimeFault
-from .runtime.sandbox import SANDBOX_HOME
+from .runtime.sandbox import SANDBOX_HOME, require_launchable
 from .specs import EnvSpec, SpecError, TaskSpec
 from .verification import OracleContext, SetupContext, VerifierResult, VerifyContext, load_function, run_verifier
 
@@ -65,6 +65,8 @@ class GymAnythingEnv(gym.Env):
             raise ValueError(f"reward_mode must be one of {REWARD_MODES}, got {reward_mode!r}")
         if runner not in RUNNERS:
             raise ValueError(f"runner must be one of {sorted(RUNNERS)}, got {runner!r}")
+        if runner == "local":
+            require_launchable(self.spec_env)  # at gym.make, not at the first reset
         if not isinstance(warm_reset, bool):
             raise ValueError(f"warm_reset must be True or False, got {warm_reset!r}")
         self.runner_kind, self.warm_reset = runner, warm_reset

@@ -118,3 +118,15 @@ def test_valid_reset_options_pass_the_check(options):
     from gym_anything.env import _check_reset_options
 
     assert _check_reset_options(options) is None
+
+
+def test_a_launch_program_that_is_not_installed_is_a_spec_error_at_make():
+    import dataclasses
+
+    from gym_anything.env import GymAnythingEnv
+    from gym_anything.registry import all_envs
+    from gym_anything.specs import SpecError
+
+    spec = dataclasses.replace(all_envs()["mousepad"], launch=("no-such-editor", "--flag"))
+    with pytest.raises(SpecError, match=r"env.yaml: field 'launch'.*apt-get install -y mousepad"):
+        GymAnythingEnv(spec, "sort-lines", audit=False)

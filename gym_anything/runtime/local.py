@@ -24,13 +24,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ..specs import EnvSpec, SettleSpec, SpecError
+from ..specs import EnvSpec, SettleSpec
 from .base import Episode, Runner, RuntimeFault, Settled
 from .capture import ScreenCapture, changed_pixels
 from .guardian import guardian, unmount
 from .launcher import kill_group, spawn
 from .limits import DEFAULT_MEMORY, DEFAULT_PIDS, Limiter, Limits, make_limiter
-from .sandbox import Account, bwrap_command, bwrap_path, find_in_sandbox, sandbox_account, sandbox_env
+from .sandbox import Account, bwrap_command, bwrap_path, require_launchable, sandbox_account, sandbox_env
 from .watchdog import watchdog
 from .xclient import XClient
 from .xserver import X11_DIR, XServer
@@ -170,10 +170,7 @@ class LocalRunner(Runner):
 
     def __init__(self, spec: EnvSpec, hidden_paths: list[Path]):
         bwrap_path()  # fail early and clearly when the sandbox tool is missing
-        if find_in_sandbox(spec.launch[0]) is None:
-            raise SpecError(spec.folder / "env.yaml", "launch", "a program installed on this machine "
-                            f"(apt-get install -y {' '.join(spec.packages)}; scripts/setup.sh installs every "
-                            "environment's packages)", spec.launch[0])
+        require_launchable(spec)
         account = sandbox_account()
         workdir = Path(tempfile.mkdtemp(prefix=f"{spec.id}-", dir=guardian().scratch))
         os.chmod(workdir, 0o711)  # the sandbox account reaches its openbox folder; private folders stay 0700

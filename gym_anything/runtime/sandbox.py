@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..specs import EnvSpec, SpecError
 from . import programs
 from .base import SandboxUnavailable
 
@@ -177,3 +178,11 @@ def sandbox_env(display_number: int, extra: dict[str, str]) -> dict[str, str]:
 def find_in_sandbox(program: str) -> str | None:
     """Where the sandbox's PATH finds ``program`` (the sandbox sees the host's /usr), or None."""
     return shutil.which(program, path=SANDBOX_PATH)
+
+
+def require_launchable(spec: EnvSpec) -> None:
+    """SpecError naming env.yaml's ``launch`` when its program is not installed on this machine."""
+    if find_in_sandbox(spec.launch[0]) is None:
+        raise SpecError(spec.folder / "env.yaml", "launch", "a program installed on this machine "
+                        f"(apt-get install -y {' '.join(spec.packages)}; scripts/setup.sh installs every "
+                        "environment's packages)", spec.launch[0])
