@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import torch
 
-    from gym_anything.export import load_export
+    from gym_anything.benchmark.export import load_export
 
     torch.manual_seed(args.seed)
     if args.threads:

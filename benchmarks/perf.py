@@ -30,13 +30,13 @@ import numpy as np
 
 import gym_anything  # noqa: F401 - registers the environments
 from gym_anything import actions as A
-from gym_anything.registry import all_envs
 from gym_anything.runtime.capture import ScreenCapture
 from gym_anything.runtime.guardian import owned_processes
 from gym_anything.runtime.limits import Limiter, Limits
 from gym_anything.runtime.sandbox import sandbox_account
 from gym_anything.runtime.xclient import XClient
 from gym_anything.runtime.xserver import XServer
+from gym_anything.specs.registry import all_software
 
 WIDTH, HEIGHT = 1280, 720
 
@@ -133,7 +133,7 @@ def env_pss_mb() -> float:
 
 
 def bench_env(env_id: str, steps: int, resets: int, runner: str = "local") -> dict[str, object]:
-    spec = all_envs()[env_id]
+    spec = all_software()[env_id]
     env = gym.make(spec.gym_id, runner=runner)
     try:
         parts: dict[str, list[float]] = {k: [] for k in ("total", "stop_app", "setup", "app_start", "settle")}
@@ -201,7 +201,7 @@ def _raw_worker(start, seconds: float, results) -> None:
 
 
 def _env_worker(env_id: str, start, alive, seconds: float, results, runner: str) -> None:
-    env = gym.make(all_envs()[env_id].gym_id, runner=runner)
+    env = gym.make(all_software()[env_id].gym_id, runner=runner)
     try:
         env.reset(seed=0)
         cycle = step_cycle(env.unwrapped.width, env.unwrapped.height)
@@ -263,7 +263,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=60)
     parser.add_argument("--resets", type=int, default=8)
-    parser.add_argument("--envs", default=",".join(all_envs()))
+    parser.add_argument("--envs", default=",".join(all_software()))
     parser.add_argument("--out", default="perf.json")
     parser.add_argument("--parallel", default="1,4,8,16,32", help="N values for aggregate throughput ('' to skip)")
     parser.add_argument("--parallel-env", default="gnumeric")

@@ -24,9 +24,9 @@ from ray.cluster_utils import Cluster
 
 import gym_anything  # noqa: F401 - registers the environments
 from gym_anything import actions as A
-from gym_anything.distributed import make_ray_vec
-from gym_anything.registry import all_envs
 from gym_anything.runtime.guardian import OWNER_VARIABLE
+from gym_anything.specs.registry import all_software
+from gym_anything.vector.ray import make_ray_vec
 
 
 def start_cluster(nodes: int, cpus_per_node: int) -> tuple[Cluster, float]:
@@ -85,7 +85,7 @@ def main() -> None:
     parser.add_argument("--out", default="ray.json")
     args = parser.parse_args()
     os.environ.setdefault(OWNER_VARIABLE, f"ray-benchmark-{os.urandom(6).hex()}")
-    spec = all_envs()[args.env]
+    spec = all_software()[args.env]
     width, height = spec.resolution
     ns = [int(v) for v in args.n.split(",")]
     cluster, cluster_s = start_cluster(args.nodes, max(ns))

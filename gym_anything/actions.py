@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
+from .errors import ActionError
+
 
 class ActionType(IntEnum):
     MOVE = 0
@@ -43,8 +45,6 @@ class Button(IntEnum):
     RIGHT = 2
 
 
-class ActionError(ValueError):
-    """An action is malformed; the message names the field and the allowed values."""
 
 
 MAX_TEXT = 512  # characters per TYPE action

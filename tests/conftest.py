@@ -11,8 +11,8 @@ import gymnasium as gym
 import pytest
 
 import gym_anything  # noqa: F401 - registers the environments
-from gym_anything.registry import all_envs
 from gym_anything.runtime.guardian import OWNER_VARIABLE, owned_processes
+from gym_anything.specs.registry import all_software
 
 # Every process started in this session, by this process or by vector-env workers, carries this marker.
 os.environ.setdefault(OWNER_VARIABLE, f"test-session-{secrets.token_hex(6)}")
@@ -46,7 +46,7 @@ def software_envs():
 
     def get(env_id: str) -> gym.Env:
         if env_id not in created:
-            created[env_id] = gym.make(all_envs()[env_id].gym_id)
+            created[env_id] = gym.make(all_software()[env_id].gym_id)
         return created[env_id]
 
     yield get

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gym_anything import actions as A
-from gym_anything.formats import cell_index
+from gym_anything.authoring.formats import cell_index
 
 
 def goto(ref: str) -> list[dict]:

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from gym_anything.audit import audit_task, is_audited, leaked_values, probe_sandbox, task_digest
-from gym_anything.registry import all_envs
 from gym_anything.specs import load_env
+from gym_anything.specs.registry import all_software
 
 BROKEN = load_env(Path(__file__).parent / "fixtures" / "broken_root" / "envs" / "brokensheet")
 
@@ -69,7 +69,7 @@ def test_sandbox_probe_reports_what_is_visible(software_envs):
 
 
 def test_every_task_in_the_repo_has_a_current_passing_audit():
-    missing = [t.gym_id for env in all_envs().values() for t in env.tasks.values() if not is_audited(env, t)]
+    missing = [t.gym_id for env in all_software().values() for t in env.tasks.values() if not is_audited(env, t)]
     assert not missing, f"run 'gym-anything audit' for: {missing}"
 
 

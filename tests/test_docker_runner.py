@@ -19,12 +19,12 @@ from pathlib import Path
 import pytest
 
 from gym_anything import actions as A
-from gym_anything.env import GymAnythingEnv
-from gym_anything.paths import PACKAGE_DIR, data_roots
-from gym_anything.registry import all_envs
+from gym_anything.core.env import GymAnythingEnv
 from gym_anything.runtime.docker import X11_DIR, DockerUnavailable, cleanup_orphans, connect, image_tag
 from gym_anything.runtime.sandbox import SANDBOX_HOME
 from gym_anything.specs import ResourcesSpec
+from gym_anything.specs.paths import PACKAGE_DIR, data_roots
+from gym_anything.specs.registry import all_software
 
 TASKS = {"gnumeric": "sum-column", "mousepad": "sort-lines", "sqlitebrowser": "add-product"}
 
@@ -122,7 +122,7 @@ def test_app_crash_and_display_death_are_faults_and_reset_recovers(docker_envs):
 
 
 def test_resource_limits_from_the_spec_are_enforced():
-    base = all_envs()["mousepad"]
+    base = all_software()["mousepad"]
     limits = ResourcesSpec(memory=256 * 2**20, cpus=0.5, pids=64)
     env = GymAnythingEnv(dataclasses.replace(base, resources=limits), "sort-lines", runner="docker", audit=False)
     try:
@@ -157,7 +157,7 @@ def test_orphans_of_a_dead_owner_are_removed(docker_envs):
     survivor.reset(seed=1, options={"task": "sort-lines"})
     script = textwrap.dedent("""
         import os, sys
-        from gym_anything.env import GymAnythingEnv
+        from gym_anything.core.env import GymAnythingEnv
         env = GymAnythingEnv("mousepad", "sort-lines", runner="docker", audit=False)
         env.reset(seed=1)
         print(env.runner.container.name, flush=True)
@@ -178,7 +178,7 @@ def test_orphans_of_a_dead_owner_are_removed(docker_envs):
 
 
 def test_images_are_cached_by_the_dockerfile_digest():
-    spec = all_envs()["gnumeric"]
+    spec = all_software()["gnumeric"]
     assert image_tag(spec) == image_tag(spec)
     changed = dataclasses.replace(spec, packages=(*spec.packages, "xterm"))
     assert image_tag(changed) != image_tag(spec)

@@ -101,7 +101,7 @@ def test_binary_reward_mode():
 ])
 def test_reset_rejects_bad_options_before_starting_anything(options, error, message):
     """A non-dict or a typo in reset(options=...) is an error, raised before the runner (the app) starts."""
-    from gym_anything.env import GymAnythingEnv
+    from gym_anything.core.env import GymAnythingEnv
 
     env = GymAnythingEnv("gnumeric", audit=False)
     try:
@@ -115,7 +115,7 @@ def test_reset_rejects_bad_options_before_starting_anything(options, error, mess
 @pytest.mark.parametrize("options", [None, {}, {"task": "sum-column"}, {"max_steps": 3},
                                      {"task": "sum-column", "max_steps": 3}])
 def test_valid_reset_options_pass_the_check(options):
-    from gym_anything.env import _check_reset_options
+    from gym_anything.core.env import _check_reset_options
 
     assert _check_reset_options(options) is None
 
@@ -123,10 +123,10 @@ def test_valid_reset_options_pass_the_check(options):
 def test_a_launch_program_that_is_not_installed_is_a_spec_error_at_make():
     import dataclasses
 
-    from gym_anything.env import GymAnythingEnv
-    from gym_anything.registry import all_envs
+    from gym_anything.core.env import GymAnythingEnv
     from gym_anything.specs import SpecError
+    from gym_anything.specs.registry import all_software
 
-    spec = dataclasses.replace(all_envs()["mousepad"], launch=("no-such-editor", "--flag"))
+    spec = dataclasses.replace(all_software()["mousepad"], launch=("no-such-editor", "--flag"))
     with pytest.raises(SpecError, match=r"env.yaml: field 'launch'.*apt-get install -y mousepad"):
         GymAnythingEnv(spec, "sort-lines", audit=False)

@@ -11,10 +11,10 @@ import pytest
 import yaml
 
 from gym_anything import actions as A
+from gym_anything.benchmark.evaluation import load_results, run_eval, wilson_interval
+from gym_anything.benchmark.suites import SuiteError, load_suite, suite_names
 from gym_anything.cli import main as cli
-from gym_anything.evaluation import load_results, run_eval, wilson_interval
 from gym_anything.specs import SpecError
-from gym_anything.suites import SuiteError, load_suite, suite_names
 
 ONE_PER_SOFTWARE = ["gnumeric.fix-value", "mousepad.append-entry", "sqlitebrowser.city-view"]
 
@@ -154,9 +154,9 @@ def test_eval_with_test_time_audits_by_a_local_judge(tmp_path):
     """--audit-judge: a real local model (tiny, random weights) served over HTTP reviews every DONE; its
     unusable answers are recorded and not trusted, so the oracle's DONE goes through."""
     from benchmarks.tiny_vlm import build_tiny_llava
-    from gym_anything.judge_server import JudgeServer
+    from gym_anything.models.server import ModelServer
 
-    server = JudgeServer(str(build_tiny_llava(tmp_path / "tiny")), model_name="tiny-judge").start()
+    server = ModelServer(str(build_tiny_llava(tmp_path / "tiny")), model_name="tiny-judge").start()
     try:
         out = tmp_path / "audited"
         summary = run_eval("test", "oracle", out, only=["mousepad.append-entry"], progress=False, video=False,

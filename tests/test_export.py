@@ -15,9 +15,9 @@ import pytest
 from PIL import Image
 
 from gym_anything import actions as A
+from gym_anything.benchmark.evaluation import load_results, run_eval
+from gym_anything.benchmark.export import ExportError, export_runs, load_export
 from gym_anything.cli import main as cli
-from gym_anything.evaluation import load_results, run_eval
-from gym_anything.export import ExportError, export_runs, load_export
 
 datasets = pytest.importorskip("datasets")
 ROOT = Path(__file__).resolve().parents[1]

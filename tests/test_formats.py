@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from gym_anything.formats import (
+from gym_anything.authoring.formats import (
     cell_index,
     cell_name,
     normalise_text,

@@ -25,12 +25,12 @@ import pytest
 
 from gym_anything import actions as A
 from gym_anything.audit import probe_rights
-from gym_anything.env import GymAnythingEnv
-from gym_anything.ocr import read_text
-from gym_anything.registry import all_envs
+from gym_anything.core.env import GymAnythingEnv
 from gym_anything.runtime.guardian import CGROUP_RECORD, OWNER_VARIABLE, SCRATCH_PREFIX, guardian, owned_processes
 from gym_anything.runtime.sandbox import SANDBOX_HOME, sandbox_account
 from gym_anything.specs import ResourcesSpec
+from gym_anything.specs.registry import all_software
+from gym_anything.verification.ocr import read_text
 
 ROOT = os.geteuid() == 0
 needs_root = pytest.mark.skipif(not ROOT, reason="the driver runs as root here only in CI and on set-up machines")
@@ -117,7 +117,7 @@ def test_the_open_dialog_shows_an_error_not_a_root_only_file():
 
 
 def limited(env_id: str, task: str, **limits) -> GymAnythingEnv:
-    spec = dataclasses.replace(all_envs()[env_id], resources=ResourcesSpec(**limits))
+    spec = dataclasses.replace(all_software()[env_id], resources=ResourcesSpec(**limits))
     return GymAnythingEnv(spec, task, audit=False)
 
 
@@ -190,7 +190,7 @@ HOLDER = textwrap.dedent("""
         env = gym.make(task, warm_reset=kind == "warm")
         env.reset(seed=1)
         if kind == "warm":
-            env.unwrapped._prepared.result()  # the spare display and its app are up
+            env.unwrapped._warm._future.result()  # the spare display and its app are up
         workers = []
     else:
         env = gym.make_vec(task, num_envs=2, vectorization_mode=kind)

@@ -8,18 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gym_anything.judge import (
-    ChecklistItem,
-    ChecklistSpec,
-    FrameBuffer,
-    JudgeError,
-    OpenAIJudge,
-    TransformersJudge,
-    combine,
-    evaluate_checklist,
-    make_judge,
-    parse_verdicts,
-)
+from gym_anything.models import FrameBuffer, ModelAnswerError, OpenAIBackend, TransformersBackend, make_backend
+from gym_anything.specs import ChecklistItem, ChecklistSpec
+from gym_anything.verification.checklist import combine, evaluate_checklist, parse_verdicts
 
 pytest.importorskip("transformers")
 ITEMS = [ChecklistItem("total", "completion", "B8 shows the total", 60),
@@ -67,7 +58,7 @@ def test_parse_accepts_strict_json_and_fenced_json():
     "[]", "",
 ])
 def test_parse_rejects_anything_else(text):
-    with pytest.raises(JudgeError):
+    with pytest.raises(ModelAnswerError):
         parse_verdicts(text, ITEMS)
 
 
@@ -129,8 +120,8 @@ def test_frame_buffer_keeps_first_last_and_bounded():
 
 
 def test_transformers_backend_loads_and_generates_with_a_real_model(tiny_model):
-    judge = make_judge(f"transformers:{tiny_model}")
-    assert isinstance(judge, TransformersJudge)
+    judge = make_backend(f"transformers:{tiny_model}")
+    assert isinstance(judge, TransformersBackend)
     text = judge.complete("Judge this", FRAMES[:2])
     assert isinstance(text, str)
     assert judge.last_image_count == 2 and judge.last_prompt.count("<image>") == 2
@@ -140,18 +131,18 @@ def test_transformers_backend_loads_and_generates_with_a_real_model(tiny_model):
 
 
 def test_openai_backend_against_a_real_local_server(tiny_model):
-    from gym_anything.judge_server import JudgeServer
+    from gym_anything.models.server import ModelServer
 
-    server = JudgeServer(str(tiny_model)).start()
+    server = ModelServer(str(tiny_model)).start()
     try:
-        judge = make_judge(f"openai:{server.base_url}#local")
-        assert isinstance(judge, OpenAIJudge)
+        judge = make_backend(f"openai:{server.base_url}#local")
+        assert isinstance(judge, OpenAIBackend)
         result = evaluate_checklist(SPEC, "Sum the column", {}, {"expected_total": 99.5}, FRAMES, judge)
         assert server.requests and server.requests[-1]["images"] == 3  # frames sampled to SPEC.frames
         assert "Sum the column" in server.requests[-1]["prompt"] and "99.5" in server.requests[-1]["prompt"]
         assert result.score == 0.0 and result.error  # garbage from the random model fails closed
-        with pytest.raises(JudgeError, match="failed"):
-            OpenAIJudge(server.base_url.replace("/v1", "/nope"), "local").complete("x", [])
+        with pytest.raises(ModelAnswerError, match="failed"):
+            OpenAIBackend(server.base_url.replace("/v1", "/nope"), "local").complete("x", [])
     finally:
         server.stop()
 
@@ -161,7 +152,7 @@ def test_env_reports_the_checklist_and_fails_closed_without_a_judge(tmp_path):
     import shutil
 
     from gym_anything import actions as A
-    from gym_anything.env import GymAnythingEnv
+    from gym_anything.core.env import GymAnythingEnv
     from gym_anything.specs import load_env
 
     root = Path(__file__).parent / "fixtures" / "broken_root"

@@ -14,9 +14,9 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+from gym_anything.benchmark.evaluation import run_eval
+from gym_anything.benchmark.leaderboard import LeaderboardError, build_site
 from gym_anything.cli import main as cli
-from gym_anything.evaluation import run_eval
-from gym_anything.leaderboard import LeaderboardError, build_site
 from gym_anything.runtime.guardian import owner_env
 
 ONLY = ["gnumeric.fix-value", "mousepad.append-entry"]

@@ -18,14 +18,14 @@ def test_wheel_bundles_environment_data_and_works_installed(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     for expected in ("gym_anything/_bundled/envs/gnumeric/env.yaml", "gym_anything/_bundled/verifiers/gnumeric.py",
                      "gym_anything/_bundled/benchmarks/perf.py",
-                     "gym_anything/leaderboard_assets/viewer.js",
+                     "gym_anything/benchmark/leaderboard/assets/viewer.js",
                      "gym_anything/_bundled/envs/gnumeric/home/.config/gtk-3.0/settings.ini"):
         assert expected in names, f"{expected} missing from the wheel"
     target = tmp_path / "site"
     with zipfile.ZipFile(wheel) as zf:
         zf.extractall(target)
-    code = ("import gym_anything, gymnasium as gym; from gym_anything.paths import data_roots; "
-            "from gym_anything.registry import all_tasks; from gym_anything.verification import load_function; "
+    code = ("import gym_anything, gymnasium as gym; from gym_anything.specs.paths import data_roots; "
+            "from gym_anything.specs.registry import all_tasks; from gym_anything.verification import load_function; "
             "print(data_roots()); t = all_tasks()[0]; load_function(t.verifier); load_function(t.oracle); "
             "print(len(gym_anything.gym_ids()))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path,

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from gym_anything.registry import all_envs
 from gym_anything.runtime import programs
+from gym_anything.specs.registry import all_software
 
 ROOT = Path(__file__).resolve().parent.parent
 SCANNED = ["gym_anything", "envs", "verifiers", "benchmarks", "tests"]
@@ -157,9 +157,9 @@ def test_the_set_up_scripts_install_every_listed_package():
     assert programs.packages(("docker",)) <= installed, "scripts/setup-docker.sh must install the docker group"
 
 
-@pytest.mark.parametrize("env_id", sorted(all_envs()))
+@pytest.mark.parametrize("env_id", sorted(all_software()))
 def test_each_environment_launches_a_program_from_its_own_packages(env_id):
-    spec = all_envs()[env_id]
+    spec = all_software()[env_id]
     path = shutil.which(spec.launch[0], path=SYSTEM_PATH)
     assert path, f"{spec.launch[0]} is not installed (packages: {spec.packages})"
     assert _package_of(path) & set(spec.packages), f"{path} does not come from {spec.packages}"

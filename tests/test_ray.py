@@ -17,7 +17,7 @@ from gym_anything.runtime.guardian import OWNER_VARIABLE, owned_processes
 ray = pytest.importorskip("ray")
 cluster_utils = pytest.importorskip("ray.cluster_utils")
 
-from gym_anything.distributed import RayVectorEnv, make_ray_vec  # noqa: E402 - after the skip
+from gym_anything.vector.ray import RayVectorEnv, make_ray_vec  # noqa: E402 - after the skip
 
 TASK = "GymAnything/gnumeric.bold-header-v0"
 NODE = {"num_cpus": 2, "object_store_memory": 100 * 2**20}

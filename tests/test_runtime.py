@@ -14,13 +14,14 @@ import pytest
 from oracles_for_tests import goto
 
 from gym_anything import actions as A
-from gym_anything.formats import read_gnumeric
-from gym_anything.paths import PACKAGE_DIR, data_roots
+from gym_anything.authoring import VerifyContext
+from gym_anything.authoring.formats import read_gnumeric
 from gym_anything.runtime import SandboxUnavailable
 from gym_anything.runtime.guardian import owned_processes
 from gym_anything.runtime.sandbox import SANDBOX_HOME
 from gym_anything.specs import Ref
-from gym_anything.verification import VerifyContext, run_verifier
+from gym_anything.specs.paths import PACKAGE_DIR, data_roots
+from gym_anything.verification import run_verifier
 
 
 def test_unicode_text_is_typed_exactly(software_envs):

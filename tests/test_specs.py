@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gym_anything.registry import all_envs
 from gym_anything.specs import ResourcesSpec, SpecError, load_all, load_env
+from gym_anything.specs.registry import all_software
 
 ENV = {
     "id": "demoapp", "name": "Demo", "description": "A demo app", "version": 0, "soc_groups": ["43-0000"],
@@ -146,7 +146,7 @@ def test_extra_data_root_adds_an_env_without_core_edits(tmp_path, monkeypatch):
     monkeypatch.setenv("GYM_ANYTHING_PATH", str(tmp_path))
     envs = load_all()
     assert "demoapp" in envs and "gnumeric" in envs
-    assert all_envs()  # the cached registry of the repo itself is unaffected
+    assert all_software()  # the cached registry of the repo itself is unaffected
 
 
 def test_a_broken_env_is_reported_without_hiding_the_others(tmp_path):
@@ -222,7 +222,7 @@ def test_a_broken_file_skips_only_its_software(tmp_path, monkeypatch, kind):
 
 
 def test_an_unexpected_loader_error_names_the_env_yaml(tmp_path, monkeypatch):
-    import gym_anything.specs as specs
+    import gym_anything.specs.loader as specs
 
     make_root(tmp_path)
     add_env(tmp_path, "brokenapp")

@@ -10,24 +10,24 @@ from __future__ import annotations
 import pytest
 
 from gym_anything.audit import audit_task, work_steps
-from gym_anything.registry import all_envs, all_tasks
 from gym_anything.specs import LONG_HORIZON_STEPS
+from gym_anything.specs.registry import all_software, all_tasks
 
 TASKS = [pytest.param(t, id=f"{t.env_id}.{t.id}") for t in all_tasks()]
 
 
 @pytest.mark.parametrize("task", TASKS)
 def test_task_passes_the_audit(task):
-    audit = audit_task(all_envs()[task.env_id], task, seeds=2, random_steps=10)
+    audit = audit_task(all_software()[task.env_id], task, seeds=2, random_steps=10)
     failures = [f"{c.name}: {c.detail}" for c in audit.checks if not c.passed]
     assert audit.passed, "\n".join(failures)
 
 
-@pytest.mark.parametrize("env_id", sorted(all_envs()))
+@pytest.mark.parametrize("env_id", sorted(all_software()))
 def test_each_software_has_long_horizon_tasks(software_envs, env_id):
     """The `long` suite: every software has `horizon: long` tasks, each needing 50+ oracle actions on real
     instances (WAIT and DONE do not count)."""
-    long = [t for t in all_envs()[env_id].tasks.values() if t.horizon == "long"]
+    long = [t for t in all_software()[env_id].tasks.values() if t.horizon == "long"]
     assert long, f"{env_id} has no task with 'horizon: long'"
     env = software_envs(env_id)
     for task in long:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
+from gym_anything.authoring import VerifyContext
 from gym_anything.specs import Ref
-from gym_anything.verification import VerifyContext, run_verifier
+from gym_anything.verification import run_verifier
 
 VERIFIERS = '''
 import sys, time
@@ -149,18 +149,20 @@ def test_a_result_passes_exactly_when_its_score_is_1(verify, function, score):
 
 
 def test_the_env_runs_the_verifier_with_the_tasks_time_limit(tmp_path):
-    """GymAnythingEnv._verify passes the task's verifier_timeout (no app is started for this)."""
-    from gym_anything.env import GymAnythingEnv
+    """An episode on the fake runner (no app) ends with the task's verifier cut at its verifier_timeout."""
+    from gym_anything import actions as A
+    from gym_anything.core.env import GymAnythingEnv
+    from gym_anything.specs.registry import all_software
 
     (tmp_path / "verifiers").mkdir()
     (tmp_path / "verifiers" / "cases.py").write_text(VERIFIERS)
-    env = GymAnythingEnv("gnumeric", task_id="sum-column", audit=False)
-    home = tmp_path / "home"
-    home.mkdir()
-    env._task = dataclasses.replace(env.tasks[0], verifier=Ref(tmp_path, "verifiers/cases.py", "spin"),
-                                    verifier_timeout=0.4, checklist=None)
-    env._instance = {"params": {}, "public": {}, "private": {}, "home": home, "private_dir": Path(tmp_path)}
+    software = all_software()["gnumeric"]
+    task = dataclasses.replace(software.tasks["sum-column"], verifier=Ref(tmp_path, "verifiers/cases.py", "spin"),
+                               verifier_timeout=0.4, checklist=None)
+    env = GymAnythingEnv(dataclasses.replace(software, tasks={task.id: task}), task.id, audit=False, runner="fake")
+    env.reset(seed=0)
     started = time.monotonic()
-    result = env._verify()
-    assert time.monotonic() - started < 3 and "exceeded 0.4 s" in result.error and not result.passed
+    _, reward, terminated, _, info = env.step(A.done())
+    assert time.monotonic() - started < 3 and terminated and reward == 0.0
+    assert "exceeded 0.4 s" in info["verifier"]["error"] and not info["verifier"]["passed"]
     env.close()

@@ -12,7 +12,7 @@ from oracles_for_tests import goto
 from gym_anything import actions as A
 from gym_anything.actions import ActionType, validate
 from gym_anything.audit import run_plan
-from gym_anything.registry import all_tasks
+from gym_anything.specs.registry import all_tasks
 
 SAVE_CHORDS = {("ctrl", "s"), ("ctrl", "shift", "s")}
 

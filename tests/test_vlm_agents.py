@@ -1,7 +1,7 @@
 """VLM agents and test-time auditing on real apps, over real HTTP and a real (tiny) local model.
 
 A remote model cannot run here, so ``ScriptedModel`` stands in for its judgement only: it is served by the
-package's own OpenAI-compatible server (``JudgeServer``) and reached by the agent's real HTTP client; the
+package's own OpenAI-compatible server (``ModelServer``) and reached by the agent's real HTTP client; the
 env, the app, the screenshots and the parsing are all real.
 """
 
@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 from gym_anything import actions as A
-from gym_anything.agents import AuditedAgent, VLMAgent, load_agent, public_info
-from gym_anything.judge import OpenAIJudge, TransformersJudge
-from gym_anything.judge_server import JudgeServer
+from gym_anything.agents import ReviewedAgent, VLMAgent, load_agent, public_info
+from gym_anything.models import OpenAIBackend, TransformersBackend
+from gym_anything.models.server import ModelServer
 
 
 class ScriptedModel:
@@ -38,11 +38,11 @@ class ScriptedModel:
 
 @pytest.fixture
 def serve():
-    """Start a JudgeServer around a backend; returns its base URL. Servers stop at teardown."""
-    servers: list[JudgeServer] = []
+    """Start a ModelServer around a backend; returns its base URL. Servers stop at teardown."""
+    servers: list[ModelServer] = []
 
     def start(model: ScriptedModel) -> str:
-        servers.append(JudgeServer(model, model_name="scripted").start())
+        servers.append(ModelServer(model, model_name="scripted").start())
         return servers[-1].base_url
 
     yield start
@@ -79,7 +79,7 @@ def test_vlm_agent_solves_a_real_task_over_http(software_envs, serve, one_call_p
         "I will replace the name with Find & Replace, then save.\n```python\n" + "\n".join(plan) + "\n```"]
     model = ScriptedModel(replies)
     agent = load_agent(f"openai:{serve(model)}#scripted", api_key="test-key")
-    assert isinstance(agent, VLMAgent) and isinstance(agent.backend, OpenAIJudge) and agent.name == "vlm-scripted"
+    assert isinstance(agent, VLMAgent) and isinstance(agent.backend, OpenAIBackend) and agent.name == "vlm-scripted"
 
     reward, info, seen = run_episode(env, agent, 5, "replace-name")
 
@@ -124,7 +124,7 @@ def test_local_transformers_model_drives_a_real_env(software_envs, tmp_path):
     torch.manual_seed(0)  # the tiny model's random weights, hence its replies, are reproducible
     model_path = build_tiny_llava(tmp_path / "tiny-llava")
     agent = load_agent(f"transformers:{model_path}", max_tokens=24, max_failures=2)
-    assert isinstance(agent.backend, TransformersJudge) and agent.name == "vlm-tiny-llava"
+    assert isinstance(agent.backend, TransformersBackend) and agent.name == "vlm-tiny-llava"
     env = software_envs("mousepad")
     reward, info, seen = run_episode(env, agent, 3, "replace-name", limit=12)
     assert 1 <= len(seen) <= 12 and reward == 0.0 and "verifier" in info
@@ -156,9 +156,9 @@ def test_audited_agent_feedback_continues_the_episode(software_envs, serve):
     actor = ScriptedModel(["DONE", "```python\n" + "\n".join(plan) + "\n```"])
     judge = ScriptedModel([json.dumps({"solved": False, "remaining": remaining}),
                            "```json\n" + json.dumps({"solved": True, "remaining": ""}) + "\n```"])
-    agent = AuditedAgent(load_agent(f"openai:{serve(actor)}#scripted"), f"openai:{serve(judge)}#judge",
+    agent = ReviewedAgent(load_agent(f"openai:{serve(actor)}#scripted"), f"openai:{serve(judge)}#judge",
                          max_audits=2, frames=4)
-    assert agent.name == "audited-vlm-scripted"
+    assert agent.name == "reviewed-vlm-scripted"
 
     reward, info, seen = run_episode(env, agent, 4, "sum-column")
 
@@ -181,7 +181,7 @@ def test_audits_are_bounded_and_an_untrusted_judge_lets_done_through(software_en
     env = software_envs("gnumeric")
     actor = ScriptedModel(lambda prompt: "DONE")
     judge = ScriptedModel(lambda prompt: json.dumps({"solved": False, "remaining": "everything"}))
-    agent = AuditedAgent(VLMAgent(f"openai:{serve(actor)}#scripted"), f"openai:{serve(judge)}#judge", max_audits=2)
+    agent = ReviewedAgent(VLMAgent(f"openai:{serve(actor)}#scripted"), f"openai:{serve(judge)}#judge", max_audits=2)
     reward, _, seen = run_episode(env, agent, 2, "sum-column")
     assert reward == 0.0 and len(seen) == 1  # two vetoes, then the third DONE goes through
     assert [a["solved"] for a in agent.audits] == [False, False] and len(actor.prompts) == 3
@@ -190,13 +190,13 @@ def test_audits_are_bounded_and_an_untrusted_judge_lets_done_through(software_en
     for answer in ["The task looks complete to me.", '{"solved": "no", "remaining": ""}',
                    '{"solved": false}', '{"solved": false, "remaining": "x", "confidence": 0.2}']:
         judge = ScriptedModel([answer])
-        agent = AuditedAgent(VLMAgent(f"openai:{serve(actor)}#scripted"), f"openai:{serve(judge)}#judge")
+        agent = ReviewedAgent(VLMAgent(f"openai:{serve(actor)}#scripted"), f"openai:{serve(judge)}#judge")
         reward, _, seen = run_episode(env, agent, 2, "sum-column")
         assert len(seen) == 1 and len(agent.audits) == 1
         audit = agent.audits[0]
         assert audit["solved"] is None and audit["raw"] == answer and "JudgeError" in audit["error"]
 
-    dead = AuditedAgent(VLMAgent(f"openai:{serve(actor)}#scripted"), "openai:http://127.0.0.1:9/v1#judge")
+    dead = ReviewedAgent(VLMAgent(f"openai:{serve(actor)}#scripted"), "openai:http://127.0.0.1:9/v1#judge")
     reward, _, seen = run_episode(env, dead, 2, "sum-column")
     assert len(seen) == 1 and dead.audits[0]["solved"] is None and "failed" in dead.audits[0]["error"]
 
@@ -207,7 +207,7 @@ def test_bad_agent_and_audit_settings_are_refused():
     with pytest.raises(ValueError, match="model must be"):
         VLMAgent("gpt-4o")
     with pytest.raises(ValueError, match="max_audits"):
-        AuditedAgent("random", "openai:http://127.0.0.1:9/v1#m", max_audits=-1)
+        ReviewedAgent("random", "openai:http://127.0.0.1:9/v1#m", max_audits=-1)
     with pytest.raises(ValueError, match="judge must be"):
-        AuditedAgent("random", "gpt-4o")
-    assert AuditedAgent("random", "openai:http://127.0.0.1:9/v1#m").name == "audited-random"
+        ReviewedAgent("random", "gpt-4o")
+    assert ReviewedAgent("random", "openai:http://127.0.0.1:9/v1#m").name == "reviewed-random"

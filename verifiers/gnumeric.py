@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from gym_anything.formats import cell_index, numbers_close, read_gnumeric
-from gym_anything.verification import VerifyContext
+from gym_anything.authoring import VerifyContext
+from gym_anything.authoring.formats import cell_index, numbers_close, read_gnumeric
 
 
 def _sheet(ctx: VerifyContext):

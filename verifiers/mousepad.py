@@ -7,8 +7,8 @@ newline make no difference). Whatever already holds for the untouched starting f
 
 from __future__ import annotations
 
-from gym_anything.formats import normalise_text, read_text, text_lines
-from gym_anything.verification import VerifyContext
+from gym_anything.authoring import VerifyContext
+from gym_anything.authoring.formats import normalise_text, read_text, text_lines
 
 
 def _saved_text(ctx: VerifyContext, name: str) -> str:

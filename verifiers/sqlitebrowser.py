@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gym_anything.formats import query_sqlite
-from gym_anything.verification import VerifyContext
+from gym_anything.authoring import VerifyContext
+from gym_anything.authoring.formats import query_sqlite
 
 MONEY = 0.0051  # absolute tolerance for values rounded to cents (SQLite and Python may round ties apart)
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from gym_anything.formats import write_gnumeric
-from gym_anything.verification import SetupContext
+from gym_anything.authoring import SetupContext
+from gym_anything.authoring.formats import write_gnumeric
 
 PRODUCTS = ["Widgets", "Gadgets", "Sprockets", "Gizmos", "Brackets", "Hinges", "Valves", "Pulleys", "Rivets",
             "Flanges", "Gaskets", "Bearings", "Couplings", "Springs", "Clamps"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from gym_anything import actions as A
 from gym_anything.actions import MAX_TEXT
-from gym_anything.verification import OracleContext
+from gym_anything.authoring import OracleContext
 
 # Find and Replace dialog (ctrl+r): a fixed layout, centred on the 1280x720 screen by the window manager.
 REPLACE_WITH_ENTRY = (680, 313)

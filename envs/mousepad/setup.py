@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from gym_anything.verification import SetupContext
+from gym_anything.authoring import SetupContext
 
 FIRST_NAMES = ["Alice", "Bruno", "Carmen", "Dmitri", "Elena", "Farid", "Greta", "Hiroshi", "Ingrid", "Jonas",
                "Keiko", "Lars", "Marisol", "Nadia", "Oscar", "Priya", "Quentin", "Rosa", "Stefan", "Tamsin",

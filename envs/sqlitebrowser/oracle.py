@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from gym_anything import actions as A
 from gym_anything.actions import MAX_TEXT
-from gym_anything.verification import OracleContext
+from gym_anything.authoring import OracleContext
 
 EXECUTE_SQL_TAB = (398, 95)
 SQL_EDITOR = (400, 270)

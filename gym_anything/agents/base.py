@@ -24,6 +24,7 @@ import gymnasium as gym
 import numpy as np
 
 from .. import actions as A
+from ..models.backends import is_model_spec
 
 PUBLIC_INFO_KEYS = ("env_id", "task_id", "instruction", "seed", "step", "max_steps", "action", "pointer",
                     "settled", "fault")
@@ -129,17 +130,13 @@ BUILTIN_AGENTS = {
 }
 
 
-MODEL_PREFIXES = ("openai:", "transformers:")
-"""Agent specs naming a model: a VLMAgent on that backend (``openai:URL#MODEL``, ``transformers:PATH``)."""
-
-
 def load_agent(spec: str, **kwargs: Any) -> Agent:
     """Build an agent from a name: ``random``, ``oracle``, ``package.module:ClassName`` (your own class), or a
     model: ``openai:http://host:8000/v1#model`` / ``transformers:/path/to/model`` (a :class:`VLMAgent`).
 
     ``kwargs`` go to the class constructor (e.g. ``steps=5`` for random, ``api_key=...`` for a model).
     """
-    if spec.startswith(MODEL_PREFIXES):
+    if is_model_spec(spec):
         from .vlm import VLMAgent
 
         return VLMAgent(spec, **kwargs)

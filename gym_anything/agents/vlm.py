@@ -1,6 +1,6 @@
 """A vision-language-model agent over any model backend with ``complete(prompt, images) -> str``.
 
-One class serves every backend (see :func:`gym_anything.judge.make_judge`): ``openai:URL#MODEL`` (any
+One class serves every backend (see :func:`gym_anything.models.make_backend`): ``openai:URL#MODEL`` (any
 OpenAI-compatible chat endpoint with images, key from ``OPENAI_API_KEY`` or ``api_key=``) and
 ``transformers:PATH`` (a local model). Per model call the prompt holds the action format with examples
 and the screen size, the instruction, a short history of the previous actions, any reviewer feedback, and
@@ -13,16 +13,14 @@ error) raises: that is an infrastructure fault, not the policy's.
 
 from __future__ import annotations
 
-import re
 import time
 from collections import deque
-from pathlib import PurePath
 from typing import Any
 
 import numpy as np
 
 from .. import actions as A
-from ..judge import Judge, make_judge
+from ..models.backends import Backend, make_backend, parse_model_spec
 from .parsing import ActionParseError, parse_actions
 
 ACTION_FORMAT = """You operate a desktop application on a Linux computer to complete a task.
@@ -58,16 +56,17 @@ class VLMAgent:
     row before giving up with DONE. ``api_key`` / ``max_tokens``: passed to the backend.
     """
 
-    def __init__(self, model: str | Judge, history: int = 8, max_failures: int = 3, api_key: str | None = None,
+    def __init__(self, model: str | Backend, history: int = 8, max_failures: int = 3, api_key: str | None = None,
                  max_tokens: int | None = None):
         if not isinstance(history, int) or history < 0:
             raise ValueError(f"history must be a whole number >= 0, got {history!r}")
         if not isinstance(max_failures, int) or max_failures < 1:
             raise ValueError(f"max_failures must be a whole number >= 1, got {max_failures!r}")
-        if isinstance(model, str) and not model.startswith(("openai:", "transformers:")):
-            raise ValueError(f"model must be 'openai:URL#MODEL' or 'transformers:PATH', got {model!r}")
-        self.backend = make_judge(model, api_key=api_key, max_tokens=max_tokens)
-        self.name = "vlm-" + _model_name(model)
+        spec = parse_model_spec(model) if isinstance(model, str) else None  # ValueError for a malformed spec
+        backend = make_backend(spec if spec is not None else model, api_key=api_key, max_tokens=max_tokens)
+        assert backend is not None
+        self.backend = backend
+        self.name = "vlm-" + (spec.name if spec is not None else type(model).__name__.lower())
         self.history, self.max_failures = history, max_failures
         self.trace: dict[str, Any] = {}
         self.reset("", {})
@@ -143,12 +142,3 @@ def build_prompt(instruction: str, width: int, height: int, past: list[str] | No
 def _code(action: dict[str, Any], observation: np.ndarray) -> str:
     height, width = observation.shape[:2]
     return A.to_code(A.validate(action, width, height))
-
-
-def _model_name(model: str | Judge) -> str:
-    """A short, file-name-safe name for the model: the OpenAI model id, or the local folder's name."""
-    if not isinstance(model, str):
-        return type(model).__name__.lower()
-    kind, _, rest = model.partition(":")
-    name = rest.rpartition("#")[2] if kind == "openai" else PurePath(rest).name
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or kind

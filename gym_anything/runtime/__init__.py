@@ -6,16 +6,17 @@ import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .base import FAULT_KINDS, Episode, Runner, RuntimeFault, SandboxUnavailable, Settled
+from .base import Episode, FaultKind, Runner, RuntimeFault, SandboxUnavailable, Settled
 
 if TYPE_CHECKING:
-    from ..specs import EnvSpec
+    from ..specs.model import SoftwareSpec
 
-RUNNERS = {"local": "gym_anything.runtime.local:LocalRunner", "docker": "gym_anything.runtime.docker:DockerRunner"}
+RUNNERS = {"local": "gym_anything.runtime.local:LocalRunner", "docker": "gym_anything.runtime.docker:DockerRunner",
+           "fake": "gym_anything.runtime.fake:FakeRunner"}
 """Runner kinds ``GymAnythingEnv(runner=...)`` accepts, and where each lives (imported on first use)."""
 
 
-def make_runner(kind: str, spec: EnvSpec, hidden_paths: list[Path]) -> Runner:
+def make_runner(kind: str, spec: SoftwareSpec, hidden_paths: list[Path]) -> Runner:
     """Start a runner of ``kind`` for one env instance."""
     if kind not in RUNNERS:
         raise ValueError(f"runner must be one of {sorted(RUNNERS)}, got {kind!r}")
@@ -23,5 +24,5 @@ def make_runner(kind: str, spec: EnvSpec, hidden_paths: list[Path]) -> Runner:
     return getattr(importlib.import_module(module), name)(spec, hidden_paths)
 
 
-__all__ = ["FAULT_KINDS", "RUNNERS", "Episode", "Runner", "RuntimeFault", "SandboxUnavailable", "Settled",
+__all__ = ["FaultKind", "RUNNERS", "Episode", "Runner", "RuntimeFault", "SandboxUnavailable", "Settled",
            "make_runner"]

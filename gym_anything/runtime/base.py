@@ -13,30 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
-FAULT_KINDS = {
-    "app_exited": "the application exited normally (exit code 0): e.g. the agent closed it",
-    "app_crashed": "the application exited with an error code or was killed by a signal",
-    "app_out_of_memory": "the kernel killed the application for exceeding the env's memory limit",
-    "app_not_ready": "the application's window did not appear within ready.timeout",
-    "display_died": "the X server or the window manager is not running",
-    "display_unresponsive": "the X server did not answer within the runner's X time limit (e.g. it was stopped)",
-    "display_failed": "the display could not be started or lacks an extension we need",
-    "display_error": "talking to the display failed for another reason",
-    "missing_tool": "a program the runtime needs is not installed",
-    "input_failed": "an input event could not be produced",
-}
-"""Every ``RuntimeFault.kind`` (what ``info["fault"]["kind"]`` can say) and what it means."""
+from ..errors import FaultKind, GymAnythingError, RuntimeFault
 
+__all__ = ["Episode", "FaultKind", "Runner", "RuntimeFault", "SandboxUnavailable", "Settled"]
 
-class RuntimeFault(RuntimeError):
-    """The application or display failed; ``kind`` is one of ``FAULT_KINDS``."""
-
-    def __init__(self, kind: str, detail: str):
-        self.kind, self.detail = kind, detail
-        super().__init__(f"{kind}: {detail}")
-
-
-class SandboxUnavailable(RuntimeError):
+class SandboxUnavailable(GymAnythingError, RuntimeError):
     """The sandbox tool is missing: the runner refuses to start an application unsandboxed."""
 
 

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..specs import EnvSpec
+from ..specs.model import SoftwareSpec
 from .base import RuntimeFault, SandboxUnavailable
 from .guardian import SCRATCH_PREFIX, guardian, owner, owner_env, process_start
 from .limits import Limiter
@@ -97,7 +97,7 @@ def connect() -> Any:
 # --- the image ------------------------------------------------------------------------------------
 
 
-def dockerfile(spec: EnvSpec) -> str:
+def dockerfile(spec: SoftwareSpec) -> str:
     """The Dockerfile for ``spec``: runtime layers first (shared by every env), then the app's packages."""
     apt = ("RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "
            "--no-install-recommends {} >/dev/null && rm -rf /var/lib/apt/lists/*")
@@ -115,12 +115,12 @@ def dockerfile(spec: EnvSpec) -> str:
     ])
 
 
-def build_context(spec: EnvSpec) -> dict[str, bytes]:
+def build_context(spec: SoftwareSpec) -> dict[str, bytes]:
     return {"Dockerfile": dockerfile(spec).encode(), "openbox-rc.xml": OPENBOX_RC.encode(),
             "episode.sh": _EPISODE_SCRIPT.encode()}
 
 
-def image_tag(spec: EnvSpec) -> str:
+def image_tag(spec: SoftwareSpec) -> str:
     """``localhost/gym-anything-<env>:<digest>``: the digest covers every file of the build context."""
     digest = hashlib.sha256()
     for name, data in sorted(build_context(spec).items()):
@@ -128,7 +128,7 @@ def image_tag(spec: EnvSpec) -> str:
     return f"localhost/gym-anything-{spec.id}:{digest.hexdigest()[:16]}"
 
 
-def ensure_image(client: Any, spec: EnvSpec) -> str:
+def ensure_image(client: Any, spec: SoftwareSpec) -> str:
     """The image for ``spec``, built unless an image with the same context digest exists."""
     import docker
 
@@ -200,7 +200,7 @@ def _release_display(number: int, only_if_dead: bool = False) -> None:
             lock.unlink()
 
 
-def _labels(spec: EnvSpec, number: int, workdir: Path) -> dict[str, str]:
+def _labels(spec: SoftwareSpec, number: int, workdir: Path) -> dict[str, str]:
     return {LABEL: "episode", f"{LABEL}.env": spec.id, f"{LABEL}.owner": owner(),
             f"{LABEL}.owner-pid": str(os.getpid()), f"{LABEL}.owner-start": process_start(os.getpid()) or "",
             f"{LABEL}.display": str(number), f"{LABEL}.workdir": str(workdir)}
@@ -253,7 +253,7 @@ class ContainerDisplay:
     """One episode's container: Xvfb + openbox, reachable from the host as ``:N`` (the XServer interface),
     and the app ``argv``, started by :meth:`start_app` once the host has seen the window manager ready."""
 
-    def __init__(self, client: Any, image: str, spec: EnvSpec, workdir: Path, home: Path, argv: list[str]):
+    def __init__(self, client: Any, image: str, spec: SoftwareSpec, workdir: Path, home: Path, argv: list[str]):
         self.client, self.image, self.spec, self.workdir, self.home = client, image, spec, workdir, home
         self.argv = argv
         self.container: Any = None
@@ -384,7 +384,7 @@ class _ContainerResources(_Resources):
 class DockerRunner(LocalRunner):
     """The local runner's driving (XTEST, capture, settle, faults) on a fresh container per episode."""
 
-    def __init__(self, spec: EnvSpec, hidden_paths: list[Path]):
+    def __init__(self, spec: SoftwareSpec, hidden_paths: list[Path]):
         self._client = connect()
         # A dead owner's guardian killed its containers' processes; their stopped containers go here.
         cleanup_orphans(self._client)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..specs import EnvSpec, SettleSpec
+from ..specs.model import SettleSpec, SoftwareSpec
 from .base import Episode, Runner, RuntimeFault, Settled
 from .capture import ScreenCapture, changed_pixels
 from .guardian import guardian, unmount
@@ -40,7 +40,7 @@ X_TIMEOUT = 5.0  # seconds an X server may take to answer before it counts as un
 _MS_NOSUID, _MS_NODEV = 2, 4
 
 
-def spec_limits(spec: EnvSpec) -> Limits:
+def spec_limits(spec: SoftwareSpec) -> Limits:
     """The env's resource limits, with the defaults for what its ``resources:`` block leaves out."""
     r = spec.resources
     return Limits(memory=r.memory or DEFAULT_MEMORY, pids=r.pids or DEFAULT_PIDS, cpus=r.cpus)
@@ -168,7 +168,7 @@ def _mount_tmpfs(path: Path, size: int) -> bool:
 class LocalRunner(Runner):
     """One display and one sandboxed application on the local machine (plus a spare display for prepare())."""
 
-    def __init__(self, spec: EnvSpec, hidden_paths: list[Path]):
+    def __init__(self, spec: SoftwareSpec, hidden_paths: list[Path]):
         bwrap_path()  # fail early and clearly when the sandbox tool is missing
         require_launchable(spec)
         account = sandbox_account()
@@ -177,7 +177,7 @@ class LocalRunner(Runner):
         self._init_state(spec, hidden_paths, _Resources(workdir, spec_limits(spec), account))
         self._start_display()
 
-    def _init_state(self, spec: EnvSpec, hidden_paths: list[Path], resources: _Resources) -> None:
+    def _init_state(self, spec: SoftwareSpec, hidden_paths: list[Path], resources: _Resources) -> None:
         self.spec = spec
         self.width, self.height = spec.resolution
         self.settle_spec: SettleSpec = spec.settle

@@ -25,7 +25,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..specs import EnvSpec, SpecError
+from ..errors import SpecError
+from ..specs.model import SoftwareSpec
 from . import programs
 from .base import SandboxUnavailable
 
@@ -180,7 +181,7 @@ def find_in_sandbox(program: str) -> str | None:
     return shutil.which(program, path=SANDBOX_PATH)
 
 
-def require_launchable(spec: EnvSpec) -> None:
+def require_launchable(spec: SoftwareSpec) -> None:
     """SpecError naming env.yaml's ``launch`` when its program is not installed on this machine."""
     if find_in_sandbox(spec.launch[0]) is None:
         raise SpecError(spec.folder / "env.yaml", "launch", "a program installed on this machine "

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from . import actions as A
+from .. import actions as A
 
 VIDEO_FPS = 2  # one frame per step, shown for half a second
 

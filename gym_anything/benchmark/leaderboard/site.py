@@ -28,12 +28,12 @@ from typing import Any
 
 from PIL import Image
 
-from .evaluation import RUN_FORMAT, load_results, summarize
+from ..evaluation import RUN_FORMAT, load_results, summarize
 
 __all__ = ["LeaderboardError", "build_site"]
 
 _YES, _NO = "\u2713", "\u2717"
-ASSETS = Path(__file__).with_name("leaderboard_assets")
+ASSETS = Path(__file__).with_name("assets")
 SITE_MARKER = ".gym-anything-leaderboard"  # written into the site folder: only such a folder is rebuilt over
 FRAME_QUALITY = 70  # WebP quality (method 2): ~2.5x smaller than the PNGs, ~50 ms per 720p frame, text readable
 _CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; media-src 'self'; "

@@ -1,13 +1,4 @@
-"""The verifier interface: contexts handed to task code, the checklist result, fail-closed execution.
-
-A task's code lives in three functions referenced from its YAML spec:
-
-* ``setup(ctx: SetupContext) -> dict`` writes the initial files into ``ctx.home`` and returns the
-  privileged values (never shown to the agent); it may add values for the instruction to ``ctx.public``.
-* ``verify(ctx: VerifyContext) -> None`` reads the app's real outputs under ``ctx.home`` and the
-  privileged values, and records what passed with ``ctx.check(...)`` / ``ctx.require(...)``.
-* ``oracle(ctx: OracleContext) -> list[action]`` returns actions that solve the instance through the
-  public action interface (harness-only: proves the verifier can pass).
+"""Running a verifier fail-closed, and its result.
 
 Scoring rule: the score is the weighted share of passed items (``check``; gates from ``require`` weigh 0
 and a failing gate makes the score 0), and a result passes exactly when its score is 1, so the binary
@@ -19,92 +10,20 @@ task's ``verifier_timeout``), records no items, or records no scored (weight > 0
 from __future__ import annotations
 
 import ctypes
-import importlib.util
 import math
-import sys
 import threading
 import traceback
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
-from .specs import VERIFIER_TIMEOUT, Ref
-
-
-@dataclass
-class SetupContext:
-    params: dict[str, Any]
-    rng: np.random.Generator
-    home: Path  # the episode's HOME as the application will see it (/home/agent inside the sandbox)
-    private: Path  # a folder for privileged files, never visible to the application
-    public: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class OracleContext:
-    params: dict[str, Any]
-    public: dict[str, Any]
-    private: dict[str, Any]
-    width: int
-    height: int
-
-
-@dataclass
-class CheckItem:
-    name: str
-    passed: bool
-    weight: float = 1.0
-    detail: str = ""
-
-
-class Checklist:
-    """Items checked by a verifier; the score is the weighted share of passed items."""
-
-    def __init__(self) -> None:
-        self.items: list[CheckItem] = []
-
-    def check(self, name: str, passed: bool, detail: str = "", weight: float = 1.0) -> bool:
-        weight = float(weight)
-        if not math.isfinite(weight) or weight < 0:
-            raise ValueError(f"checklist item {name!r}: weight must be a finite number >= 0, got {weight!r}")
-        self.items.append(CheckItem(name, bool(passed), weight, detail))
-        return bool(passed)
-
-    def require(self, name: str, passed: bool, detail: str = "") -> None:
-        """A gate worth no points: when it fails, verification stops and the score is 0."""
-        if not self.check(name, passed, detail, weight=0.0):
-            raise _Stop()
-
-
-class _Stop(Exception):
-    pass
+from ..authoring.contexts import CheckItem, VerifyContext, _Stop
+from ..specs.loader import load_function
+from ..specs.model import VERIFIER_TIMEOUT, Ref
 
 
 class _VerifierTimeout(BaseException):
     """Raised inside a verifier thread that ran past its time limit (BaseException: ``except Exception`` in
     the verifier does not swallow it)."""
-
-
-@dataclass
-class VerifyContext:
-    params: dict[str, Any]
-    public: dict[str, Any]
-    private: dict[str, Any]
-    home: Path
-    private_dir: Path
-    final_frame: np.ndarray | None = None
-    checklist: Checklist = field(default_factory=lambda: Checklist())
-
-    def check(self, name: str, passed: bool, detail: str = "", weight: float = 1.0) -> bool:
-        """Record one checklist item; returns whether it passed."""
-        return self.checklist.check(name, passed, detail, weight)
-
-    def require(self, name: str, passed: bool, detail: str = "") -> None:
-        """A gate worth no points (e.g. "the file was saved"): if it fails, verifying stops, score 0."""
-        self.checklist.require(name, passed, detail)
 
 
 @dataclass
@@ -122,19 +41,6 @@ class VerifierResult:
         if self.checklist is not None:
             info["checklist"] = self.checklist
         return info
-
-
-def load_function(ref: Ref) -> Callable:
-    """Import the module a Ref points at (by file path, cached per file) and return the function."""
-    name = "gym_anything_task_code." + ref.path.replace("/", ".").removesuffix(".py")
-    module = sys.modules.get(name)
-    if module is None or getattr(module, "__file__", None) != str(ref.file):
-        spec = importlib.util.spec_from_file_location(name, ref.file)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return getattr(module, ref.function)
 
 
 def run_verifier(ref: Ref, ctx: VerifyContext, timeout: float | None = VERIFIER_TIMEOUT) -> VerifierResult:

@@ -1,4 +1,4 @@
-"""Registers every environment and task found under the data roots with Gymnasium."""
+"""Every software and task found under the data roots, loaded once, and their registration with Gymnasium."""
 
 from __future__ import annotations
 
@@ -7,33 +7,35 @@ from functools import lru_cache
 
 import gymnasium as gym
 
-from .specs import EnvSpec, SpecError, TaskSpec, load_all
+from ..errors import SpecError
+from .loader import load_all
+from .model import SoftwareSpec, TaskSpec
 
-ENTRY_POINT = "gym_anything.env:GymAnythingEnv"
-VECTOR_ENTRY_POINT = "gym_anything.distributed:vector_entry_point"
+ENTRY_POINT = "gym_anything.core.env:GymAnythingEnv"
+VECTOR_ENTRY_POINT = "gym_anything.vector.ray:vector_entry_point"
 """``gym.make_vec(id, num_envs=N, vectorization_mode="vector_entry_point", backend="ray")``; the default
 ``backend="sync"`` keeps ``gym.make_vec(id)`` a gymnasium ``SyncVectorEnv``."""
 
 
 @lru_cache(maxsize=1)
-def _load() -> tuple[dict[str, EnvSpec], dict[str, SpecError]]:
+def _load() -> tuple[dict[str, SoftwareSpec], dict[str, SpecError]]:
     envs, broken = load_all(strict=False)
     for env_id, exc in broken.items():
         warnings.warn(f"environment {env_id!r} is not registered: {exc}", stacklevel=2)
     return envs, broken
 
 
-def all_envs() -> dict[str, EnvSpec]:
+def all_software() -> dict[str, SoftwareSpec]:
     """Every valid environment spec by id (validated once per process; broken ones are warned about)."""
     return _load()[0]
 
 
-def broken_envs() -> dict[str, SpecError]:
+def broken_software() -> dict[str, SpecError]:
     """Environments whose specs failed validation, with the error."""
     return _load()[1]
 
 
-def env_spec(env_id: str) -> EnvSpec:
+def software_spec(env_id: str) -> SoftwareSpec:
     envs, broken = _load()
     if env_id in broken:
         raise broken[env_id]
@@ -43,16 +45,16 @@ def env_spec(env_id: str) -> EnvSpec:
 
 
 def all_tasks() -> list[TaskSpec]:
-    return [task for env in all_envs().values() for task in env.tasks.values()]
+    return [task for env in all_software().values() for task in env.tasks.values()]
 
 
 def gym_ids() -> list[str]:
     """Every Gymnasium id registered by gym_anything: one per environment and one per task."""
-    return [i for env in all_envs().values() for i in (env.gym_id, *(t.gym_id for t in env.tasks.values()))]
+    return [i for env in all_software().values() for i in (env.gym_id, *(t.gym_id for t in env.tasks.values()))]
 
 
 def register_all() -> None:
-    for env in all_envs().values():
+    for env in all_software().values():
         if env.gym_id not in gym.registry:
             gym.register(id=env.gym_id, entry_point=ENTRY_POINT, vector_entry_point=VECTOR_ENTRY_POINT,
                          kwargs={"env_id": env.id}, nondeterministic=True)
@@ -60,3 +62,7 @@ def register_all() -> None:
             if task.gym_id not in gym.registry:
                 gym.register(id=task.gym_id, entry_point=ENTRY_POINT, vector_entry_point=VECTOR_ENTRY_POINT,
                              kwargs={"env_id": env.id, "task_id": task.id}, nondeterministic=True)
+
+
+all_envs = all_software  # the names before the software/env split; kept for existing callers
+env_spec = software_spec

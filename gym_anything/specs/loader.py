@@ -1,4 +1,4 @@
-"""Environment and task specs: YAML files under ``envs/<software>/`` loaded into validated dataclasses.
+"""Reading specs: YAML files under ``envs/<software>/`` loaded into validated dataclasses (``specs.model``).
 
 Every problem is reported as one :class:`SpecError` naming the file, the field and what was expected;
 :func:`load_all` with ``strict=False`` turns any problem of one software's files (also an unexpected
@@ -11,145 +11,39 @@ time; a verifier still running then fails closed (score 0, see :func:`gym_anythi
 from __future__ import annotations
 
 import ast
+import importlib.util
 import math
 import re
-from dataclasses import dataclass, field
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from ..errors import SpecError
+from .model import (
+    DIFFICULTIES,
+    HORIZONS,
+    ID_PATTERN,
+    MEMORY_PATTERN,
+    MEMORY_UNITS,
+    MODES,
+    REF_PATTERN,
+    SOC_CODE,
+    SPLITS,
+    VERIFIER_TIMEOUT,
+    ChecklistItem,
+    ChecklistSpec,
+    ParameterSpec,
+    ReadySpec,
+    Ref,
+    ResourcesSpec,
+    SettleSpec,
+    SoftwareSpec,
+    TaskSpec,
+)
 from .paths import data_roots
-
-SOC_CODE = re.compile(r"^\d{2}-0000$")
-ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-REF_PATTERN = re.compile(r"^(?P<path>[\w./-]+\.py):(?P<func>[A-Za-z_]\w*)$")
-SPLITS = ("train", "test")
-DIFFICULTIES = ("easy", "medium", "hard")
-VERIFIER_TIMEOUT = 30.0  # seconds a verifier may run (task field verifier_timeout)
-HORIZONS = ("short", "long")  # long: the task needs LONG_HORIZON_STEPS+ oracle steps (the audit checks it)
-LONG_HORIZON_STEPS = 50
-MEMORY_PATTERN = re.compile(r"^(?P<number>\d+(\.\d+)?)(?P<unit>[kmg]?)$")
-MEMORY_UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30}
-
-
-class SpecError(ValueError):
-    """A spec file is invalid: names the file, the field and what was expected."""
-
-    def __init__(self, path: Path | str, field_name: str, expected: str, got: Any = None):
-        self.path, self.field, self.expected = str(path), field_name, expected
-        got_text = "" if got is None else f" (got {got!r})"
-        super().__init__(f"{path}: field '{field_name}': expected {expected}{got_text}")
-
-
-@dataclass(frozen=True)
-class Ref:
-    """A ``path/to/module.py:function`` reference, resolved against a data root."""
-
-    root: Path
-    path: str
-    function: str
-
-    @property
-    def file(self) -> Path:
-        return self.root / self.path
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.function}"
-
-
-@dataclass(frozen=True)
-class ParameterSpec:
-    """One seed-generated task parameter: ``int: [lo, hi]``, ``float: [lo, hi, decimals]`` or ``choice: [...]``."""
-
-    name: str
-    kind: str
-    args: tuple
-
-    def sample(self, rng) -> Any:
-        if self.kind == "int":
-            return int(rng.integers(self.args[0], self.args[1] + 1))
-        if self.kind == "float":
-            lo, hi, decimals = self.args
-            return round(float(rng.uniform(lo, hi)), int(decimals))
-        return self.args[int(rng.integers(len(self.args)))]
-
-
-@dataclass(frozen=True)
-class ReadySpec:
-    window_class: str
-    title_regex: str | None = None
-    timeout: float = 30.0
-
-
-@dataclass(frozen=True)
-class SettleSpec:
-    """Screen-stability rule applied after every action."""
-
-    changed_pixels: int = 400  # changes of at most this many pixels do not restart the quiet window (cursor blink)
-    quiet: float = 0.03  # seconds without such a change, after the app answered a ping
-    timeout: float = 3.0  # upper bound on the wait; the step reports it was not settled
-    linger: float = 0.0  # seconds after the input during which drawing still counts (apps with delayed redraws)
-
-
-@dataclass(frozen=True)
-class ResourcesSpec:
-    """Resource limits for one env instance (applied by the Docker runner as container limits)."""
-
-    memory: int | None = None  # bytes (env.yaml: 512m, 1g, ...)
-    cpus: float | None = None  # CPU cores, may be fractional
-    pids: int | None = None  # processes and threads
-
-
-@dataclass(frozen=True)
-class EnvSpec:
-    id: str
-    name: str
-    description: str
-    soc_groups: tuple[str, ...]
-    packages: tuple[str, ...]
-    launch: tuple[str, ...]
-    ready: ReadySpec
-    resolution: tuple[int, int]
-    env: dict[str, str]
-    home_template: Path | None
-    settle: SettleSpec
-    version: int
-    folder: Path
-    root: Path
-    tasks: dict[str, TaskSpec] = field(default_factory=dict)
-    resources: ResourcesSpec = ResourcesSpec()
-
-    @property
-    def gym_id(self) -> str:
-        return f"GymAnything/{self.id}-v{self.version}"
-
-
-@dataclass(frozen=True)
-class TaskSpec:
-    id: str
-    env_id: str
-    instruction: str
-    parameters: tuple[ParameterSpec, ...]
-    setup: Ref | None
-    open: str | None
-    verifier: Ref
-    oracle: Ref
-    max_steps: int
-    split: str
-    difficulty: str
-    tags: tuple[str, ...]
-    version: int
-    file: Path
-    visible: tuple[str, ...] = ()  # privileged keys that are visible to the agent by design (audit)
-    horizon: str = "short"  # "long": a long-horizon task (LONG_HORIZON_STEPS+ oracle steps), the `long` suite
-    verifier_timeout: float = VERIFIER_TIMEOUT  # seconds; a verifier still running then fails closed
-    checklist: Any = None  # a judge.ChecklistSpec, or None for program-only verification
-
-    @property
-    def gym_id(self) -> str:
-        return f"GymAnything/{self.env_id}.{self.id}-v{self.version}"
-
 
 # --- validation helpers -------------------------------------------------------------------------
 
@@ -262,7 +156,7 @@ CHECKLIST_FIELDS = {"mode", "weight", "frames", "samples", "judge_context", "ite
 ITEM_FIELDS = {"id", "kind", "points", "evidence", "ocr"}
 
 
-def load_env(folder: Path, root: Path | None = None) -> EnvSpec:
+def load_env(folder: Path, root: Path | None = None) -> SoftwareSpec:
     """Load ``folder/env.yaml`` and every ``folder/tasks/*.yaml``."""
     folder = Path(folder).resolve()
     root = (root or folder.parent.parent).resolve()
@@ -318,7 +212,7 @@ def load_env(folder: Path, root: Path | None = None) -> EnvSpec:
     for index, arg in enumerate(launch[1:], 1):
         if "\x00" in arg:
             raise f.error(f"launch[{index}]", "an argument without NUL characters", arg)
-    spec = EnvSpec(
+    spec = SoftwareSpec(
         id=env_id, name=f.text("name"), description=f.text("description"), soc_groups=soc,
         packages=f.strings("packages", min_items=1), launch=launch, ready=ready,
         resolution=(resolution[0], resolution[1]), env=dict(env_vars), home_template=template_path, settle=settle,
@@ -371,7 +265,7 @@ def _parameter(f: _Fields, name: str, value: Any) -> ParameterSpec:
     raise f.error(f"parameters.{name}", expected, value)
 
 
-def load_task(path: Path, env: EnvSpec) -> TaskSpec:
+def load_task(path: Path, env: SoftwareSpec) -> TaskSpec:
     f = _Fields(path, _load_yaml(path), TASK_FIELDS)
     task_id = f.text("id", pattern=ID_PATTERN)
     if task_id != path.stem:
@@ -400,8 +294,6 @@ def _verifier_timeout(f: _Fields) -> float:
 
 def _checklist(f: _Fields):
     """The optional ``checklist`` block: completion items worth 100 points in all, integrity items, mode."""
-    from .judge import MODES, ChecklistItem, ChecklistSpec
-
     raw = f.get("checklist", dict, "a mapping with items (and optional mode, weight, frames, samples)", None)
     if raw is None:
         return None
@@ -436,7 +328,7 @@ def load_all(strict: bool = True):
     the SpecError of each broken environment, so one broken folder does not hide the others. An unexpected
     exception while loading a folder becomes a SpecError naming its env.yaml and the field ``<unexpected>``.
     """
-    envs: dict[str, EnvSpec] = {}
+    envs: dict[str, SoftwareSpec] = {}
     errors: dict[str, SpecError] = {}
     for root in data_roots():
         for folder in sorted((root / "envs").glob("*/")):
@@ -451,7 +343,7 @@ def load_all(strict: bool = True):
     return envs if strict else (envs, errors)
 
 
-def _load_folder(folder: Path, root: Path) -> EnvSpec:
+def _load_folder(folder: Path, root: Path) -> SoftwareSpec:
     """:func:`load_env`, with any unexpected exception turned into a SpecError naming the folder's env.yaml."""
     try:
         return load_env(folder, root)
@@ -460,3 +352,16 @@ def _load_folder(folder: Path, root: Path) -> EnvSpec:
     except Exception as exc:  # noqa: BLE001 - a loader bug on one folder must not break every other env
         raise SpecError(folder / "env.yaml", "<unexpected>",
                         f"files the loader reads without error (it raised {type(exc).__name__}: {exc})") from exc
+
+
+def load_function(ref: Ref) -> Callable:
+    """Import the module a Ref points at (by file path, cached per file) and return the function."""
+    name = "gym_anything_task_code." + ref.path.replace("/", ".").removesuffix(".py")
+    module = sys.modules.get(name)
+    if module is None or getattr(module, "__file__", None) != str(ref.file):
+        spec = importlib.util.spec_from_file_location(name, ref.file)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return getattr(module, ref.function)

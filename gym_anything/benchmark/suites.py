@@ -25,10 +25,11 @@ from typing import Any
 
 import yaml
 
-from .audit import is_audited, task_digest
-from .paths import benchmarks_dir
-from .registry import all_envs
-from .specs import HORIZONS, SPLITS, EnvSpec, SpecError, TaskSpec
+from ..audit.store import is_audited, task_digest
+from ..errors import SpecError
+from ..specs.model import HORIZONS, SPLITS, SoftwareSpec, TaskSpec
+from ..specs.paths import benchmarks_dir
+from ..specs.registry import all_software
 
 SUITE_FIELDS = {"name", "version", "description", "select", "seeds", "step_budget", "tasks"}
 
@@ -84,9 +85,9 @@ class Suite:
         return task.max_steps if self.step_budget is None else min(self.step_budget, task.max_steps)
 
 
-def _lookup(name: str) -> tuple[EnvSpec, TaskSpec] | None:
+def _lookup(name: str) -> tuple[SoftwareSpec, TaskSpec] | None:
     env_id, _, task_id = name.partition(".")
-    env = all_envs().get(env_id)
+    env = all_software().get(env_id)
     task = env.tasks.get(task_id) if env else None
     return (env, task) if env and task else None
 
@@ -168,10 +169,10 @@ def load_suite(name: str) -> Suite:
     return suite
 
 
-def matching_tasks(select: dict[str, Any]) -> list[tuple[EnvSpec, TaskSpec]]:
+def matching_tasks(select: dict[str, Any]) -> list[tuple[SoftwareSpec, TaskSpec]]:
     """Audited tasks matching a suite's ``select`` (split, horizon, every listed tag, explicit names)."""
     chosen = []
-    for env in all_envs().values():
+    for env in all_software().values():
         for task in env.tasks.values():
             if "split" in select and task.split != select["split"]:
                 continue

@@ -56,7 +56,7 @@ class EvalConfig:
 def run_episode(env: Any, agent: Any, episode: Any, budget: int, folder: Path, video: bool = True,
                 frames: bool = True) -> dict[str, Any]:
     """Run ``agent`` on one (task, seed) episode in ``env`` and record it in ``folder``; returns the result."""
-    from .agents import public_info
+    from ..agents import public_info
     from .recording import TrajectoryRecorder
 
     result = _new_result(episode, env.unwrapped.spec_env)
@@ -115,13 +115,13 @@ def _write_json(path: Path, data: Any) -> None:
 
 
 def _make_agent(config: EvalConfig) -> Any:
-    from .agents import load_agent
+    from ..agents import load_agent
 
     agent = load_agent(config.agent, **config.agent_kwargs)
     if config.audit_judge:
-        from .agents import AuditedAgent
+        from ..agents import ReviewedAgent
 
-        agent = AuditedAgent(agent, config.audit_judge, max_audits=config.max_audits)
+        agent = ReviewedAgent(agent, config.audit_judge, max_audits=config.max_audits)
     return agent
 
 
@@ -130,7 +130,7 @@ def _worker(config: EvalConfig, todo: mp.Queue, done: mp.Queue, worker_id: int) 
 
     import gym_anything  # noqa: F401 - registers the environments
 
-    from .registry import all_envs
+    from ..specs.registry import all_software
     from .suites import load_suite
 
     suite = load_suite(config.suite)
@@ -146,7 +146,7 @@ def _worker(config: EvalConfig, todo: mp.Queue, done: mp.Queue, worker_id: int) 
             try:
                 env = envs.get(episode.env)
                 if env is None:
-                    env = envs[episode.env] = gym.make(all_envs()[episode.env].gym_id, runner=config.runner)
+                    env = envs[episode.env] = gym.make(all_software()[episode.env].gym_id, runner=config.runner)
                 budget = suite.budget_for(env.unwrapped.spec_env.tasks[episode.task])
                 result = run_episode(env, agent, episode, budget, _episode_folder(config.out, episode),
                                      config.video, config.frames)
@@ -166,9 +166,9 @@ def _worker(config: EvalConfig, todo: mp.Queue, done: mp.Queue, worker_id: int) 
 def _new_result(episode: Any, env_spec: Any = None) -> dict[str, Any]:
     """A result.json skeleton for an episode: what it is, and the outcome of an episode that did nothing."""
     if env_spec is None:
-        from .registry import all_envs
+        from ..specs.registry import all_software
 
-        env_spec = all_envs()[episode.env]
+        env_spec = all_software()[episode.env]
     task = env_spec.tasks[episode.task]
     return {"episode": episode.id, "env": episode.env, "task": episode.task, "split": task.split,
             "soc_groups": list(env_spec.soc_groups), "difficulty": task.difficulty, "seed": episode.seed,
@@ -301,10 +301,10 @@ def run_eval(suite: str, agent: str, out: Path, jobs: int = 1, agent_kwargs: dic
     Resumable: episodes with a ``result.json`` in ``out`` are skipped. ``out`` must not hold a run of another
     suite or agent.
     """
-    from . import __version__
-    from .agents import load_agent
-    from .agents.base import MODEL_PREFIXES
-    from .registry import all_envs
+    from .. import __version__
+    from ..agents import load_agent
+    from ..models.backends import is_model_spec, parse_model_spec
+    from ..specs.registry import all_software
     from .suites import load_suite
 
     if jobs < 1:
@@ -314,8 +314,9 @@ def run_eval(suite: str, agent: str, out: Path, jobs: int = 1, agent_kwargs: dic
         raise ValueError(f"episode_timeout must be a positive number of seconds, got {episode_timeout!r}")
     suite_obj = load_suite(suite)
     episodes = suite_obj.episodes(only)
-    if agent.startswith(MODEL_PREFIXES):
-        model = model or agent.partition("#")[2] or agent.partition(":")[2]
+    if is_model_spec(agent):
+        spec = parse_model_spec(agent)  # ValueError for a malformed model spec, before starting workers
+        model = model or spec.model or spec.location
     else:
         load_agent(agent, **(agent_kwargs or {}))  # fail fast on a bad agent name, before starting workers
     out = Path(out)
@@ -355,7 +356,7 @@ def run_eval(suite: str, agent: str, out: Path, jobs: int = 1, agent_kwargs: dic
             bar.update(result)
         _write_json(out / "summary.json", summarize(run, list(finished.values()), len(episodes)))
 
-    envs = all_envs()
+    envs = all_software()
     limits = {e.id: float(episode_timeout) if episode_timeout is not None else
               EPISODE_TIME_BASE + EPISODE_TIME_PER_STEP * suite_obj.budget_for(envs[e.env].tasks[e.task])
               for e in todo}

@@ -22,7 +22,9 @@ import gymnasium as gym
 import numpy as np
 
 from .. import actions as A
-from ..judge import FrameBuffer, Judge, JudgeError, load_json_answer, make_judge
+from ..models.answers import ModelAnswerError, load_json_answer
+from ..models.backends import Backend, make_backend
+from ..models.images import FrameBuffer
 from .base import Agent, load_agent
 
 
@@ -40,31 +42,31 @@ def build_audit_prompt(instruction: str, frame_count: int) -> str:
 
 
 def parse_audit(text: str) -> tuple[bool, str]:
-    """Strictly parse an audit answer into (solved, remaining); raises JudgeError otherwise."""
+    """Strictly parse an audit answer into (solved, remaining); raises ModelAnswerError otherwise."""
     data = load_json_answer(text)
     if not isinstance(data, dict) or set(data) != {"solved", "remaining"}:
-        raise JudgeError(f'the audit answer must be an object with exactly "solved" and "remaining", '
+        raise ModelAnswerError(f'the audit answer must be an object with exactly "solved" and "remaining", '
                          f'got {text[:200]!r}')
     if not isinstance(data["solved"], bool):
-        raise JudgeError(f'"solved" must be true or false, got {data["solved"]!r}')
+        raise ModelAnswerError(f'"solved" must be true or false, got {data["solved"]!r}')
     if not isinstance(data["remaining"], str):
-        raise JudgeError(f'"remaining" must be a string, got {data["remaining"]!r}')
+        raise ModelAnswerError(f'"remaining" must be a string, got {data["remaining"]!r}')
     return data["solved"], data["remaining"]
 
 
-class AuditedAgent:
+class ReviewedAgent:
     """Wraps an agent; a judge must agree the task is solved before DONE ends the episode (bounded)."""
 
-    def __init__(self, inner: Agent | str, judge: Judge | str, max_audits: int = 2, frames: int = 4):
+    def __init__(self, inner: Agent | str, judge: Backend | str, max_audits: int = 2, frames: int = 4):
         if not isinstance(max_audits, int) or max_audits < 0:
             raise ValueError(f"max_audits must be a whole number >= 0, got {max_audits!r}")
         if not isinstance(frames, int) or frames < 1:
             raise ValueError(f"frames must be a whole number >= 1, got {frames!r}")
         self.inner = load_agent(inner) if isinstance(inner, str) else inner
-        self.judge = make_judge(judge)
+        self.judge = make_backend(judge)
         if self.judge is None:
             raise ValueError("judge must be 'openai:URL#MODEL', 'transformers:PATH' or a backend object")
-        self.name = f"audited-{getattr(self.inner, 'name', type(self.inner).__name__)}"
+        self.name = f"reviewed-{getattr(self.inner, 'name', type(self.inner).__name__)}"
         self.max_audits, self.frames = max_audits, frames
         self.audits: list[dict[str, Any]] = []
         self.trace: dict[str, Any] = {}
@@ -125,3 +127,6 @@ class AuditedAgent:
 
 def _is_done(action: Any) -> bool:
     return isinstance(action, dict) and int(action.get("type", -1)) == A.ActionType.DONE
+
+
+AuditedAgent = ReviewedAgent  # its name before "audit" meant only the gate

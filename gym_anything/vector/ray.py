@@ -27,8 +27,8 @@ import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space, iterate
 
-from . import actions
-from .runtime.guardian import OWNER_VARIABLE, owner
+from .. import actions
+from ..runtime.guardian import OWNER_VARIABLE, owner
 
 BACKENDS = ("sync", "async", "ray")
 FAULT_DETAIL_CHARS = 2000
@@ -301,9 +301,9 @@ def vector_entry_point(num_envs: int = 1, *, env_id: str, task_id: str | None = 
     """``gym.make_vec``'s ``vector_entry_point`` for every gym-anything id: ``backend="ray"`` gives a
     :class:`RayVectorEnv` (Ray options among ``kwargs``); ``"sync"`` (the default, as without an entry point)
     and ``"async"`` give gymnasium's own vector envs."""
-    from .registry import env_spec
+    from ..specs.registry import software_spec
 
-    spec = env_spec(env_id)
+    spec = software_spec(env_id)
     gym_id = spec.tasks[task_id].gym_id if task_id is not None else spec.gym_id
     if backend == "ray":
         return make_ray_vec(gym_id, num_envs, **kwargs)

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from .judge import Judge, TransformersJudge
+from .backends import Backend, TransformersBackend
 
 
 def _decode_image(url: str) -> np.ndarray:
@@ -27,14 +27,14 @@ def _decode_image(url: str) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
 
 
-class JudgeServer:
+class ModelServer:
     """A threaded HTTP server around one backend (requests are answered one at a time).
 
-    ``model``: a local model folder (loaded as a TransformersJudge) or a backend object with ``complete``.
+    ``model``: a local model folder (loaded as a TransformersBackend) or a backend object with ``complete``.
     """
 
-    def __init__(self, model: str | Judge, host: str = "127.0.0.1", port: int = 0, model_name: str = "local"):
-        self.judge = TransformersJudge(model) if isinstance(model, str) else model
+    def __init__(self, model: str | Backend, host: str = "127.0.0.1", port: int = 0, model_name: str = "local"):
+        self.judge = TransformersBackend(model) if isinstance(model, str) else model
         self.model_name = model_name
         self.requests: list[dict[str, Any]] = []  # model, prompt and image count of each request (for inspection)
         self._lock = threading.Lock()
@@ -93,7 +93,7 @@ class JudgeServer:
         host, port = self.httpd.server_address[:2]
         return f"http://{host}:{port}/v1"
 
-    def start(self) -> JudgeServer:
+    def start(self) -> ModelServer:
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
         return self
@@ -101,3 +101,6 @@ class JudgeServer:
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+JudgeServer = ModelServer  # its name when it only served judges

@@ -12,154 +12,22 @@ task counts as unaudited until it passes again.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
-import os
 import re
-import secrets
 import string
 import time
-import warnings
-from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from . import actions as A
-from .ocr import PendingOCR, squash
-from .paths import hidden_from_apps
-from .runtime.sandbox import SANDBOX_HOME
-from .specs import LONG_HORIZON_STEPS, EnvSpec, TaskSpec
-from .verification import load_function
-
-MIN_SECRET_CHARS = 4  # shorter privileged values ("B7", "42") are too common to count as a leak
-CHECKS_VERSION = 2  # raised when the audit gains a check: a stored audit from before no longer counts
-
-
-class UnauditedTaskWarning(UserWarning):
-    """The task's files have no passing audit (edited since, or never audited)."""
-
-
-@dataclass
-class Check:
-    name: str
-    passed: bool
-    detail: str = ""
-
-
-@dataclass
-class TaskAudit:
-    task: str
-    digest: str
-    seeds: list[int]
-    checks_version: int = CHECKS_VERSION
-    passed: bool = False
-    date: str = ""
-    wall_time: float = 0.0
-    checks: list[Check] = field(default_factory=list)
-
-    def add(self, name: str, passed: bool, detail: str = "") -> bool:
-        self.checks.append(Check(name, bool(passed), detail))
-        return bool(passed)
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-# --- digests and the audit store ---------------------------------------------------------------------
-
-
-def task_files(env: EnvSpec, task: TaskSpec) -> list[Path]:
-    """The files whose contents define a task: its spec, the env spec, its code and the HOME template."""
-    files = {env.folder / "env.yaml", task.file, task.verifier.file, task.oracle.file}
-    if task.setup is not None:
-        files.add(task.setup.file)
-    if env.home_template is not None:
-        files.update(p for p in env.home_template.rglob("*") if p.is_file())
-    return sorted(files)
-
-
-def task_digest(env: EnvSpec, task: TaskSpec) -> str:
-    sha = hashlib.sha256()
-    for path in task_files(env, task):
-        sha.update(str(path.relative_to(env.root)).encode() + b"\0" + path.read_bytes() + b"\0")
-    return "sha256:" + sha.hexdigest()
-
-
-def audit_path(env: EnvSpec, task: TaskSpec) -> Path:
-    return env.root / "audits" / env.id / f"{task.id}.json"
-
-
-def stored_audit(env: EnvSpec, task: TaskSpec) -> dict[str, Any] | None:
-    try:
-        return json.loads(audit_path(env, task).read_text())
-    except (OSError, ValueError):
-        return None
-
-
-def is_audited(env: EnvSpec, task: TaskSpec) -> bool:
-    """True when a passing audit by the current checks is stored for the task's current digest."""
-    record = stored_audit(env, task)
-    return bool(record and record.get("passed") and record.get("digest") == task_digest(env, task)
-                and record.get("checks_version", 1) >= CHECKS_VERSION)
-
-
-def store(env: EnvSpec, task: TaskSpec, audit: TaskAudit) -> Path:
-    path = audit_path(env, task)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    record = {k: v for k, v in audit.to_json().items() if k != "wall_time"} | {"wall_time": round(audit.wall_time, 1)}
-    path.write_text(json.dumps(record, indent=2, default=str) + "\n")
-    return path
-
-
-_warned: set[str] = set()
-
-
-def warn_if_unaudited(env: EnvSpec, task: TaskSpec) -> None:
-    if task.gym_id not in _warned and not is_audited(env, task):
-        _warned.add(task.gym_id)
-        warnings.warn(f"{task.gym_id} has no passing audit for its current files; run "
-                      f"'gym-anything audit --task {env.id}.{task.id}'", UnauditedTaskWarning, stacklevel=3)
-
-
-# --- helpers -----------------------------------------------------------------------------------------
-
-
-def secret_strings(value: Any, key: str = "") -> Iterator[tuple[str, str]]:
-    """(key, text) pairs for every privileged leaf value, with common renderings of numbers."""
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield from secret_strings(v, f"{key}.{k}" if key else str(k))
-    elif isinstance(value, (list, tuple, set)):
-        for i, v in enumerate(value):
-            yield from secret_strings(v, f"{key}[{i}]")
-    elif isinstance(value, bool) or value is None:
-        return
-    elif isinstance(value, (int, float, np.integer, np.floating)):
-        number = float(value)
-        texts = {repr(value), f"{number:.2f}", f"{number:,.2f}"}
-        if number.is_integer():
-            texts.add(str(int(number)))
-        for text in texts:
-            yield key, text
-    else:
-        yield key, str(value)
-
-
-def _checkable(text: str) -> bool:
-    return sum(ch not in string.punctuation and not ch.isspace() for ch in text) >= MIN_SECRET_CHARS
-
-
-def leaked_values(private: dict[str, Any], visible: tuple[str, ...], haystack: str, instruction: str) -> list[str]:
-    """Privileged values (not declared visible, not in the instruction) that occur in ``haystack``."""
-    found, hay, told = [], squash(haystack), squash(instruction)
-    for key, text in secret_strings({k: v for k, v in private.items() if k not in visible}):
-        needle = squash(text)
-        if _checkable(needle) and needle not in told and needle in hay:
-            found.append(f"{key}={text!r}")
-    return sorted(set(found))
+from .. import actions as A
+from ..specs.loader import load_function
+from ..specs.model import LONG_HORIZON_STEPS, SoftwareSpec, TaskSpec
+from ..specs.paths import hidden_from_apps
+from ..verification.ocr import PendingOCR
+from .probes import home_text, leaked_values, probe_rights, probe_sandbox
+from .store import TaskAudit, task_digest
 
 
 def _result_signature(info: dict[str, Any]) -> tuple:
@@ -201,60 +69,7 @@ def random_plan(env, seed: int, steps: int) -> list[dict]:
     return plan
 
 
-def probe_sandbox(env, secrets: list[Path]) -> list[str]:
-    """Paths that a process inside the episode's sandbox can see (each must be hidden)."""
-    script = "; ".join(f"if test -e '{p}' || test -r '{p}'; then echo 'VISIBLE {p}'; fi" for p in secrets)
-    out = env.unwrapped.runner.run_in_sandbox(["sh", "-c", script + "; echo probe-ran"])
-    if "probe-ran" not in out.stdout:
-        return [f"the probe did not run: {out.stderr.strip()[:300]}"]
-    return [line.removeprefix("VISIBLE ") for line in out.stdout.splitlines() if line.startswith("VISIBLE ")]
-
-
-def probe_rights(env) -> list[str]:
-    """How the app could read host secrets through its own rights (empty: it cannot).
-
-    Inside the episode's sandbox, as the app: a root-only file the audit puts in HOME (mode 0600, when the
-    driver is root) and ``/etc/shadow`` (where the host has one) must not be readable and the app must hold no
-    capability; seen from the host, no process of the app may run as root.
-    """
-    home = env.unwrapped.episode_home
-    secret = home / f".audit-root-only-{secrets.token_hex(6)}"
-    targets = ["/etc/shadow"] if Path("/etc/shadow").exists() else []
-    if os.geteuid() == 0:
-        secret.write_text("root-only\n")
-        os.chmod(secret, 0o600)  # owned by the driver: root
-        targets.append(f"{SANDBOX_HOME}/{secret.name}")
-    script = "; ".join(f"if cat '{t}' 2>/dev/null | grep -q .; then echo 'READABLE {t}'; fi" for t in targets)
-    script += "; grep CapEff /proc/self/status; echo probe-ran"
-    try:
-        out = env.unwrapped.runner.run_in_sandbox(["sh", "-c", script])
-    finally:
-        secret.unlink(missing_ok=True)
-    if "probe-ran" not in out.stdout:
-        return [f"the probe did not run: {out.stderr.strip()[:300]}"]
-    problems = [f"{line.removeprefix('READABLE ')} is readable" for line in out.stdout.splitlines()
-                if line.startswith("READABLE ")]
-    host_uids = env.unwrapped.runner.app_host_uids()
-    if not host_uids or 0 in host_uids:
-        problems.append(f"the app's processes run as host uids {sorted(host_uids)} (root is 0)")
-    caps = [line.split()[1] for line in out.stdout.splitlines() if line.startswith("CapEff:")]
-    if caps != ["0000000000000000"]:
-        problems.append(f"the app holds capabilities (CapEff {caps})")
-    return problems
-
-
-def home_text(home: Path, limit: int = 20_000_000) -> str:
-    """Everything under the episode HOME as text (for a privileged-value scan)."""
-    chunks, total = [], 0
-    for path in sorted(home.rglob("*")):
-        if path.is_file() and total < limit:
-            data = path.read_bytes()[: limit - total]
-            total += len(data)
-            chunks.append(data.decode("utf-8", "replace"))
-    return "\n".join(chunks)
-
-
-def lint(env: EnvSpec, task: TaskSpec) -> list[str]:
+def lint(env: SoftwareSpec, task: TaskSpec) -> list[str]:
     """Spec problems the loader cannot see: unused parameters, unknown visible keys, odd max_steps."""
     problems = []
     if not task.instruction.strip():
@@ -280,10 +95,10 @@ def lint(env: EnvSpec, task: TaskSpec) -> list[str]:
 # --- the audit -----------------------------------------------------------------------------------------
 
 
-def audit_task(env_spec: EnvSpec, task: TaskSpec, seeds: int = 3, random_steps: int = 15,
+def audit_task(env_spec: SoftwareSpec, task: TaskSpec, seeds: int = 3, random_steps: int = 15,
                progress: Callable[[str], None] = lambda _: None) -> TaskAudit:
     """Audit one task on the real application; never raises for a task fault (it becomes a failed check)."""
-    from .env import GymAnythingEnv
+    from ..core.env import GymAnythingEnv
 
     started = time.perf_counter()
     seed_list = [1000 + i for i in range(seeds)]
@@ -303,7 +118,7 @@ def audit_task(env_spec: EnvSpec, task: TaskSpec, seeds: int = 3, random_steps: 
     return audit
 
 
-def _audit_seeds(env, env_spec: EnvSpec, task: TaskSpec, seeds: list[int], random_steps: int, audit: TaskAudit,
+def _audit_seeds(env, env_spec: SoftwareSpec, task: TaskSpec, seeds: list[int], random_steps: int, audit: TaskAudit,
                  progress: Callable[[str], None]) -> None:
     privileged: list[str] = []
     screens: list[tuple[int, PendingOCR, str, dict, str]] = []

@@ -9,12 +9,12 @@ import os
 import sys
 from pathlib import Path
 
-from .registry import all_envs
-from .runtime import programs
+from ..runtime import programs
+from ..specs.registry import all_software
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    for env in all_envs().values():
+    for env in all_software().values():
         print(f"{env.gym_id:45s} {env.name} (SOC {', '.join(env.soc_groups)})")
         for task in env.tasks.values():
             print(f"  {task.gym_id:43s} {task.split:5s} {task.difficulty:6s} {task.horizon:5s} "
@@ -28,7 +28,7 @@ def cmd_packages(args: argparse.Namespace) -> int:
     groups = tuple(args.group or [g for g in programs.GROUPS if g != "docker"])
     needed = programs.packages(groups)
     if not args.group:
-        for env in all_envs().values():
+        for env in all_software().values():
             needed.update(env.packages)
     print("\n".join(sorted(needed)))
     return 0
@@ -36,7 +36,7 @@ def cmd_packages(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """The README demo: the oracle and a random agent on one task per software, recorded like any eval run."""
-    from .evaluation import run_eval
+    from ..benchmark.evaluation import run_eval
 
     out = Path(args.out)
     print(f"gym-anything demo: suite 'demo' x (oracle, random agent) -> {out}/")
@@ -54,7 +54,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"oracle solved {oracle['successes']}/{oracle['n']}; random agent "
           f"{summaries['random']['overall']['successes']}/{summaries['random']['overall']['n']}; "
           f"trajectories (steps.jsonl, frames/*.png, video.mp4) under {out}/*/episodes/")
-    from .leaderboard import build_site
+    from ..benchmark.leaderboard import build_site
 
     build_site(out, out / "site")
     print(f"leaderboard with a trajectory viewer: {out / 'site' / 'index.html'}")
@@ -75,7 +75,7 @@ def _agent_kwargs(pairs: list[str] | None) -> dict:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from .evaluation import format_table, run_eval
+    from ..benchmark.evaluation import format_table, run_eval
 
     summary = run_eval(args.suite, args.agent, Path(args.out), jobs=args.jobs,
                        agent_kwargs=_agent_kwargs(args.agent_arg), only=args.task, audit_judge=args.audit_judge,
@@ -87,7 +87,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .export import ExportError, export_runs
+    from ..benchmark.export import ExportError, export_runs
 
     try:
         summary = export_runs(args.runs, args.out, successful=args.successful, fmt=args.format,
@@ -100,7 +100,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
-    from .leaderboard import LeaderboardError, build_site
+    from ..benchmark.leaderboard import LeaderboardError, build_site
 
     try:
         stats = build_site(Path(args.runs_dir), Path(args.out))
@@ -114,7 +114,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
 
 
 def cmd_suite(args: argparse.Namespace) -> int:
-    from .suites import load_suite, suite_names, write_suite
+    from ..benchmark.suites import load_suite, suite_names, write_suite
 
     if args.action == "write":
         for name in args.names or suite_names():
@@ -133,9 +133,9 @@ def cmd_suite(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from .audit import audit_task, store
+    from ..audit import audit_task, store
 
-    envs = all_envs()
+    envs = all_software()
     selected = []
     for env in envs.values():
         for task in env.tasks.values():
@@ -179,9 +179,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_serve_judge(args: argparse.Namespace) -> int:
-    from .judge_server import JudgeServer
+    from ..models.server import ModelServer
 
-    server = JudgeServer(args.model, args.host, args.port, args.name)
+    server = ModelServer(args.model, args.host, args.port, args.name)
     print(f"serving {args.model} as '{args.name}' at {server.base_url} "
           f"(GYM_ANYTHING_JUDGE=openai:{server.base_url}#{args.name})", flush=True)
     try:

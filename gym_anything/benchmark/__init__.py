@@ -1,0 +1,2 @@
+"""Benchmarks: suites of audited tasks, the evaluation runner and its run folders, trajectory recording, the
+leaderboard and the distillation export."""

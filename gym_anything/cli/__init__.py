@@ -1,0 +1,5 @@
+"""The ``gym-anything`` command."""
+
+from .main import main
+
+__all__ = ["main"]

@@ -1,0 +1,17 @@
+"""Models: backends behind one ``complete(prompt, images)`` interface (local transformers or any OpenAI-compatible
+endpoint), the one parser of model specs, strict answer reading, images for models, and a local model server."""
+
+from .answers import ModelAnswerError, load_json_answer
+from .backends import (
+                       Backend,
+                       ModelSpec,
+                       OpenAIBackend,
+                       TransformersBackend,
+                       is_model_spec,
+                       make_backend,
+                       parse_model_spec,
+)
+from .images import FrameBuffer, even_sample
+
+__all__ = ["Backend", "FrameBuffer", "ModelAnswerError", "ModelSpec", "OpenAIBackend", "TransformersBackend",
+           "even_sample", "is_model_spec", "load_json_answer", "make_backend", "parse_model_spec"]

@@ -1,0 +1,26 @@
+"""Reading a model's answer strictly: the JSON value of the whole answer or of one fenced block."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from ..errors import GymAnythingError
+
+
+class ModelAnswerError(GymAnythingError, ValueError):
+    """A model's answer could not be used (unparseable, incomplete), or the backend failed."""
+
+
+_FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
+
+
+def load_json_answer(text: str) -> Any:
+    """The JSON value of a model answer (the whole answer, or one fenced block); raises ModelAnswerError otherwise."""
+    match = _FENCE.match(text)
+    body = match.group(1) if match else text.strip()
+    try:
+        return json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise ModelAnswerError(f"the model's answer is not JSON ({exc.msg}): {text[:200]!r}") from None
