@@ -10,11 +10,28 @@ Usage::
 
 An action is a dict with the fields of :func:`action_space`; the helpers fill in every field.
 Fields a given action type does not use are ignored. Key names follow pyautogui (see ``KEY_NAMES``).
+
+Everything that differs between action types is one entry of ``ACTION_KINDS`` (an :class:`ActionKind`): the
+fields the type uses (its JSON form keeps exactly these), its extra validation rule, its :func:`describe` and
+:func:`to_code` forms and what the trajectory viewer draws; :func:`validate`, :func:`to_json`,
+:func:`from_json`, :func:`to_code`, :func:`describe` and ``viewer.js`` are loops over it. The X input for each
+type is ``runtime.xclient.PERFORM``. tests/test_action_table.py fails until a type has both, and checks
+that each reads only the type's fields.
+
+Adding an action type, before the table: 9 places in 4 files, and only a missing ``to_code`` failed a test
+(the parsing round trip; the rest fell through silently): ``ActionType``, ``validate`` (a rule of the type, if
+any), ``describe``, ``to_json`` (three type lists), ``to_code`` and a helper here; ``perform`` in
+``runtime/xclient.py`` (a pointer list and a branch); ``draw`` in ``viewer.js`` (a switch case);
+``agents/parsing.py`` (a signature and a handler). With it: 5 places in 3 files, each failing a test until
+done: ``ActionType``, its ``ACTION_KINDS`` entry and its helper here; its ``PERFORM`` handler in
+``runtime/xclient.py``; reading it back in ``agents/parsing.py``.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
@@ -168,8 +185,6 @@ def validate(action: Any, width: int, height: int) -> dict[str, Any]:
     if keys.min() < 0 or keys.max() > len(KEY_NAMES):
         raise ActionError(f"action['keys'] values must be in [0, {len(KEY_NAMES)}] (0 = none, i = KEY_NAMES[i-1])")
     out["keys"] = tuple(KEY_NAMES[k - 1] for k in keys.tolist() if k)
-    if kind is ActionType.HOTKEY and not out["keys"]:
-        raise ActionError("action['keys'] must name at least one key for a HOTKEY action")
     duration = full["duration"]
     if isinstance(duration, np.ndarray) and duration.shape == ():
         duration = duration.item()
@@ -180,6 +195,10 @@ def validate(action: Any, width: int, height: int) -> dict[str, Any]:
     if not 0.0 <= duration <= MAX_WAIT:
         raise ActionError(f"action['duration']={duration} is out of range [0, {MAX_WAIT}] seconds")
     out["duration"] = float(duration)
+    check = ACTION_KINDS[kind].check
+    problem = check(out) if check is not None else None
+    if problem:
+        raise ActionError(problem)
     return out
 
 
@@ -188,25 +207,180 @@ def _short(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
+# --- the table: everything that differs between action types ---------------------------------------
+
+
+@dataclass(frozen=True)
+class Part:
+    """One field's value in a text the viewer draws (the rest of the text is literal strings)."""
+
+    field: str
+    before: str = ""  # written just before the value
+    skip: Any = None  # if set, the part (``before`` included) is left out when the value is missing or equals it
+    default: Any = ""  # shown when the value is missing
+    limit: int = 0  # at most this many characters of the value, then an ellipsis (0 = no limit)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"field": self.field}
+        if self.before:
+            out["before"] = self.before
+        if self.skip is not None:
+            out["skip"] = self.skip
+        if self.default != "":
+            out["default"] = self.default
+        if self.limit:
+            out["limit"] = self.limit
+        return out
+
+
+Text = tuple[str | Part, ...]
+
+
+@dataclass(frozen=True)
+class Overlay:
+    """What the trajectory viewer (``benchmark/leaderboard/assets/viewer.js``) draws over a frame for an action.
+
+    Marks are drawn in this order: the rings, the arrow, the label, the banner. Values come from the fields
+    named here, read from the action's JSON form.
+    """
+
+    at: tuple[str, str] | None = None  # the point (x, y) the rings, the arrow and the label go at
+    rings: tuple[tuple[int, str], ...] = ()  # circles around the point: radius and CSS class; the first is #mark
+    arrow_to: tuple[str, str] | None = None  # an arrow from the point to the point in these fields
+    arrow_along: tuple[str, str] | None = None  # a short arrow from the point in the direction of these fields
+    label: Text = ()  # text next to the point (top left without a point)
+    banner: Text = ()  # large text in the middle of the frame
+
+    def fields(self) -> set[str]:
+        """The action fields this overlay reads."""
+        named = [*(self.at or ()), *(self.arrow_to or ()), *(self.arrow_along or ())]
+        return set(named) | {p.field for p in (*self.label, *self.banner) if isinstance(p, Part)}
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name in ("at", "rings", "arrow_to", "arrow_along"):
+            value = getattr(self, name)
+            if value:
+                out[name] = [list(v) if isinstance(v, tuple) else v for v in value]
+        for name in ("label", "banner"):
+            value = getattr(self, name)
+            if value:
+                out[name] = [p.to_json() if isinstance(p, Part) else p for p in value]
+        return out
+
+
+Formatter = str | Callable[[dict[str, Any]], str]
+
+
+@dataclass(frozen=True)
+class ActionKind:
+    """One action type: the fields it uses and how it is checked, described, written as code and drawn.
+
+    ``describe`` and ``code`` are each a ``str.format`` template or a function, given only the fields the type
+    uses (``button`` as its name, e.g. ``'left'``). :func:`validate`, :func:`describe`, :func:`to_json`,
+    :func:`to_code` and the viewer read this entry instead of branching on the type; the X input for each type
+    is ``gym_anything.runtime.xclient.PERFORM``.
+    """
+
+    type: ActionType
+    fields: tuple[str, ...]  # the fields the type uses, in the action space's order; its JSON form holds exactly these
+    describe: Formatter  # the short human-readable form, e.g. "click(100, 200)"
+    code: Formatter  # the pyautogui-style code that agents.parsing reads back to the same action
+    overlay: Overlay = Overlay()  # what the trajectory viewer draws
+    check: Callable[[dict[str, Any]], str | None] | None = None  # a rule of this type: the problem, or None
+
+    @property
+    def name(self) -> str:
+        """The type's name in JSON and in the viewer, e.g. ``"double_click"``."""
+        return self.type.name.lower()
+
+    def __post_init__(self) -> None:
+        order = [name for name in _DEFAULTS if name != "type"]
+        if list(self.fields) != [name for name in order if name in self.fields] or len(set(self.fields)) != len(
+                self.fields):
+            raise ValueError(f"{self.type.name}: fields {self.fields} must be distinct action fields in the order "
+                             f"{order}")
+        extra = self.overlay.fields() - set(self.fields)
+        if extra:
+            raise ValueError(f"{self.type.name}: the overlay reads {sorted(extra)}, which the type does not use")
+
+
+def _format(kind: ActionKind, formatter: Formatter, action: dict[str, Any]) -> str:
+    """A template filled, or a function called, with the fields the type uses (``button`` as its name)."""
+    view = {name: action[name] for name in kind.fields}
+    if "button" in view:
+        view["button"] = Button(view["button"]).name.lower()
+    return formatter(view) if callable(formatter) else formatter.format_map(view)
+
+
+def _click_code(action: dict[str, Any]) -> str:
+    x, y, button = action["x"], action["y"], action["button"]
+    return f"pyautogui.click({x}, {y})" if button == "left" else f"pyautogui.click({x}, {y}, button={button!r})"
+
+
+def _scroll_code(action: dict[str, Any]) -> str:
+    x, y, dx, dy = action["x"], action["y"], action["dx"], action["dy"]
+    calls = []
+    if dy or not dx:
+        calls.append(f"pyautogui.scroll({-dy}, x={x}, y={y})")  # pyautogui: positive = up
+    if dx:
+        calls.append(f"pyautogui.hscroll({dx}, x={x}, y={y})")
+    return "; ".join(calls)
+
+
+def _hotkey_code(action: dict[str, Any]) -> str:
+    keys = action["keys"]
+    return f"pyautogui.press({keys[0]!r})" if len(keys) == 1 else \
+        "pyautogui.hotkey(" + ", ".join(repr(k) for k in keys) + ")"
+
+
+_XY = ("x", "y")
+_BUTTON_PART = Part("button", before=" ", skip="left")
+
+ACTION_KINDS: dict[ActionType, ActionKind] = {kind.type: kind for kind in (
+    ActionKind(ActionType.MOVE, ("x", "y"), "move({x}, {y})", "pyautogui.moveTo({x}, {y})",
+               Overlay(_XY, rings=((10, "mark move"),), label=("move",))),
+    ActionKind(ActionType.CLICK, ("x", "y", "button"), "click({x}, {y})", _click_code,
+               Overlay(_XY, rings=((18, "mark"),), label=("click", _BUTTON_PART))),
+    ActionKind(ActionType.DOUBLE_CLICK, ("x", "y"), "double_click({x}, {y})", "pyautogui.doubleClick({x}, {y})",
+               Overlay(_XY, rings=((18, "mark"), (30, "mark")), label=("double click",))),
+    ActionKind(ActionType.RIGHT_CLICK, ("x", "y"), "right_click({x}, {y})", "pyautogui.rightClick({x}, {y})",
+               Overlay(_XY, rings=((18, "mark right"),), label=("right click",))),
+    ActionKind(ActionType.MOUSE_DOWN, ("x", "y", "button"), "mouse_down({x}, {y}, {button})",
+               "pyautogui.mouseDown({x}, {y}, button={button!r})",
+               Overlay(_XY, rings=((18, "mark"),), label=("mouse down",))),
+    ActionKind(ActionType.MOUSE_UP, ("x", "y", "button"), "mouse_up({x}, {y}, {button})",
+               "pyautogui.mouseUp({x}, {y}, button={button!r})",
+               Overlay(_XY, rings=((18, "mark"),), label=("mouse up",))),
+    ActionKind(ActionType.DRAG, ("x", "y", "x2", "y2", "button"), "drag({x}, {y} -> {x2}, {y2})",
+               "pyautogui.moveTo({x}, {y}); pyautogui.dragTo({x2}, {y2}, button={button!r})",
+               Overlay(_XY, rings=((12, "mark"),), arrow_to=("x2", "y2"), label=("drag", _BUTTON_PART))),
+    ActionKind(ActionType.SCROLL, ("x", "y", "dx", "dy"), "scroll({x}, {y}, dx={dx}, dy={dy})", _scroll_code,
+               Overlay(_XY, rings=((14, "mark"),), arrow_along=("dx", "dy"),
+                       label=("scroll ", Part("dy", before="dy=", skip=0), Part("dx", before=" dx=", skip=0)))),
+    ActionKind(ActionType.TYPE, ("text",), "type({text!r})", "pyautogui.write({text!r})",
+               Overlay(label=("type \u201c", Part("text", limit=60), "\u201d"))),
+    ActionKind(ActionType.HOTKEY, ("keys",), lambda a: "hotkey(" + "+".join(a["keys"]) + ")", _hotkey_code,
+               Overlay(label=("keys ", Part("keys"))),
+               check=lambda a: None if a["keys"] else "action['keys'] must name at least one key for a HOTKEY action"),
+    ActionKind(ActionType.WAIT, ("duration",), "wait({duration:.2f})",
+               lambda a: f"pyautogui.sleep({round(float(a['duration']), 3)})",
+               Overlay(banner=("WAIT ", Part("duration", default=0), " s"))),
+    ActionKind(ActionType.DONE, (), "done()", "DONE", Overlay(banner=("DONE",))),
+)}
+"""One entry per :class:`ActionType`: validation, :func:`describe`, :func:`to_json`/:func:`from_json`,
+:func:`to_code` and the trajectory viewer all read it."""
+
+
+def viewer_overlays() -> dict[str, dict[str, Any]]:
+    """What the trajectory viewer draws for each action type, by type name (JSON for ``viewer.js``)."""
+    return {kind.name: kind.overlay.to_json() for kind in ACTION_KINDS.values()}
+
+
 def describe(action: dict[str, Any]) -> str:
     """A short human-readable form of a validated action, e.g. ``click(100, 200)``."""
-    kind = action["type"]
-    if kind in (ActionType.MOVE, ActionType.CLICK, ActionType.DOUBLE_CLICK, ActionType.RIGHT_CLICK):
-        return f"{kind.name.lower()}({action['x']}, {action['y']})"
-    if kind in (ActionType.MOUSE_DOWN, ActionType.MOUSE_UP):
-        return f"{kind.name.lower()}({action['x']}, {action['y']}, {action['button'].name.lower()})"
-    if kind is ActionType.DRAG:
-        return f"drag({action['x']}, {action['y']} -> {action['x2']}, {action['y2']})"
-    if kind is ActionType.SCROLL:
-        return f"scroll({action['x']}, {action['y']}, dx={action['dx']}, dy={action['dy']})"
-    if kind is ActionType.TYPE:
-        return f"type({action['text']!r})"
-    if kind is ActionType.HOTKEY:
-        return "hotkey(" + "+".join(action["keys"]) + ")"
-    if kind is ActionType.WAIT:
-        return f"wait({action['duration']:.2f})"
-    return "done()"
-
+    kind = ACTION_KINDS[action["type"]]
+    return _format(kind, kind.describe, action)
 
 # --- helper constructors --------------------------------------------------------------------------
 
@@ -301,8 +475,19 @@ def done() -> dict[str, Any]:
 
 # --- serialised forms (trajectories, prompts, distillation data) -----------------------------------
 
-_POINTER_TYPES = (ActionType.MOVE, ActionType.CLICK, ActionType.DOUBLE_CLICK, ActionType.RIGHT_CLICK,
-                  ActionType.MOUSE_DOWN, ActionType.MOUSE_UP, ActionType.DRAG, ActionType.SCROLL)
+# How a field's value is written to JSON and read back, where it is not a plain number or string.
+_TO_JSON: dict[str, Callable[[Any], Any]] = {
+    "button": lambda button: button.name.lower(), "keys": list, "duration": lambda d: round(float(d), 3)}
+
+
+def _keys_from_json(names: Any) -> list[int]:
+    keys = list(names)
+    if not 1 <= len(keys) <= MAX_CHORD:
+        raise ActionError(f"action['keys'] must name 1 to {MAX_CHORD} keys, got {keys!r}")
+    return [key_index(k) for k in keys] + [0] * (MAX_CHORD - len(keys))
+
+
+_FROM_JSON: dict[str, Callable[[Any], Any]] = {"button": _button, "keys": _keys_from_json}
 
 
 def to_json(action: dict[str, Any]) -> dict[str, Any]:
@@ -310,22 +495,11 @@ def to_json(action: dict[str, Any]) -> dict[str, Any]:
 
     Only the fields the type uses are kept; keys are key names. :func:`from_json` inverts it.
     """
-    kind = action["type"]
-    out: dict[str, Any] = {"type": kind.name.lower()}
-    if kind in _POINTER_TYPES:
-        out["x"], out["y"] = action["x"], action["y"]
-    if kind is ActionType.DRAG:
-        out["x2"], out["y2"] = action["x2"], action["y2"]
-    if kind in (ActionType.CLICK, ActionType.MOUSE_DOWN, ActionType.MOUSE_UP, ActionType.DRAG):
-        out["button"] = action["button"].name.lower()
-    if kind is ActionType.SCROLL:
-        out["dx"], out["dy"] = action["dx"], action["dy"]
-    if kind is ActionType.TYPE:
-        out["text"] = action["text"]
-    if kind is ActionType.HOTKEY:
-        out["keys"] = list(action["keys"])
-    if kind is ActionType.WAIT:
-        out["duration"] = round(float(action["duration"]), 3)
+    kind = ACTION_KINDS[action["type"]]
+    out: dict[str, Any] = {"type": kind.name}
+    for name in kind.fields:
+        value = action[name]
+        out[name] = _TO_JSON[name](value) if name in _TO_JSON else value
     return out
 
 
@@ -338,14 +512,7 @@ def from_json(data: dict[str, Any]) -> dict[str, Any]:
     except KeyError:
         raise ActionError(f"unknown action type {data['type']!r}; known: "
                           f"{[t.name.lower() for t in ActionType]}") from None
-    fields = {k: v for k, v in data.items() if k != "type"}
-    if "button" in fields:
-        fields["button"] = _button(fields["button"])
-    if "keys" in fields:
-        keys = list(fields["keys"])
-        if not 1 <= len(keys) <= MAX_CHORD:
-            raise ActionError(f"action['keys'] must name 1 to {MAX_CHORD} keys, got {keys!r}")
-        fields["keys"] = [key_index(k) for k in keys] + [0] * (MAX_CHORD - len(keys))
+    fields = {k: _FROM_JSON[k](v) if k in _FROM_JSON else v for k, v in data.items() if k != "type"}
     unknown = sorted(set(fields) - set(_DEFAULTS))
     if unknown:
         raise ActionError(f"unknown action field(s) {unknown}; allowed: {sorted(_DEFAULTS)}")
@@ -359,34 +526,5 @@ def to_code(action: dict[str, Any]) -> str:
     a drag is ``pyautogui.moveTo(x, y); pyautogui.dragTo(x2, y2, button='left')``, WAIT is
     ``pyautogui.sleep(s)`` and DONE is ``DONE``.
     """
-    kind, x, y = action["type"], action["x"], action["y"]
-    button = action["button"].name.lower()
-    if kind is ActionType.MOVE:
-        return f"pyautogui.moveTo({x}, {y})"
-    if kind is ActionType.CLICK:
-        return f"pyautogui.click({x}, {y})" if button == "left" else f"pyautogui.click({x}, {y}, button={button!r})"
-    if kind is ActionType.DOUBLE_CLICK:
-        return f"pyautogui.doubleClick({x}, {y})"
-    if kind is ActionType.RIGHT_CLICK:
-        return f"pyautogui.rightClick({x}, {y})"
-    if kind in (ActionType.MOUSE_DOWN, ActionType.MOUSE_UP):
-        name = "mouseDown" if kind is ActionType.MOUSE_DOWN else "mouseUp"
-        return f"pyautogui.{name}({x}, {y}, button={button!r})"
-    if kind is ActionType.DRAG:
-        return f"pyautogui.moveTo({x}, {y}); pyautogui.dragTo({action['x2']}, {action['y2']}, button={button!r})"
-    if kind is ActionType.SCROLL:
-        calls = []
-        if action["dy"] or not action["dx"]:
-            calls.append(f"pyautogui.scroll({-action['dy']}, x={x}, y={y})")  # pyautogui: positive = up
-        if action["dx"]:
-            calls.append(f"pyautogui.hscroll({action['dx']}, x={x}, y={y})")
-        return "; ".join(calls)
-    if kind is ActionType.TYPE:
-        return f"pyautogui.write({action['text']!r})"
-    if kind is ActionType.HOTKEY:
-        keys = action["keys"]
-        return f"pyautogui.press({keys[0]!r})" if len(keys) == 1 else \
-            "pyautogui.hotkey(" + ", ".join(repr(k) for k in keys) + ")"
-    if kind is ActionType.WAIT:
-        return f"pyautogui.sleep({round(float(action['duration']), 3)})"
-    return "DONE"
+    kind = ACTION_KINDS[action["type"]]
+    return _format(kind, kind.code, action)

@@ -1,0 +1,122 @@
+"""The action table (gym_anything.actions.ACTION_KINDS): every type is complete, and every form agrees with it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from gym_anything import actions as A
+from gym_anything.actions import ACTION_KINDS, ActionKind, ActionType, Overlay, Part
+
+W, H = 1280, 720
+
+# One or two examples per type, with the exact forms run folders record (steps.jsonl) and agents are shown.
+EXAMPLES = [
+    (A.move(5, 6), "move(5, 6)", {"type": "move", "x": 5, "y": 6}, "pyautogui.moveTo(5, 6)"),
+    (A.click(1, 2), "click(1, 2)", {"type": "click", "x": 1, "y": 2, "button": "left"}, "pyautogui.click(1, 2)"),
+    (A.click(1, 2, "middle"), "click(1, 2)", {"type": "click", "x": 1, "y": 2, "button": "middle"},
+     "pyautogui.click(1, 2, button='middle')"),
+    (A.double_click(3, 4), "double_click(3, 4)", {"type": "double_click", "x": 3, "y": 4},
+     "pyautogui.doubleClick(3, 4)"),
+    (A.right_click(7, 8), "right_click(7, 8)", {"type": "right_click", "x": 7, "y": 8}, "pyautogui.rightClick(7, 8)"),
+    (A.mouse_down(9, 10, "right"), "mouse_down(9, 10, right)", {"type": "mouse_down", "x": 9, "y": 10,
+                                                                "button": "right"},
+     "pyautogui.mouseDown(9, 10, button='right')"),
+    (A.mouse_up(9, 10), "mouse_up(9, 10, left)", {"type": "mouse_up", "x": 9, "y": 10, "button": "left"},
+     "pyautogui.mouseUp(9, 10, button='left')"),
+    (A.drag(1, 2, 300, 400), "drag(1, 2 -> 300, 400)",
+     {"type": "drag", "x": 1, "y": 2, "x2": 300, "y2": 400, "button": "left"},
+     "pyautogui.moveTo(1, 2); pyautogui.dragTo(300, 400, button='left')"),
+    (A.scroll(50, 60, dy=-3, dx=2), "scroll(50, 60, dx=2, dy=-3)", {"type": "scroll", "x": 50, "y": 60, "dx": 2,
+                                                                     "dy": -3},
+     "pyautogui.scroll(3, x=50, y=60); pyautogui.hscroll(2, x=50, y=60)"),
+    (A.scroll(50, 60), "scroll(50, 60, dx=0, dy=0)", {"type": "scroll", "x": 50, "y": 60, "dx": 0, "dy": 0},
+     "pyautogui.scroll(0, x=50, y=60)"),
+    (A.type("héllo\n日本 😀"), "type('héllo\\n日本 😀')", {"type": "type", "text": "héllo\n日本 😀"},
+     "pyautogui.write('héllo\\n日本 😀')"),
+    (A.hotkey("ctrl", "S"), "hotkey(ctrl+s)", {"type": "hotkey", "keys": ["ctrl", "s"]},
+     "pyautogui.hotkey('ctrl', 's')"),
+    (A.press("enter"), "hotkey(enter)", {"type": "hotkey", "keys": ["enter"]}, "pyautogui.press('enter')"),
+    (A.wait(0.1254), "wait(0.13)", {"type": "wait", "duration": 0.125}, "pyautogui.sleep(0.125)"),
+    (A.done(), "done()", {"type": "done"}, "DONE"),
+]
+
+
+def _samples(kind: ActionType, count: int, seed: int) -> list[dict]:
+    """Validated actions of one type with every other field sampled from the space."""
+    space = A.action_space(W, H)
+    space.seed(seed)
+    out = []
+    while len(out) < count:
+        sample = {name: sub.sample() for name, sub in space.spaces.items() if name != "text"}
+        sample["type"] = int(kind)
+        sample["text"] = space["text"].sample() if kind is ActionType.TYPE else ""
+        if kind is ActionType.HOTKEY and not sample["keys"].any():
+            continue
+        out.append(A.validate(sample, W, H))
+    return out
+
+
+class Reads(dict):
+    """A dict that remembers which keys were read."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.read: set[str] = set()
+
+    def __getitem__(self, key):
+        self.read.add(key)
+        return super().__getitem__(key)
+
+
+def test_every_action_type_has_a_complete_table_entry_and_a_helper():
+    assert list(ACTION_KINDS) == list(ActionType)
+    for kind, entry in ACTION_KINDS.items():
+        assert isinstance(entry, ActionKind) and entry.type is kind and entry.name == kind.name.lower()
+        assert callable(getattr(A, entry.name, None)), f"no helper constructor gym_anything.actions.{entry.name}"
+    assert {A.validate(example, W, H)["type"] for example, *_ in EXAMPLES} == set(ActionType)
+
+
+@pytest.mark.parametrize(("action", "text", "data", "code"), EXAMPLES, ids=[e[1] for e in EXAMPLES])
+def test_the_recorded_forms_of_each_type(action, text, data, code):
+    valid = A.validate(action, W, H)
+    assert (A.describe(valid), A.to_json(valid), A.to_code(valid)) == (text, data, code)
+    assert list(A.to_json(valid)) == list(data)  # the key order of steps.jsonl too
+
+
+@pytest.mark.parametrize("kind", list(ActionType), ids=lambda t: t.name)
+def test_every_type_round_trips_and_each_form_reads_only_the_fields_the_type_uses(kind):
+    entry = ACTION_KINDS[kind]
+    for valid in _samples(kind, 60, seed=int(kind)):
+        data = A.to_json(valid)
+        assert list(data) == ["type", *entry.fields] and data["type"] == entry.name
+        assert json.loads(json.dumps(data)) == data
+        back = A.validate(A.from_json(data), W, H)
+        assert A.to_json(back) == data and A.to_code(back) == A.to_code(valid)
+        # JSON keeps a WAIT's duration in milliseconds; describe shows the unrounded value with 2 decimals
+        assert A.describe(back) == A.describe(valid) or kind is ActionType.WAIT
+        for field in entry.fields:
+            assert back[field] == valid[field] or field == "duration" and abs(back[field] - valid[field]) < 5e-4
+        for form in (A.describe, A.to_code, A.to_json):
+            reads = Reads(valid)
+            assert isinstance(form(reads), (str, dict))
+            assert reads.read <= {"type", *entry.fields}, (form.__name__, reads.read)
+
+
+def test_a_rule_of_a_type_is_checked_after_its_fields():
+    with pytest.raises(A.ActionError, match="at least one key for a HOTKEY action"):
+        A.validate({"type": int(ActionType.HOTKEY)}, W, H)
+    A.validate({"type": int(ActionType.DONE)}, W, H)  # no keys is fine for any other type
+
+
+def test_a_bad_table_entry_fails_when_it_is_written():
+    with pytest.raises(ValueError, match="must be distinct action fields in the order"):
+        ActionKind(ActionType.CLICK, ("y", "x"), "click", "click")
+    with pytest.raises(ValueError, match="must be distinct action fields"):
+        ActionKind(ActionType.CLICK, ("x", "colour"), "click", "click")
+    with pytest.raises(ValueError, match=r"the overlay reads \['x2', 'y2'\], which the type does not use"):
+        ActionKind(ActionType.CLICK, ("x", "y"), "click", "click", Overlay(("x", "y"), arrow_to=("x2", "y2")))
+    with pytest.raises(ValueError, match=r"the overlay reads \['text'\]"):
+        ActionKind(ActionType.DONE, (), "done()", "DONE", Overlay(banner=(Part("text"),)))
+
