@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import pytest
 
 from gym_anything import actions as A
 from gym_anything.actions import ACTION_KINDS, ActionKind, ActionType, Overlay, Part
+from gym_anything.runtime import xclient
 
 W, H = 1280, 720
 
@@ -120,3 +122,68 @@ def test_a_bad_table_entry_fails_when_it_is_written():
     with pytest.raises(ValueError, match=r"the overlay reads \['text'\]"):
         ActionKind(ActionType.DONE, (), "done()", "DONE", Overlay(banner=(Part("text"),)))
 
+
+
+# --- X input: one handler per type in runtime.xclient.PERFORM ------------------------------------------
+
+
+class Gestures(xclient.XClient):
+    """The X client's dispatch with XTEST replaced by a list of the input it would fake."""
+
+    def __init__(self):  # no display
+        self.calls: list[tuple] = []
+        self.d = SimpleNamespace(sync=lambda: None)
+
+    def move(self, x, y):
+        self.calls.append(("move", x, y))
+
+    def button(self, button, down):
+        self.calls.append(("down" if down else "up", button))
+
+    def type_text(self, text):
+        self.calls.append(("type", text))
+
+    def hotkey(self, keys):
+        self.calls.append(("keys", tuple(keys)))
+
+
+def test_every_action_type_has_a_dispatch_handler():
+    assert list(xclient.PERFORM) == list(ActionType)
+
+
+@pytest.mark.parametrize("kind", [pytest.param(t, marks=pytest.mark.xfail(
+    strict=True, reason="DOUBLE_CLICK presses action['button'], which its JSON and code forms drop"))
+    if t is ActionType.DOUBLE_CLICK else t for t in ActionType], ids=lambda t: t.name)
+def test_dispatch_reads_only_the_fields_the_json_form_keeps(kind):
+    """So a trajectory replayed from steps.jsonl gives the same input."""
+    for valid in _samples(kind, 30, seed=100 + int(kind)):
+        reads = Reads(valid)
+        client = Gestures()
+        client.perform(reads)
+        assert reads.read <= {"type", *ACTION_KINDS[kind].fields}, reads.read
+        replayed = Gestures()
+        replayed.perform(A.validate(A.from_json(A.to_json(valid)), W, H))
+        assert replayed.calls == client.calls
+
+
+@pytest.mark.parametrize(("action", "calls"), [
+    (A.move(5, 6), [("move", 5, 6)]),
+    (A.click(1, 2, "middle"), [("move", 1, 2), ("down", 2), ("up", 2)]),
+    (A.double_click(3, 4), [("move", 3, 4), ("down", 1), ("up", 1), ("down", 1), ("up", 1)]),
+    (A.right_click(3, 4), [("move", 3, 4), ("down", 3), ("up", 3)]),
+    (A.mouse_down(3, 4, "right"), [("move", 3, 4), ("down", 3)]),
+    (A.mouse_up(3, 4), [("move", 3, 4), ("up", 1)]),
+    (A.drag(0, 0, 100, 50), [("move", 0, 0), ("down", 1),
+                             *[("move", 10 * i, 5 * i) for i in range(1, 11)], ("up", 1)]),
+    (A.scroll(7, 8, dy=2, dx=-1), [("move", 7, 8), ("down", 5), ("up", 5), ("down", 5), ("up", 5), ("down", 6),
+                                   ("up", 6)]),
+    (A.scroll(7, 8, dy=-1), [("move", 7, 8), ("down", 4), ("up", 4)]),
+    (A.type("hé\n"), [("type", "hé\n")]),
+    (A.hotkey("ctrl", "s"), [("keys", ("ctrl", "s"))]),
+    (A.wait(1), []),
+    (A.done(), []),
+], ids=lambda v: v["type"] if isinstance(v, dict) else None)
+def test_the_input_each_type_fakes(action, calls):
+    client = Gestures()
+    client.perform(A.validate(action, W, H))
+    assert client.calls == calls

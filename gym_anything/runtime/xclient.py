@@ -12,7 +12,9 @@ from __future__ import annotations
 import re
 import select
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from Xlib import XK, X, error
 from Xlib import display as xdisplay
@@ -211,41 +213,37 @@ class XClient:
     def button(self, button: int, down: bool) -> None:
         xtest.fake_input(self.d, X.ButtonPress if down else X.ButtonRelease, button)
 
-    def perform(self, action: dict) -> None:
-        """Carry out one validated action (WAIT and DONE need no input)."""
-        kind, x, y = action["type"], action["x"], action["y"]
-        button = _BUTTONS[action["button"]]
-        if kind in (ActionType.MOVE, ActionType.CLICK, ActionType.DOUBLE_CLICK, ActionType.RIGHT_CLICK,
-                    ActionType.MOUSE_DOWN, ActionType.MOUSE_UP, ActionType.DRAG, ActionType.SCROLL):
-            self.move(x, y)
-        if kind in (ActionType.CLICK, ActionType.DOUBLE_CLICK, ActionType.RIGHT_CLICK):
-            if kind is ActionType.RIGHT_CLICK:
-                button = 3
-            for _ in range(2 if kind is ActionType.DOUBLE_CLICK else 1):
-                self.button(button, True)
-                self.button(button, False)
-        elif kind is ActionType.MOUSE_DOWN:
+    def click(self, x: int, y: int, button: int, times: int = 1) -> None:
+        self.move(x, y)
+        for _ in range(times):
             self.button(button, True)
-        elif kind is ActionType.MOUSE_UP:
             self.button(button, False)
-        elif kind is ActionType.DRAG:
-            self.button(button, True)
+
+    def press_at(self, x: int, y: int, button: int, down: bool) -> None:
+        self.move(x, y)
+        self.button(button, down)
+
+    def drag(self, x: int, y: int, x2: int, y2: int, button: int, steps: int = 10) -> None:
+        self.move(x, y)
+        self.button(button, True)
+        self.d.sync()
+        for i in range(1, steps + 1):
+            self.move(x + (x2 - x) * i // steps, y + (y2 - y) * i // steps)
             self.d.sync()
-            steps = 10
-            for i in range(1, steps + 1):
-                self.move(x + (action["x2"] - x) * i // steps, y + (action["y2"] - y) * i // steps)
-                self.d.sync()
-            self.button(button, False)
-        elif kind is ActionType.SCROLL:
-            for count, (neg, pos) in ((action["dy"], (4, 5)), (action["dx"], (6, 7))):
-                wheel = pos if count > 0 else neg
-                for _ in range(abs(count)):
-                    self.button(wheel, True)
-                    self.button(wheel, False)
-        elif kind is ActionType.TYPE:
-            self.type_text(action["text"])
-        elif kind is ActionType.HOTKEY:
-            self.hotkey(action["keys"])
+        self.button(button, False)
+
+    def scroll(self, x: int, y: int, dx: int, dy: int) -> None:
+        """Wheel clicks at (x, y): vertical first (buttons 4 up, 5 down), then horizontal (6 left, 7 right)."""
+        self.move(x, y)
+        for count, (neg, pos) in ((dy, (4, 5)), (dx, (6, 7))):
+            wheel = pos if count > 0 else neg
+            for _ in range(abs(count)):
+                self.button(wheel, True)
+                self.button(wheel, False)
+
+    def perform(self, action: dict) -> None:
+        """Carry out one validated action: the handler for its type in ``PERFORM``."""
+        PERFORM[action["type"]](self, action)
         self.d.sync()
 
     def pointer(self) -> tuple[int, int]:
@@ -400,3 +398,21 @@ class XClient:
             self.d.close()
         except Exception:  # noqa: BLE001 - the server may already be gone
             pass
+
+
+# One handler per action type; each reads only the fields gym_anything.actions.ACTION_KINDS gives the type (what
+# its JSON form keeps), so a recorded trajectory replays the same input.
+PERFORM: dict[ActionType, Callable[[XClient, dict[str, Any]], None]] = {
+    ActionType.MOVE: lambda c, a: c.move(a["x"], a["y"]),
+    ActionType.CLICK: lambda c, a: c.click(a["x"], a["y"], _BUTTONS[a["button"]]),
+    ActionType.DOUBLE_CLICK: lambda c, a: c.click(a["x"], a["y"], _BUTTONS[a["button"]], times=2),
+    ActionType.RIGHT_CLICK: lambda c, a: c.click(a["x"], a["y"], _BUTTONS[Button.RIGHT]),
+    ActionType.MOUSE_DOWN: lambda c, a: c.press_at(a["x"], a["y"], _BUTTONS[a["button"]], True),
+    ActionType.MOUSE_UP: lambda c, a: c.press_at(a["x"], a["y"], _BUTTONS[a["button"]], False),
+    ActionType.DRAG: lambda c, a: c.drag(a["x"], a["y"], a["x2"], a["y2"], _BUTTONS[a["button"]]),
+    ActionType.SCROLL: lambda c, a: c.scroll(a["x"], a["y"], a["dx"], a["dy"]),
+    ActionType.TYPE: lambda c, a: c.type_text(a["text"]),
+    ActionType.HOTKEY: lambda c, a: c.hotkey(a["keys"]),
+    ActionType.WAIT: lambda c, a: None,  # no input: env.step waits
+    ActionType.DONE: lambda c, a: None,  # no input: the episode ends
+}
