@@ -111,9 +111,9 @@ def action_space(width: int, height: int) -> spaces.Dict:
     """The action space for a screen of ``width`` x ``height`` pixels.
 
     Fields: ``type`` (ActionType); ``x``, ``y`` (pointer position for move/click/down/up/scroll and drag
-    start); ``x2``, ``y2`` (drag end); ``button`` (Button); ``dx``, ``dy`` (scroll clicks, positive =
-    right/down); ``text`` (unicode, TYPE); ``keys`` (up to 4 key indices into ``KEY_NAMES`` + 1, 0 = none,
-    HOTKEY); ``duration`` (seconds, WAIT).
+    start); ``x2``, ``y2`` (drag end); ``button`` (Button, for CLICK, MOUSE_DOWN/UP and DRAG); ``dx``, ``dy``
+    (scroll clicks, positive = right/down); ``text`` (unicode, TYPE); ``keys`` (up to 4 key indices into
+    ``KEY_NAMES`` + 1, 0 = none, HOTKEY); ``duration`` (seconds, WAIT). ``ACTION_KINDS`` lists each type's fields.
     """
     coord_x, coord_y = spaces.Discrete(width), spaces.Discrete(height)
     return spaces.Dict({

@@ -405,7 +405,7 @@ class XClient:
 PERFORM: dict[ActionType, Callable[[XClient, dict[str, Any]], None]] = {
     ActionType.MOVE: lambda c, a: c.move(a["x"], a["y"]),
     ActionType.CLICK: lambda c, a: c.click(a["x"], a["y"], _BUTTONS[a["button"]]),
-    ActionType.DOUBLE_CLICK: lambda c, a: c.click(a["x"], a["y"], _BUTTONS[a["button"]], times=2),
+    ActionType.DOUBLE_CLICK: lambda c, a: c.click(a["x"], a["y"], _BUTTONS[Button.LEFT], times=2),
     ActionType.RIGHT_CLICK: lambda c, a: c.click(a["x"], a["y"], _BUTTONS[Button.RIGHT]),
     ActionType.MOUSE_DOWN: lambda c, a: c.press_at(a["x"], a["y"], _BUTTONS[a["button"]], True),
     ActionType.MOUSE_UP: lambda c, a: c.press_at(a["x"], a["y"], _BUTTONS[a["button"]], False),
