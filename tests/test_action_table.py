@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import shutil
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -12,6 +16,7 @@ from gym_anything.actions import ACTION_KINDS, ActionKind, ActionType, Overlay, 
 from gym_anything.runtime import xclient
 
 W, H = 1280, 720
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 
 # One or two examples per type, with the exact forms run folders record (steps.jsonl) and agents are shown.
 EXAMPLES = [
@@ -186,3 +191,104 @@ def test_the_input_each_type_fakes(action, calls):
     client = Gestures()
     client.perform(A.validate(action, W, H))
     assert client.calls == calls
+
+
+# --- the trajectory viewer: draws every type from the table's overlays -----------------------------------
+
+VIEWER_JS = Path(A.__file__).parent / "benchmark" / "leaderboard" / "assets" / "viewer.js"
+# (action, label text, banner text, rings, arrow end or None): how the viewer has always drawn each type
+DRAWN = [
+    (A.move(5, 6), "move", None, 1, None),
+    (A.click(100, 200), "click", None, 1, None),
+    (A.click(100, 200, "middle"), "click middle", None, 1, None),
+    (A.double_click(1270, 10), "double click", None, 2, None),
+    (A.right_click(3, 700), "right click", None, 1, None),
+    (A.mouse_down(40, 50, "right"), "mouse down", None, 1, None),
+    (A.mouse_up(40, 50), "mouse up", None, 1, None),
+    (A.drag(10, 20, 300, 400, "right"), "drag right", None, 1, (300, 400)),
+    (A.scroll(600, 300, dy=3), "scroll dy=3", None, 1, (600, 340)),
+    (A.scroll(600, 300, dy=-20, dx=7), "scroll dy=-20 dx=7", None, 1, (684, 60)),
+    (A.type("hello\nworld\t" + "y" * 80), "type \u201chello\u23ceworld\u21e5" + "y" * 48 + "\u2026\u201d", None, 0,
+     None),
+    (A.hotkey("ctrl", "shift", "s"), "keys ctrl+shift+s", None, 0, None),
+    (A.wait(0.5), None, "WAIT 0.5 s", 0, None),
+    (A.done(), None, "DONE", 0, None),
+]
+
+
+def _viewer(steps: list[dict], folder: Path) -> Path:
+    from gym_anything.benchmark.leaderboard import site
+
+    page = folder / "runs" / "run" / "episode" / "index.html"
+    page.parent.mkdir(parents=True)
+    shutil.copytree(site.ASSETS, folder / "assets")
+    run = site._Run(folder=folder, slug="run", meta={"name": "run"}, results=[], total=0)
+    page.write_text(site._viewer_page(run, {"episode": "episode", "steps": len(steps)}, steps,
+                                      [None] * (len(steps) + 1), (W, H), False), encoding="utf-8")
+    return page
+
+
+def _step(index: int, action: dict) -> dict:
+    valid = A.validate(action, W, H)
+    return {"step": index, "action": A.to_json(valid), "action_text": A.to_code(valid), "reward": 0.0}
+
+
+def test_the_viewer_page_carries_the_overlay_of_every_type_and_the_script_names_none(tmp_path):
+    overlays = A.viewer_overlays()
+    assert list(overlays) == [kind.name for kind in ACTION_KINDS.values()]
+    page = _viewer([_step(i + 1, a) for i, (a, *_) in enumerate(DRAWN)], tmp_path)
+    data = json.loads(re.search(r'<script type="application/json" id="trajectory">(.*?)</script>',
+                                page.read_text(), re.DOTALL).group(1))
+    assert data["overlays"] == overlays
+    script = re.sub(r"""addEventListener\(["']\w+["']""", "", VIEWER_JS.read_text())  # DOM events, e.g. "click"
+    named = [kind.name for kind in ACTION_KINDS.values() if re.search(rf"""["']{kind.name}["']""", script)]
+    assert named == [], f"viewer.js names action types {named}: draw them from ACTION_KINDS' overlays instead"
+
+
+def test_the_viewer_draws_every_type_from_the_table(tmp_path):
+    """Headless Chromium, no app: each type's marks, label and banner, then an unknown type and missing fields."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    from gym_anything.runtime.guardian import owner_env
+
+    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
+        pytest.fail("chromium and chromium-driver are missing: run scripts/setup.sh")
+    assert {A.validate(a, W, H)["type"] for a, *_ in DRAWN} == set(ActionType)
+    odd = [{"type": "teleport", "x": 5, "y": 5}, {"type": "click"}, {"type": "drag", "x": 1, "y": 2},
+           {"type": "__proto__"}, {"type": "type", "text": {"a": 1}}]
+    steps = [_step(i + 1, a) for i, (a, *_) in enumerate(DRAWN)]
+    steps += [{"step": len(steps) + i + 1, "action": a, "action_text": "", "reward": 0.0} for i, a in enumerate(odd)]
+    page = _viewer(steps, tmp_path)
+    options = webdriver.ChromeOptions()
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000"):
+        options.add_argument(arg)
+    options.binary_location = CHROMIUM
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER, env=owner_env(dict(os.environ))), options=options)
+    try:
+        driver.get(page.as_uri())
+        marks = """const m = document.getElementById('marks'), one = s => m.querySelector(s);
+            const xy = (e, a, b) => e ? [Number(e.getAttribute(a)), Number(e.getAttribute(b))] : null;
+            return {kind: document.getElementById('overlay').dataset.kind,
+                    label: one('#label') && one('#label').textContent,
+                    banner: one('#banner') && one('#banner').textContent,
+                    rings: m.querySelectorAll('circle').length, mark: xy(one('#mark'), 'cx', 'cy'),
+                    from: xy(one('#arrow'), 'x1', 'y1'), to: xy(one('#arrow'), 'x2', 'y2')};"""
+        for index, (_, label, banner, rings, end) in enumerate(DRAWN):
+            data = steps[index]["action"]
+            drawn = driver.execute_script(marks)
+            assert (drawn["kind"], drawn["label"], drawn["banner"], drawn["rings"]) == \
+                (data["type"], label, banner, rings), data
+            assert drawn["mark"] == ([data["x"], data["y"]] if rings else None)
+            assert drawn["to"] == (list(end) if end else None) and drawn["from"] == (drawn["mark"] if end else None)
+            driver.find_element("id", "next").click()
+        for action, label in zip(odd, ["teleport", "click", "drag", "__proto__", "type \u201c[object Object]\u201d"],
+                                 strict=True):
+            drawn = driver.execute_script(marks)
+            assert (drawn["kind"], drawn["label"], drawn["to"]) == (action["type"], label, None)
+            driver.find_element("id", "next").click()
+        assert driver.execute_script(marks)["kind"] == "end"
+        assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []
+    finally:
+        driver.quit()

@@ -28,6 +28,7 @@ from typing import Any
 
 from PIL import Image
 
+from ...actions import viewer_overlays
 from ..evaluation import RUN_FORMAT, load_results, summarize
 
 __all__ = ["LeaderboardError", "build_site"]
@@ -404,6 +405,7 @@ def _viewer_page(run: _Run, result: dict[str, Any], steps: list[dict[str, Any]],
     data = {"width": size[0], "height": size[1], "frames": frames,
             "steps": [{k: s.get(k) for k in ("step", "action", "action_text", "reward", "step_time", "settle_time",
                                               "agent_time", "pointer", "fault", "agent")} for s in steps],
+            "overlays": viewer_overlays(),  # what viewer.js draws for each action type
             "final": {"reward": result.get("reward"), "summary": f"end of episode: {outcome}"}}
     stage = el("div", {"class": "stage"},
                el("img", {"id": "frame", "alt": "screen", "width": size[0], "height": size[1]}),

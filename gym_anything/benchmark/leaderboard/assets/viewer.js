@@ -1,6 +1,7 @@
 // Trajectory viewer: position p shows frame p (frame 0 = after reset) with the action the agent took on it
-// (step p + 1) drawn over it; the last position shows the final screen. Every string from the run goes in
-// through textContent or setAttribute, never as HTML.
+// (step p + 1) drawn over it; the last position shows the final screen. What is drawn for each action type comes
+// from data.overlays (the page's copy of gym_anything.actions.ACTION_KINDS' overlays): no type is named here.
+// Every string from the run goes in through textContent or setAttribute, never as HTML.
 "use strict";
 (function () {
   const NS = "http://www.w3.org/2000/svg";
@@ -46,38 +47,46 @@
 
   function shown(text, max) {
     const flat = String(text).replace(/\n/g, "\u23CE").replace(/\t/g, "\u21E5");
-    return flat.length > max ? flat.slice(0, max) + "\u2026" : flat;
+    return max && flat.length > max ? flat.slice(0, max) + "\u2026" : flat;
   }
 
+  // A text of the overlay table: literal strings and parts {field, before, skip, default, limit}.
+  function fill(parts, action) {
+    return (parts || []).map(function (part) {
+      if (typeof part === "string") return part;
+      let value = action[part.field];
+      const missing = value === undefined || value === null || value === "";
+      if ("skip" in part && (missing || value === part.skip)) return "";
+      if (value === undefined || value === null) value = "default" in part ? part.default : "";
+      if (Array.isArray(value)) value = value.join("+");
+      return (part.before || "") + shown(value, part.limit);
+    }).join("");
+  }
+
+  function number(v) { return typeof v === "number" && isFinite(v); }
+
+  // Rings, arrow, label, banner: as the action's type's overlay says, where the fields it names are usable.
   function draw(action) {
     while (marks.firstChild) marks.removeChild(marks.firstChild);
     overlay.dataset.kind = action ? action.type : "end";
     if (!action) return;
-    const x = action.x, y = action.y;
-    switch (action.type) {
-      case "click": circle(x, y, 18, "mark", "mark"); label("click" + (action.button && action.button !== "left"
-        ? " " + action.button : ""), x, y); break;
-      case "double_click": circle(x, y, 18, "mark", "mark"); circle(x, y, 30, "mark"); label("double click", x, y);
-        break;
-      case "right_click": circle(x, y, 18, "mark right", "mark"); label("right click", x, y); break;
-      case "mouse_down": circle(x, y, 18, "mark", "mark"); label("mouse down", x, y); break;
-      case "mouse_up": circle(x, y, 18, "mark", "mark"); label("mouse up", x, y); break;
-      case "move": circle(x, y, 10, "mark move", "mark"); label("move", x, y); break;
-      case "drag": circle(x, y, 12, "mark", "mark"); arrow(x, y, action.x2, action.y2);
-        label("drag" + (action.button && action.button !== "left" ? " " + action.button : ""), x, y); break;
-      case "scroll": {
-        circle(x, y, 14, "mark", "mark");
-        const dx = action.dx || 0, dy = action.dy || 0, scale = 40 / Math.max(1, Math.hypot(dx, dy));
-        arrow(x, y, x + dx * Math.max(scale, 12), y + dy * Math.max(scale, 12));
-        label("scroll " + (dy ? "dy=" + dy : "") + (dx ? " dx=" + dx : ""), x, y);
-        break;
+    const spec = Object.prototype.hasOwnProperty.call(data.overlays, action.type) ? data.overlays[action.type]
+      : { label: [String(action.type)] };
+    const x = spec.at ? action[spec.at[0]] : undefined, y = spec.at ? action[spec.at[1]] : undefined;
+    const point = number(x) && number(y);
+    if (point) {
+      (spec.rings || []).forEach(function (ring, i) { circle(x, y, ring[0], ring[1], i === 0 ? "mark" : ""); });
+      if (spec.arrow_to && number(action[spec.arrow_to[0]]) && number(action[spec.arrow_to[1]])) {
+        arrow(x, y, action[spec.arrow_to[0]], action[spec.arrow_to[1]]);
       }
-      case "type": label("type \u201C" + shown(action.text || "", 60) + "\u201D"); break;
-      case "hotkey": label("keys " + (action.keys || []).join("+")); break;
-      case "wait": banner("WAIT " + (action.duration || 0) + " s"); break;
-      case "done": banner("DONE"); break;
-      default: label(action.type);
+      if (spec.arrow_along) {
+        const dx = Number(action[spec.arrow_along[0]]) || 0, dy = Number(action[spec.arrow_along[1]]) || 0;
+        const scale = Math.max(40 / Math.max(1, Math.hypot(dx, dy)), 12);
+        arrow(x, y, x + dx * scale, y + dy * scale);
+      }
     }
+    if (spec.label) label(fill(spec.label, action), point ? x : undefined, point ? y : undefined);
+    if (spec.banner) banner(fill(spec.banner, action));
   }
 
   function seconds(v) { return v === null || v === undefined ? "\u2014" : Number(v).toFixed(3) + " s"; }
