@@ -286,7 +286,7 @@ class ActionKind:
     fields: tuple[str, ...]  # the fields the type uses, in the action space's order; its JSON form holds exactly these
     describe: Formatter  # the short human-readable form, e.g. "click(100, 200)"
     code: Formatter  # the pyautogui-style code that agents.parsing reads back to the same action
-    overlay: Overlay = Overlay()  # what the trajectory viewer draws
+    overlay: Overlay  # what the trajectory viewer draws (Overlay() for nothing)
     check: Callable[[dict[str, Any]], str | None] | None = None  # a rule of this type: the problem, or None
 
     @property
@@ -381,6 +381,7 @@ def describe(action: dict[str, Any]) -> str:
     """A short human-readable form of a validated action, e.g. ``click(100, 200)``."""
     kind = ACTION_KINDS[action["type"]]
     return _format(kind, kind.describe, action)
+
 
 # --- helper constructors --------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ import pytest
 
 from gym_anything import actions as A
 from gym_anything.actions import ACTION_KINDS, ActionKind, ActionType, Overlay, Part
+from gym_anything.agents.parsing import parse_actions
 from gym_anything.runtime import xclient
 
 W, H = 1280, 720
@@ -90,6 +91,7 @@ def test_the_recorded_forms_of_each_type(action, text, data, code):
     valid = A.validate(action, W, H)
     assert (A.describe(valid), A.to_json(valid), A.to_code(valid)) == (text, data, code)
     assert list(A.to_json(valid)) == list(data)  # the key order of steps.jsonl too
+    assert [A.to_json(A.validate(a, W, H)) for a in parse_actions(code, W, H)] == [data]  # agents read it back
 
 
 @pytest.mark.parametrize("kind", list(ActionType), ids=lambda t: t.name)
@@ -119,9 +121,9 @@ def test_a_rule_of_a_type_is_checked_after_its_fields():
 
 def test_a_bad_table_entry_fails_when_it_is_written():
     with pytest.raises(ValueError, match="must be distinct action fields in the order"):
-        ActionKind(ActionType.CLICK, ("y", "x"), "click", "click")
+        ActionKind(ActionType.CLICK, ("y", "x"), "click", "click", Overlay())
     with pytest.raises(ValueError, match="must be distinct action fields"):
-        ActionKind(ActionType.CLICK, ("x", "colour"), "click", "click")
+        ActionKind(ActionType.CLICK, ("x", "colour"), "click", "click", Overlay())
     with pytest.raises(ValueError, match=r"the overlay reads \['x2', 'y2'\], which the type does not use"):
         ActionKind(ActionType.CLICK, ("x", "y"), "click", "click", Overlay(("x", "y"), arrow_to=("x2", "y2")))
     with pytest.raises(ValueError, match=r"the overlay reads \['text'\]"):
