@@ -13,7 +13,24 @@ from ..runtime import programs
 from ..specs.registry import all_software
 
 
+def software_table(envs) -> str:
+    """The software as a Markdown table (what the README shows between its software-table markers)."""
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    rows = ["| id | software | Debian packages | SOC groups | tasks | long-horizon |",
+            "|---|---|---|---|---|---|"]
+    for env in envs.values():
+        long = sum(task.horizon == "long" for task in env.tasks.values())
+        rows.append(f"| `{env.id}` | {cell(env.name)} | {', '.join(f'`{p}`' for p in env.packages)} | "
+                    f"{', '.join(env.soc_groups)} | {len(env.tasks)} | {long} |")
+    return "\n".join(rows)
+
+
 def cmd_list(args: argparse.Namespace) -> int:
+    if args.markdown:
+        print(software_table(all_software()))
+        return 0
     for env in all_software().values():
         print(f"{env.gym_id:45s} {env.name} (SOC {', '.join(env.soc_groups)})")
         for task in env.tasks.values():
@@ -196,7 +213,11 @@ def cmd_serve_judge(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="gym-anything", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("list", help="list environments and tasks").set_defaults(func=cmd_list)
+    listing = sub.add_parser("list", help="list environments and tasks")
+    listing.add_argument("--markdown", action="store_true",
+                         help="print the software as a Markdown table (id, name, Debian packages, SOC groups, "
+                              "tasks, long-horizon tasks): the README's table")
+    listing.set_defaults(func=cmd_list)
     packages = sub.add_parser("packages", help="print the Debian packages needed (scripts/setup.sh installs them)")
     packages.add_argument("--group", action="append", choices=sorted(programs.GROUPS),
                           help="only the programs of this group (repeatable); default: all but docker, plus "
