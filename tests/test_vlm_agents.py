@@ -194,7 +194,7 @@ def test_audits_are_bounded_and_an_untrusted_judge_lets_done_through(software_en
         reward, _, seen = run_episode(env, agent, 2, "sum-column")
         assert len(seen) == 1 and len(agent.audits) == 1
         audit = agent.audits[0]
-        assert audit["solved"] is None and audit["raw"] == answer and "JudgeError" in audit["error"]
+        assert audit["solved"] is None and audit["raw"] == answer and "ModelAnswerError" in audit["error"]
 
     dead = ReviewedAgent(VLMAgent(f"openai:{serve(actor)}#scripted"), "openai:http://127.0.0.1:9/v1#judge")
     reward, _, seen = run_episode(env, dead, 2, "sum-column")
@@ -208,6 +208,6 @@ def test_bad_agent_and_audit_settings_are_refused():
         VLMAgent("gpt-4o")
     with pytest.raises(ValueError, match="max_audits"):
         ReviewedAgent("random", "openai:http://127.0.0.1:9/v1#m", max_audits=-1)
-    with pytest.raises(ValueError, match="judge must be"):
+    with pytest.raises(ValueError, match="model must be"):
         ReviewedAgent("random", "gpt-4o")
     assert ReviewedAgent("random", "openai:http://127.0.0.1:9/v1#m").name == "reviewed-random"
