@@ -94,6 +94,7 @@ def run_episode(env: Any, agent: Any, episode: Any, budget: int, folder: Path, v
     folder.mkdir(parents=True)
     started = time.perf_counter()
     recorder = TrajectoryRecorder(folder, save_frames=frames, video=video)
+    agent_reset = False  # until then the agent's reviews are an earlier episode's
     try:
         if hasattr(agent, "bind"):
             agent.bind(env)
@@ -102,6 +103,7 @@ def run_episode(env: Any, agent: Any, episode: Any, budget: int, folder: Path, v
                       reset_time=round(info["reset_time"], 3))
         recorder.start(obs)
         agent.reset(info["instruction"], {**public_info(info), "seed": episode.seed})
+        agent_reset = True
         agent_info: dict[str, Any] = {}
         while True:
             t = time.perf_counter()
@@ -122,7 +124,7 @@ def run_episode(env: Any, agent: Any, episode: Any, budget: int, folder: Path, v
         result["error"] = {"type": type(exc).__name__, "message": str(exc), "traceback": traceback.format_exc()}
     finally:
         recorder.close()
-        result["reviews"] = _reviews(agent)
+        result["reviews"] = _reviews(agent) if agent_reset else []
         result["wall_time"] = round(time.perf_counter() - started, 3)
         result["finished"] = _now()
     return result

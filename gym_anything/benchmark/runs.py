@@ -21,7 +21,7 @@ Torn or foreign files are read one way, by every reader:
 * ``result.json`` that is not a JSON object with the required fields (:data:`RESULT_FIELDS`), or that names
   another episode than the folder it lies in: the episode is *unfinished*, as if the file were absent (a
   resumed eval runs it again; export counts it as "unreadable"; the leaderboard counts it among the
-  unfinished). Each such file is listed in :attr:`RunFolder.problems`.
+  unfinished). Each such file is listed in :attr:`RunFolder.problems` (its path in the run folder, and why).
 * ``steps.jsonl`` is read line by line up to the first line that is not the JSON object of the next step
   (:data:`STEP_FIELDS`; ``step`` equal to its 1-based line number): that line and every line after it are
   ignored. A missing file
@@ -204,7 +204,7 @@ class RunFolder:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self.problems: list[str] = []  # result.json files read as absent by the last results(): "<path>: why"
+        self.problems: list[str] = []  # result.json files read as absent by the last episodes(): "<path>: why"
 
     def __repr__(self) -> str:
         return f"RunFolder({str(self.path)!r})"
@@ -265,7 +265,7 @@ class RunFolder:
 
     @property
     def name(self) -> str:
-        return str(self.meta.get("name") or self.path.resolve().name)
+        return str(self.meta.get("name") or self.path.name or self.path.resolve().name)
 
     def results(self) -> list[dict[str, Any]]:
         """Every readable result.json, normalized, sorted by episode id; the unreadable ones go to ``problems``."""
@@ -277,14 +277,15 @@ class RunFolder:
         for path in sorted((self.path / EPISODES_DIR).glob(f"*/seed-*/{RESULT_FILE}")):
             folder = path.parent
             folder_id = f"{folder.parent.name}/{folder.name}"
+            where = path.relative_to(self.path).as_posix()  # relative: the leaderboard shows these
             try:
                 result = _read_object(path)
             except (OSError, ValueError) as exc:
-                self.problems.append(f"{path}: {exc}")
+                self.problems.append(f"{where}: {exc}")
                 continue
             problem = result_problem(result, folder_id)
             if problem is not None:
-                self.problems.append(f"{path}: {problem}")
+                self.problems.append(f"{where}: {problem}")
                 continue
             yield EpisodeRecord(folder, normalize_result(result))
 

@@ -146,6 +146,7 @@ def _num_cell(content: Child, sort: float | int | None, **attrs: Any) -> Html:
 class _Run:
     folder: Path
     slug: str
+    name: str
     meta: dict[str, Any]
     episodes: list[EpisodeRecord]
     total: int
@@ -155,10 +156,6 @@ class _Run:
     @property
     def results(self) -> list[dict[str, Any]]:
         return [e.result for e in self.episodes]
-
-    @property
-    def name(self) -> str:
-        return str(self.meta.get("name") or self.folder.resolve().name)
 
     @property
     def suite_key(self) -> tuple[str, int]:
@@ -174,7 +171,8 @@ def _read_run(folder: Path, slug: str) -> _Run:
     episodes = list(source.episodes())
     results = [e.result for e in episodes]
     # the statistics come from the episodes (never from summary.json), so every page agrees with the results
-    return _Run(folder, slug, meta, episodes, source.total(results), source.summary(results), list(source.problems))
+    return _Run(folder, slug, source.name, meta, episodes, source.total(results), source.summary(results),
+                list(source.problems))
 
 
 def _load_runs(runs_dir: Path) -> list[_Run]:
