@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 from gym_anything import actions as A
-from gym_anything.benchmark.evaluation import load_results, run_eval, wilson_interval
+from gym_anything.benchmark.evaluation import load_results, run_eval
+from gym_anything.benchmark.stats import wilson_interval
 from gym_anything.benchmark.suites import SuiteError, load_suite, suite_names
 from gym_anything.cli import main as cli
 from gym_anything.specs import SpecError
@@ -150,22 +151,22 @@ def test_unknown_agent_is_a_clear_error(tmp_path):
         run_eval("test", "nobody", tmp_path / "x", progress=False)
 
 
-def test_eval_with_test_time_audits_by_a_local_judge(tmp_path):
-    """--audit-judge: a real local model (tiny, random weights) served over HTTP reviews every DONE; its
+def test_eval_with_test_time_reviews_by_a_local_judge(tmp_path):
+    """--reviewer: a real local model (tiny, random weights) served over HTTP reviews every DONE; its
     unusable answers are recorded and not trusted, so the oracle's DONE goes through."""
     from benchmarks.tiny_vlm import build_tiny_llava
     from gym_anything.models.server import ModelServer
 
     server = ModelServer(str(build_tiny_llava(tmp_path / "tiny")), model_name="tiny-judge").start()
     try:
-        out = tmp_path / "audited"
+        out = tmp_path / "reviewed"
         summary = run_eval("test", "oracle", out, only=["mousepad.append-entry"], progress=False, video=False,
-                           audit_judge=f"openai:{server.base_url}#tiny-judge", max_audits=1)
+                           reviewer=f"openai:{server.base_url}#tiny-judge", max_reviews=1)
     finally:
         server.stop()
     assert summary["overall"]["success_rate"] == 1.0
     for result in load_results(out):
-        assert len(result["audits"]) == 1
-        audit = result["audits"][0]
-        assert audit["solved"] is None and audit["error"] and audit["raw"] is not None
+        assert len(result["reviews"]) == 1
+        review = result["reviews"][0]
+        assert review["solved"] is None and review["error"] and review["raw"] is not None
     assert len(server.requests) == 2 and all(r["model"] == "tiny-judge" for r in server.requests)

@@ -1,4 +1,7 @@
-"""Distillation export on real eval runs (oracle + random agent on mousepad), and a tiny fine-tune on the result."""
+"""Distillation export of eval runs (oracle + random agent on one task), and a tiny fine-tune on the result.
+
+Export only reads run folders, so the runs are written by the real evaluation on the fake runner
+(``runtime/fake.py``, the fixture software of ``fake_suite.py``); test_eval.py runs the apps."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fake_suite import SUITE, fake_suite_root, use_root
 from PIL import Image
 
 from gym_anything import actions as A
@@ -21,16 +25,26 @@ from gym_anything.cli import main as cli
 
 datasets = pytest.importorskip("datasets")
 ROOT = Path(__file__).resolve().parents[1]
-TASK = "mousepad.append-entry"
+TASK = "fakepad.append-line"
+WIDTH, HEIGHT = 640, 360  # the fixture software's screen
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory) -> dict[str, Path]:
+def data_root(tmp_path_factory):
+    """The fakepad data root (stand-in audit records: test setup, see fake_suite.py) first on the data path."""
+    folder = fake_suite_root(tmp_path_factory.mktemp("data") / "root")
+    with use_root(folder):
+        yield folder
+
+
+@pytest.fixture(scope="module")
+def runs(data_root, tmp_path_factory) -> dict[str, Path]:
     """An oracle run (all episodes pass) and a random-agent run (none pass) of one task, two seeds each."""
     base = tmp_path_factory.mktemp("runs")
     runs = {"oracle": base / "oracle-test", "random": base / "random-test"}  # "test" in a name: no split is guessed
-    run_eval("test", "oracle", runs["oracle"], only=[TASK], progress=False, video=False)
-    run_eval("test", "random", runs["random"], only=[TASK], agent_kwargs={"steps": 3}, progress=False, video=False)
+    run_eval(SUITE, "oracle", runs["oracle"], only=[TASK], progress=False, video=False, runner="fake")
+    run_eval(SUITE, "random", runs["random"], only=[TASK], agent_kwargs={"steps": 3}, progress=False, video=False,
+             runner="fake")
     return runs
 
 
@@ -57,15 +71,15 @@ def test_rows_are_the_steps_of_successful_episodes(runs, exported):
     assert len(rows) == sum(r["steps"] for r in successful)
     steps = _episode_steps(runs["oracle"])
     for row in rows:
-        assert row["success"] and row["reward"] == 1.0 and row["run"] == "oracle-test" and row["suite"] == "test"
+        assert row["success"] and row["reward"] == 1.0 and row["run"] == "oracle-test" and row["suite"] == SUITE
         assert f"{row['env']}.{row['task']}" == TASK and row["episode"] == f"{TASK}/seed-{row['seed']}"
         record = steps[row["episode"]][row["step"] - 1]
         assert row["action"] == record["action_text"]
         action = A.from_json(json.loads(row["action_json"]))  # the JSON form is a valid action again
-        assert A.to_code(A.validate(action, 1280, 720)) == row["action"]
+        assert A.to_code(A.validate(action, WIDTH, HEIGHT)) == row["action"]
         assert row["history"] == [s["action_text"] for s in steps[row["episode"]][: row["step"] - 1]]
         # the image is the screen the agent saw before acting: frame step-1 of the recording
-        assert row["image"].size == (1280, 720)
+        assert row["image"].size == (WIDTH, HEIGHT)
         frame = runs["oracle"] / "episodes" / TASK / f"seed-{row['seed']}" / "frames" / f"{row['step'] - 1:04d}.png"
         assert np.array_equal(np.asarray(row["image"].convert("RGB")), np.asarray(Image.open(frame).convert("RGB")))
     assert {r["instruction"] for r in rows} == {r["instruction"] for r in successful}

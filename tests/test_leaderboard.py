@@ -1,4 +1,7 @@
-"""The leaderboard site, built from real eval runs and driven in a real headless Chromium (Debian's chromedriver)."""
+"""The leaderboard site, built from eval runs and driven in a real headless Chromium (Debian's chromedriver).
+
+The leaderboard only reads run folders, so the runs are written by the real evaluation on the fake runner
+(``runtime/fake.py``: a scripted editor instead of an app; the fixture software of ``fake_suite.py``)."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from fake_suite import SUITE, TASKS, fake_suite_root, use_root
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -19,7 +23,8 @@ from gym_anything.benchmark.leaderboard import LeaderboardError, build_site
 from gym_anything.cli import main as cli
 from gym_anything.runtime.guardian import owner_env
 
-ONLY = ["gnumeric.fix-value", "mousepad.append-entry"]
+ONLY = TASKS  # fakepad.append-line, fakepad.count-lines
+FIRST, SECOND = ONLY
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 PAYLOAD = "</script><script>window.__pwned = 1</script><img src=x onerror=\"window.__pwned = 2\">'&<!--"
 
@@ -31,17 +36,25 @@ def _edit_json(path: Path, change) -> None:
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory) -> Path:
+def data_root(tmp_path_factory):
+    """The fakepad data root (stand-in audit records: test setup, see fake_suite.py) first on the data path."""
+    folder = fake_suite_root(tmp_path_factory.mktemp("data") / "root")
+    with use_root(folder):
+        yield folder
+
+
+@pytest.fixture(scope="module")
+def runs(data_root, tmp_path_factory) -> Path:
     """oracle (with video) and random (without) on two tasks x two seeds, plus two edited copies: one with
     script injections in its run data, one claiming the next suite version."""
     root = tmp_path_factory.mktemp("leaderboard") / "runs"
-    run_eval("test", "oracle", root / "oracle", jobs=2, only=ONLY, progress=False, model="oracle-plan")
-    run_eval("test", "random", root / "random", jobs=2, only=ONLY, agent_kwargs={"steps": 5}, progress=False,
-             video=False)
+    run_eval(SUITE, "oracle", root / "oracle", jobs=2, only=ONLY, progress=False, model="oracle-plan", runner="fake")
+    run_eval(SUITE, "random", root / "random", jobs=2, only=ONLY, agent_kwargs={"steps": 5}, progress=False,
+             video=False, runner="fake")
     injected = root / "injected"
     shutil.copytree(root / "random", injected)
     _edit_json(injected / "run.json", lambda run: run.update(model=PAYLOAD))
-    episode = injected / "episodes" / "gnumeric.fix-value" / "seed-0"
+    episode = injected / "episodes" / FIRST / "seed-0"
 
     def poison(result: dict) -> None:
         result["instruction"] = PAYLOAD
@@ -52,7 +65,7 @@ def runs(tmp_path_factory) -> Path:
     first = json.loads(lines[0])
     first.update(action_text=PAYLOAD, agent={"model_output": PAYLOAD, "parse_error": PAYLOAD})
     (episode / "steps.jsonl").write_text("\n".join([json.dumps(first), *lines[1:]]) + "\n")
-    _edit_json(injected / "episodes" / "mousepad.append-entry" / "seed-1" / "result.json", lambda result: result.update(
+    _edit_json(injected / "episodes" / SECOND / "seed-1" / "result.json", lambda result: result.update(
         error={"type": "RuntimeError", "message": "agent crashed: " + PAYLOAD, "traceback": "Traceback ..."},
         fault={"kind": "app_crashed", "message": PAYLOAD}))
     shutil.copytree(root / "oracle", root / "oracle-next")
@@ -108,11 +121,11 @@ def test_index_ranks_runs_per_suite_version(site, runs, browser):
     sections = {(s.get_attribute("data-suite"), s.get_attribute("data-version")): s
                 for s in browser.find_elements(By.CSS_SELECTOR, "section.suite")}
     version = str(json.loads((runs / "oracle" / "run.json").read_text())["suite_version"])
-    assert set(sections) == {("test", version), ("test", str(int(version) + 1))}
-    rows = sections[("test", version)].find_elements(By.CSS_SELECTOR, "tbody tr")
+    assert set(sections) == {(SUITE, version), (SUITE, str(int(version) + 1))}
+    rows = sections[(SUITE, version)].find_elements(By.CSS_SELECTOR, "tbody tr")
     assert [r.get_attribute("data-run") for r in rows][0] == "oracle"
     assert sorted(r.get_attribute("data-run") for r in rows) == ["injected", "oracle", "random"]
-    next_rows = sections[("test", str(int(version) + 1))].find_elements(By.CSS_SELECTOR, "tbody tr")
+    next_rows = sections[(SUITE, str(int(version) + 1))].find_elements(By.CSS_SELECTOR, "tbody tr")
     assert [r.get_attribute("data-run") for r in next_rows] == ["oracle-next"]
     for row in rows + next_rows:
         name = row.get_attribute("data-run")
@@ -157,36 +170,36 @@ def test_run_page_drills_down_to_tasks_and_checklists(site, runs, browser):
     _assert_clean(browser)
     tasks = browser.find_elements(By.CSS_SELECTOR, "table.tasks tbody tr")
     assert sorted(t.get_attribute("data-task") for t in tasks) == sorted(ONLY)
-    row = browser.find_element(By.CSS_SELECTOR, 'tr[data-task="gnumeric.fix-value"]')
+    row = browser.find_element(By.CSS_SELECTOR, f'tr[data-task="{FIRST}"]')
     chips = row.find_elements(By.CSS_SELECTOR, "a.chip")
     assert [c.get_attribute("data-seed") for c in chips] == ["0", "1"]
     assert all("pass" in c.get_attribute("class") for c in chips)
-    result = json.loads((runs / "oracle" / "episodes" / "gnumeric.fix-value" / "seed-0" / "result.json").read_text())
+    result = json.loads((runs / "oracle" / "episodes" / FIRST / "seed-0" / "result.json").read_text())
     assert row.find_elements(By.TAG_NAME, "td")[2].text == ", ".join(result["soc_groups"])
     row.find_element(By.CSS_SELECTOR, "td a").click()
-    assert browser.current_url.endswith("#task-gnumeric.fix-value")
-    episode = browser.find_element(By.ID, "episode-gnumeric.fix-value-seed-0")
+    assert browser.current_url.endswith(f"#task-{FIRST}")
+    episode = browser.find_element(By.ID, f"episode-{FIRST}-seed-0")
     assert episode.find_element(By.CSS_SELECTOR, ".instruction").text == result["instruction"]
     checks = episode.find_elements(By.CSS_SELECTOR, "table.checklist tbody tr")
     names = [c.find_elements(By.TAG_NAME, "td")[1].text for c in checks]
     assert names == [item["name"] for item in result["verifier"]["items"]]
     assert all(c.get_attribute("class") == "pass" for c in checks)
     chips[0].click()
-    assert browser.current_url.endswith("/runs/oracle/gnumeric.fix-value-seed-0/index.html")
+    assert browser.current_url.endswith(f"/runs/oracle/{FIRST}-seed-0/index.html")
     _assert_clean(browser)
     video = browser.find_element(By.ID, "video").get_attribute("href")
     assert Path(video.removeprefix("file://")).stat().st_size > 0  # the oracle run recorded MP4s
 
 
 def test_trajectory_viewer_steps_plays_and_draws_the_actions(site, runs, browser):
-    steps = _steps(runs, "random", "gnumeric.fix-value/seed-0")
-    page = site / "runs" / "random" / "gnumeric.fix-value-seed-0" / "index.html"
+    steps = _steps(runs, "random", f"{FIRST}/seed-0")
+    page = site / "runs" / "random" / f"{FIRST}-seed-0" / "index.html"
     _open(browser, page)
     assert browser.find_elements(By.ID, "video") == []  # recorded with video=False
     frame = browser.find_element(By.ID, "frame")
     WebDriverWait(browser, 20).until(lambda d: d.execute_script("return arguments[0].complete", frame))
     size = browser.execute_script("return [arguments[0].naturalWidth, arguments[0].naturalHeight]", frame)
-    assert size == [1280, 720]  # the WebP decoded at the screen's size
+    assert size == [640, 360]  # the WebP decoded at the screen's size
     assert frame.get_attribute("src").endswith("/frames/0000.webp")
     overlay = browser.find_element(By.ID, "overlay")
 
@@ -228,14 +241,14 @@ def test_run_data_is_escaped_everywhere(site, browser):
     for page in site.rglob("*.html"):
         assert "<script>window.__pwned" not in page.read_text() and "<img src=x" not in page.read_text()
     _open(browser, site / "runs" / "injected" / "index.html")
-    episode = browser.find_element(By.ID, "episode-gnumeric.fix-value-seed-0")
+    episode = browser.find_element(By.ID, f"episode-{FIRST}-seed-0")
     assert episode.find_element(By.CSS_SELECTOR, ".instruction").text == PAYLOAD
     assert episode.find_elements(By.CSS_SELECTOR, "table.checklist tbody td")[3].text == PAYLOAD
-    crashed = browser.find_element(By.ID, "episode-mousepad.append-entry-seed-1")
+    crashed = browser.find_element(By.ID, f"episode-{SECOND}-seed-1")
     assert crashed.find_element(By.CSS_SELECTOR, ".error p").text == "error: RuntimeError: agent crashed: " + PAYLOAD
     assert crashed.find_element(By.CSS_SELECTOR, ".fault").text == "fault: app_crashed: " + PAYLOAD
     assert browser.execute_script("return document.querySelectorAll('img[src=\"x\"]').length") == 0
-    _open(browser, site / "runs" / "injected" / "gnumeric.fix-value-seed-0" / "index.html")
+    _open(browser, site / "runs" / "injected" / f"{FIRST}-seed-0" / "index.html")
     assert browser.find_element(By.ID, "instruction").text == PAYLOAD
     assert browser.find_element(By.ID, "action-text").text == PAYLOAD
     assert browser.find_element(By.ID, "model-output").get_attribute("textContent") == PAYLOAD
@@ -269,7 +282,7 @@ def test_bad_input_is_a_clear_error(tmp_path, runs, capsys):
     bad = tmp_path / "bad" / "run"
     bad.mkdir(parents=True)
     (bad / "run.json").write_text(json.dumps({"format": 99, "suite": "test", "suite_version": 1}))
-    with pytest.raises(LeaderboardError, match=r"run\.json: field 'format': expected 1, got 99"):
+    with pytest.raises(LeaderboardError, match=r"run\.json: field 'format': expected 1 or 2 .*, got 99"):
         build_site(tmp_path / "bad", tmp_path / "site")
     (bad / "run.json").write_text(json.dumps({"format": 1, "suite": "test", "suite_version": "1"}))
     with pytest.raises(LeaderboardError, match="field 'suite_version': expected an integer"):
@@ -283,7 +296,8 @@ def test_bad_input_is_a_clear_error(tmp_path, runs, capsys):
 
 
 def test_faults_show_their_kind_and_detail(tmp_path):
-    """Faults carry kind/detail (the env's info["fault"]); results written before that carry kind/message."""
+    """Faults carry kind/detail (the env's info["fault"]); results written before that carry kind/message. The
+    results are written by hand in format 1 (with "audits"), which the reader still reads."""
     run = tmp_path / "runs" / "faulty"
     faults = {0: {"kind": "app_crashed", "detail": "mousepad exited with status 139"},
               1: {"kind": "display_died", "message": "Xvfb exited"}}

@@ -6,14 +6,13 @@ Usage (what ``gym-anything eval`` calls)::
 
 Each worker process owns one env per software (reused across episodes, restarted after an error) and one
 agent. A finished episode has ``result.json``; re-running into the same folder skips it. An episode that raises
-is recorded with its error and the run goes on; a worker that dies is replaced. The folder layout is described
-in docs/run-format.md.
+is recorded with its error and the run goes on; a worker that dies is replaced. The run folder is written
+through :mod:`gym_anything.benchmark.runs` (the format: docs/run-format.md); its statistics come from
+:mod:`gym_anything.benchmark.stats`.
 """
 
 from __future__ import annotations
 
-import json
-import math
 import multiprocessing as mp
 import platform
 import queue
@@ -21,12 +20,18 @@ import shutil
 import sys
 import time
 import traceback
-from dataclasses import dataclass, field
+import warnings
+from dataclasses import InitVar, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-RUN_FORMAT = 1
+from .runs import FORMAT, RunFolder
+from .stats import format_table, summarize, wilson_interval
+
+__all__ = ["EvalConfig", "format_table", "load_results", "run_episode", "run_eval", "summarize", "wilson_interval"]
+
+RUN_FORMAT = FORMAT  # the run format this version writes (its old name here)
 EPISODE_TIME_BASE = 120.0  # seconds: the default wall-clock limit of an episode is this ...
 EPISODE_TIME_PER_STEP = 30.0  # ... plus this per step of its budget (a slow model may take that long per step)
 
@@ -35,19 +40,43 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+def _renamed(old: str, new: str, old_value: Any, new_value: Any, new_default: Any) -> Any:
+    """The value of a renamed keyword: the old name still works, with a DeprecationWarning."""
+    if old_value is None:
+        return new_value
+    if new_value != new_default:
+        raise TypeError(f"give {new!r} or its old name {old!r}, not both")
+    warnings.warn(f"{old!r} is deprecated; use {new!r} (the test-time review is a review, not an audit)",
+                  DeprecationWarning, stacklevel=3)
+    return old_value
+
+
 @dataclass
 class EvalConfig:
-    """Everything a worker needs to run episodes (picklable)."""
+    """Everything a worker needs to run episodes (picklable). ``reviewer``: a judge spec; the agent is then
+    wrapped in :class:`~gym_anything.agents.ReviewedAgent`, which reviews each DONE at most ``max_reviews``
+    times. ``audit_judge`` / ``max_audits`` are their deprecated names."""
 
     suite: str
     agent: str
     out: Path
     agent_kwargs: dict[str, Any] = field(default_factory=dict)
-    audit_judge: str | None = None
-    max_audits: int = 2
+    reviewer: str | None = None
+    max_reviews: int = 2
     runner: str = "local"
     video: bool = True
     frames: bool = True
+    audit_judge: InitVar[str | None] = None
+    max_audits: InitVar[int | None] = None
+
+    def __post_init__(self, audit_judge: str | None, max_audits: int | None) -> None:
+        self.reviewer = _renamed("audit_judge", "reviewer", audit_judge, self.reviewer, None)
+        self.max_reviews = _renamed("max_audits", "max_reviews", max_audits, self.max_reviews, 2)
+
+
+# InitVar fields leave class attributes behind; reading the old names gives the new fields' values instead.
+EvalConfig.audit_judge = property(lambda self: self.reviewer)  # type: ignore[assignment]
+EvalConfig.max_audits = property(lambda self: self.max_reviews)  # type: ignore[assignment]
 
 
 # --- one episode -------------------------------------------------------------------------------------
@@ -59,12 +88,13 @@ def run_episode(env: Any, agent: Any, episode: Any, budget: int, folder: Path, v
     from ..agents import public_info
     from .recording import TrajectoryRecorder
 
-    result = _new_result(episode, env.unwrapped.spec_env)
+    result = _new_result(episode, env.unwrapped.software)
     result.update(max_steps=budget, terminated=False, truncated=False)
     shutil.rmtree(folder, ignore_errors=True)  # a half-written earlier attempt
     folder.mkdir(parents=True)
     started = time.perf_counter()
     recorder = TrajectoryRecorder(folder, save_frames=frames, video=video)
+    agent_reset = False  # until then the agent's reviews are an earlier episode's
     try:
         if hasattr(agent, "bind"):
             agent.bind(env)
@@ -73,6 +103,7 @@ def run_episode(env: Any, agent: Any, episode: Any, budget: int, folder: Path, v
                       reset_time=round(info["reset_time"], 3))
         recorder.start(obs)
         agent.reset(info["instruction"], {**public_info(info), "seed": episode.seed})
+        agent_reset = True
         agent_info: dict[str, Any] = {}
         while True:
             t = time.perf_counter()
@@ -93,22 +124,18 @@ def run_episode(env: Any, agent: Any, episode: Any, budget: int, folder: Path, v
         result["error"] = {"type": type(exc).__name__, "message": str(exc), "traceback": traceback.format_exc()}
     finally:
         recorder.close()
-        result["audits"] = list(getattr(agent, "audits", []) or [])
+        result["reviews"] = _reviews(agent) if agent_reset else []
         result["wall_time"] = round(time.perf_counter() - started, 3)
         result["finished"] = _now()
     return result
 
 
-def _save_result(out: Path, episode: Any, result: dict[str, Any]) -> None:
-    folder = _episode_folder(out, episode)
-    folder.mkdir(parents=True, exist_ok=True)
-    _write_json(folder / "result.json", result)
-
-
-def _write_json(path: Path, data: Any) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str, ensure_ascii=False))
-    tmp.replace(path)  # atomic: a result.json is either complete or absent
+def _reviews(agent: Any) -> list[dict[str, Any]]:
+    """The test-time reviews of the episode just run (``ReviewedAgent``; ``audits`` is its older attribute)."""
+    reviews = getattr(agent, "reviews", None)
+    if reviews is None:
+        reviews = getattr(agent, "audits", None)
+    return list(reviews or [])
 
 
 # --- workers -----------------------------------------------------------------------------------------
@@ -118,10 +145,10 @@ def _make_agent(config: EvalConfig) -> Any:
     from ..agents import load_agent
 
     agent = load_agent(config.agent, **config.agent_kwargs)
-    if config.audit_judge:
+    if config.reviewer:
         from ..agents import ReviewedAgent
 
-        agent = ReviewedAgent(agent, config.audit_judge, max_audits=config.max_audits)
+        agent = ReviewedAgent(agent, config.reviewer, config.max_reviews)  # (inner, judge, how many reviews)
     return agent
 
 
@@ -134,6 +161,7 @@ def _worker(config: EvalConfig, todo: mp.Queue, done: mp.Queue, worker_id: int) 
     from .suites import load_suite
 
     suite = load_suite(config.suite)
+    run = RunFolder(config.out)
     envs: dict[str, Any] = {}
     agent = _make_agent(config)
     try:
@@ -147,14 +175,14 @@ def _worker(config: EvalConfig, todo: mp.Queue, done: mp.Queue, worker_id: int) 
                 env = envs.get(episode.env)
                 if env is None:
                     env = envs[episode.env] = gym.make(all_software()[episode.env].gym_id, runner=config.runner)
-                budget = suite.budget_for(env.unwrapped.spec_env.tasks[episode.task])
-                result = run_episode(env, agent, episode, budget, _episode_folder(config.out, episode),
+                budget = suite.budget_for(env.unwrapped.software.tasks[episode.task])
+                result = run_episode(env, agent, episode, budget, run.episode_folder(episode.id),
                                      config.video, config.frames)
             except Exception as exc:  # noqa: BLE001 - e.g. the env could not be created
                 result = _error_result(episode, f"{type(exc).__name__}: {exc}", traceback.format_exc())
             if result["error"] is not None and episode.env in envs:
                 envs.pop(episode.env).close()  # start from a fresh display and app next time
-            _save_result(config.out, episode, result)
+            run.write_result(result)
             done.put(("finished", worker_id, episode.id, result))
     finally:
         for env in envs.values():
@@ -173,7 +201,7 @@ def _new_result(episode: Any, env_spec: Any = None) -> dict[str, Any]:
     return {"episode": episode.id, "env": episode.env, "task": episode.task, "split": task.split,
             "soc_groups": list(env_spec.soc_groups), "difficulty": task.difficulty, "seed": episode.seed,
             "reward": 0.0, "success": False, "score": 0.0, "steps": 0, "verifier": None, "fault": None,
-            "error": None, "audits": [], "wall_time": 0.0, "started": _now()}
+            "error": None, "reviews": [], "wall_time": 0.0, "started": _now()}
 
 
 def _error_result(episode: Any, message: str, trace: str = "") -> dict[str, Any]:
@@ -182,77 +210,9 @@ def _error_result(episode: Any, message: str, trace: str = "") -> dict[str, Any]
     return result
 
 
-def _episode_folder(out: Path, episode: Any) -> Path:
-    return out / "episodes" / episode.name / f"seed-{episode.seed}"
-
-
-# --- statistics --------------------------------------------------------------------------------------
-
-
-def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    """95 % Wilson score interval for a success rate (sensible at 0 %, 100 % and small n)."""
-    if n == 0:
-        return (0.0, 1.0)
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return (round(max(0.0, centre - half), 4), round(min(1.0, centre + half), 4))
-
-
-def _aggregate(results: list[dict[str, Any]]) -> dict[str, Any]:
-    n = len(results)
-    successes = sum(bool(r["success"]) for r in results)
-
-    def mean(key: str) -> float | None:
-        return round(sum(float(r.get(key) or 0) for r in results) / n, 4) if n else None
-
-    return {"n": n, "successes": successes, "success_rate": round(successes / n, 4) if n else None,
-            "ci95": list(wilson_interval(successes, n)), "mean_score": mean("score"), "mean_steps": mean("steps"),
-            "mean_wall_time": mean("wall_time"), "errors": sum(r.get("error") is not None for r in results)}
-
-
-def summarize(run: dict[str, Any], results: list[dict[str, Any]], total: int) -> dict[str, Any]:
-    """The run's summary: overall and per software / SOC group / task (see docs/run-format.md)."""
-
-    def grouped(keys) -> dict[str, Any]:
-        groups: dict[str, list[dict[str, Any]]] = {}
-        for r in results:
-            for key in keys(r):
-                groups.setdefault(key, []).append(r)
-        return {k: _aggregate(v) for k, v in sorted(groups.items())}
-
-    return {"run": run, "episodes": total, "finished": len(results),
-            "errors": sum(r.get("error") is not None for r in results), "overall": _aggregate(results),
-            "by_software": grouped(lambda r: [r["env"]]), "by_soc": grouped(lambda r: r.get("soc_groups") or []),
-            "by_task": grouped(lambda r: [f"{r['env']}.{r['task']}"])}
-
-
 def load_results(out: Path) -> list[dict[str, Any]]:
-    results = []
-    for path in sorted(out.glob("episodes/*/seed-*/result.json")):
-        try:
-            results.append(json.loads(path.read_text()))
-        except ValueError:
-            continue  # torn by a crash mid-write (writes are atomic, so this is rare): redone on resume
-    return results
-
-
-def format_table(summary: dict[str, Any]) -> str:
-    """The summary as a plain-text table (overall, per software, per SOC group)."""
-    lines = [f"{'':28s} {'n':>4s} {'success':>8s} {'95% CI':>14s} {'score':>6s} {'steps':>6s} {'time':>7s} {'err':>4s}"]
-
-    def row(label: str, agg: dict[str, Any]) -> str:
-        rate = agg["success_rate"]
-        lo, hi = agg["ci95"]
-        return (f"{label:28s} {agg['n']:4d} {(rate or 0) * 100:7.1f}% [{lo * 100:5.1f},{hi * 100:5.1f}]% "
-                f"{agg['mean_score'] or 0:6.3f} {agg['mean_steps'] or 0:6.1f} {agg['mean_wall_time'] or 0:6.1f}s "
-                f"{agg['errors']:4d}")
-
-    lines.append(row("overall", summary["overall"]))
-    for title, key in (("software", "by_software"), ("SOC group", "by_soc")):
-        lines.append(f"-- by {title}")
-        lines.extend(row(f"  {name}", agg) for name, agg in summary[key].items())
-    return "\n".join(lines)
+    """The readable results of the run in ``out`` (``RunFolder(out).results()``)."""
+    return RunFolder(out).results()
 
 
 # --- the run -----------------------------------------------------------------------------------------
@@ -289,17 +249,24 @@ class _Progress:
 
 
 def run_eval(suite: str, agent: str, out: Path, jobs: int = 1, agent_kwargs: dict[str, Any] | None = None,
-             only: list[str] | None = None, audit_judge: str | None = None, max_audits: int = 2,
+             only: list[str] | None = None, reviewer: str | None = None, max_reviews: int = 2,
              runner: str = "local", video: bool = True, frames: bool = True, model: str | None = None,
-             progress: bool = True, name: str | None = None, episode_timeout: float | None = None) -> dict[str, Any]:
-    """Run ``agent`` on every episode of ``suite`` (optionally only some tasks) into ``out``; returns the summary.
+             progress: bool = True, name: str | None = None, episode_timeout: float | None = None, *,
+             audit_judge: str | None = None, max_audits: int | None = None) -> dict[str, Any]:
+    """Run ``agent`` on every episode of ``suite`` (optionally ``only`` some tasks) into ``out``; returns the
+    run's summary (what summary.json holds).
+
+    ``reviewer`` (a judge spec such as ``openai:URL#MODEL``) wraps the agent in ``ReviewedAgent``: a DONE is
+    reviewed at most ``max_reviews`` times per episode; the reviews are in each result's ``reviews``.
+    ``audit_judge`` / ``max_audits`` are their deprecated names (DeprecationWarning).
 
     ``episode_timeout`` is each episode's wall-clock limit in seconds (default: ``EPISODE_TIME_BASE +
     EPISODE_TIME_PER_STEP`` x the episode's step budget); an episode past it is recorded as an error and its
     worker is replaced.
 
-    Resumable: episodes with a ``result.json`` in ``out`` are skipped. ``out`` must not hold a run of another
-    suite or agent.
+    Resumable: episodes with a readable ``result.json`` in ``out`` are skipped. ``out`` must not hold a run of
+    another suite, agent, reviewer, runner or run format. The summary covers every finished episode in the
+    folder, also those of earlier invocations with other ``only`` tasks; run.json's ``planned`` lists them all.
     """
     from .. import __version__
     from ..agents import load_agent
@@ -307,11 +274,15 @@ def run_eval(suite: str, agent: str, out: Path, jobs: int = 1, agent_kwargs: dic
     from ..specs.registry import all_software
     from .suites import load_suite
 
+    reviewer = _renamed("audit_judge", "reviewer", audit_judge, reviewer, None)
+    max_reviews = _renamed("max_audits", "max_reviews", max_audits, max_reviews, 2)
     if jobs < 1:
         raise ValueError(f"jobs must be >= 1, got {jobs}")
     if episode_timeout is not None and (isinstance(episode_timeout, bool)
                                         or not isinstance(episode_timeout, (int, float)) or not episode_timeout > 0):
         raise ValueError(f"episode_timeout must be a positive number of seconds, got {episode_timeout!r}")
+    if isinstance(max_reviews, bool) or not isinstance(max_reviews, int) or max_reviews < 0:
+        raise ValueError(f"max_reviews must be a whole number >= 0, got {max_reviews!r}")
     suite_obj = load_suite(suite)
     episodes = suite_obj.episodes(only)
     if is_model_spec(agent):
@@ -320,41 +291,47 @@ def run_eval(suite: str, agent: str, out: Path, jobs: int = 1, agent_kwargs: dic
     else:
         load_agent(agent, **(agent_kwargs or {}))  # fail fast on a bad agent name, before starting workers
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    run = {"format": RUN_FORMAT, "name": name or out.name, "suite": suite_obj.name, "suite_version": suite_obj.version,
-           "suite_digest": suite_obj.digest, "agent": agent, "agent_name": agent.split(":")[0], "model": model,
-           "agent_kwargs": agent_kwargs or {}, "audit_judge": audit_judge, "step_budget": suite_obj.step_budget,
-           "jobs": jobs, "runner": runner, "started": _now(), "finished": None,
-           "gym_anything_version": __version__, "host": platform.node()}
-    previous = out / "run.json"
-    if previous.is_file():
-        old = json.loads(previous.read_text())
-        for key in ("suite", "suite_digest", "agent", "audit_judge", "runner"):
-            if old.get(key) != run[key]:
-                raise ValueError(f"{out} holds a run with {key}={old.get(key)!r}, not {run[key]!r}; "
-                                 "use another --out folder")
-        run["started"] = old.get("started", run["started"])
-    _write_json(previous, run)
-
+    folder = RunFolder(out)
     wanted = {e.id for e in episodes}
-    finished = {r["episode"]: r for r in load_results(out) if r["episode"] in wanted}  # --task may narrow a run
+    meta = {"format": FORMAT, "name": name or out.name, "suite": suite_obj.name, "suite_version": suite_obj.version,
+            "suite_digest": suite_obj.digest, "agent": agent, "agent_name": agent.split(":")[0], "model": model,
+            "agent_kwargs": agent_kwargs or {}, "reviewer": reviewer, "max_reviews": max_reviews,
+            "step_budget": suite_obj.step_budget, "jobs": jobs, "runner": runner, "planned": sorted(wanted),
+            "started": _now(), "finished": None, "gym_anything_version": __version__, "host": platform.node()}
+    if folder.exists():
+        old = folder.meta  # RunFormatError (a ValueError) if it is not a readable run
+        if old["format"] != FORMAT:
+            raise ValueError(f"{out} holds a run of format {old['format']}; this version writes format {FORMAT} "
+                             "and does not add to older runs: use another --out folder")
+        for key in ("suite", "suite_digest", "agent", "reviewer", "runner"):
+            if old.get(key) != meta[key]:
+                raise ValueError(f"{out} holds a run with {key}={old.get(key)!r}, not {meta[key]!r}; "
+                                 "use another --out folder")
+        meta["started"] = old.get("started", meta["started"])
+        meta["planned"] = sorted(wanted | set(folder.planned))  # --task may narrow or widen a run
+    folder.write_meta(meta)
+
+    finished = {r["episode"]: r for r in folder.results()}
     todo = [e for e in episodes if e.id not in finished]
     stream = sys.stdout
     if progress:
         stream.write(f"eval: suite {suite_obj.name} v{suite_obj.version} ({len(episodes)} episodes), agent {agent}, "
-                     f"{jobs} job(s) -> {out}/" + (f"; resuming, {len(episodes) - len(todo)} done" if finished else "")
-                     + "\n")
+                     f"{jobs} job(s) -> {out}/" + (f"; resuming, {len(episodes) - len(todo)} done"
+                                                   if len(todo) < len(episodes) else "") + "\n")
     bar = _Progress(len(episodes), len(episodes) - len(todo),
-                    sum(bool(r["success"]) for r in finished.values()),
-                    stream)
+                    sum(bool(r["success"]) for e, r in finished.items() if e in wanted), stream)
     config = EvalConfig(suite=str(suite_obj.file), agent=agent, out=out, agent_kwargs=agent_kwargs or {},
-                        audit_judge=audit_judge, max_audits=max_audits, runner=runner, video=video, frames=frames)
+                        reviewer=reviewer, max_reviews=max_reviews, runner=runner, video=video, frames=frames)
+
+    def summary() -> dict[str, Any]:
+        results = sorted(finished.values(), key=lambda r: r["episode"])
+        return summarize(meta, results, len(set(meta["planned"]) | set(finished)))
 
     def on_result(result: dict[str, Any]) -> None:
         finished[result["episode"]] = result
         if progress:
             bar.update(result)
-        _write_json(out / "summary.json", summarize(run, list(finished.values()), len(episodes)))
+        folder.write_summary(summary())
 
     envs = all_software()
     limits = {e.id: float(episode_timeout) if episode_timeout is not None else
@@ -364,11 +341,11 @@ def run_eval(suite: str, agent: str, out: Path, jobs: int = 1, agent_kwargs: dic
         _run_workers(config, todo, min(jobs, len(todo)), on_result, limits)
     if progress:
         bar.finish()
-    run["finished"] = _now()
-    _write_json(previous, run)
-    summary = summarize(run, list(finished.values()), len(episodes))
-    _write_json(out / "summary.json", summary)
-    return summary
+    meta["finished"] = _now()
+    folder.write_meta(meta)
+    final = summary()
+    folder.write_summary(final)
+    return final
 
 
 def _run_workers(config: EvalConfig, todo: list[Any], jobs: int, on_result, limits: dict[str, float]) -> None:
@@ -401,7 +378,7 @@ def _run_workers(config: EvalConfig, todo: list[Any], jobs: int, on_result, limi
         if lost is not None:
             remaining -= 1
             result = _error_result(by_id[lost[0]], why)
-            _save_result(config.out, by_id[lost[0]], result)
+            RunFolder(config.out).write_result(result)
             on_result(result)
         if remaining and (lost is not None or not workers):
             start_worker()

@@ -13,10 +13,15 @@ texts), ``step`` (1-based), ``episode`` (``<software>.<task>/seed-<seed>``), ``e
 
 Formats: ``hf`` writes ``DatasetDict.save_to_disk`` (Arrow, images embedded; open with
 ``datasets.load_from_disk``); ``jsonl`` writes an image-folder layout, ``<split>/metadata.jsonl`` plus PNG files,
-readable without any library and with ``datasets.load_dataset(folder)``. Episodes that raised or faulted, that
-are incomplete on disk, or (with ``successful``) that did not pass are skipped; an episode recorded identically
-in several runs (same instance, same actions) is kept once. The train/test split is by episode instance, so
-every recording of one (task, seed) lands on the same side.
+readable without any library and with ``datasets.load_dataset(folder)``.
+
+Runs are read with :class:`gym_anything.benchmark.runs.RunFolder`, like the leaderboard reads them. Skipped,
+and counted by reason in the summary: a result.json that reader cannot read ("unreadable": the episode is
+unfinished), episodes that raised ("with an error") or faulted ("with a fault"), episodes whose recording is not
+complete ("incomplete (steps or frames missing)": fewer readable steps than the result counts, or a frame
+missing), with ``successful`` those that did not pass ("unsuccessful"), and an episode recorded identically in
+several runs (same instance, same actions: "duplicate") after its first. The train/test split is by episode
+instance, so every recording of one (task, seed) lands on the same side.
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .runs import EpisodeRecord, RunFolder, RunFormatError
+
 FORMATS = ("hf", "jsonl")
 
 
@@ -39,14 +46,20 @@ class ExportError(ValueError):
     """The runs cannot be exported as asked (no run folder, nothing left to export, bad option)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Episode:
-    """One finished episode of a run, as read from its folder."""
+    """One exportable episode of a run: the run it belongs to and its record (see ``benchmark/runs.py``)."""
 
-    folder: Path
-    run: dict[str, Any]
-    result: dict[str, Any]
-    steps: list[dict[str, Any]]
+    run: RunFolder
+    record: EpisodeRecord
+
+    @property
+    def result(self) -> dict[str, Any]:
+        return self.record.result
+
+    @property
+    def steps(self) -> list[dict[str, Any]]:
+        return self.record.steps
 
     @property
     def instance(self) -> str:
@@ -58,12 +71,14 @@ class _Episode:
         """Identical episodes (same instance, same actions) share this key, whatever run recorded them."""
         r = self.result
         body = [r["env"], r["task"], r.get("instance_seed"), r.get("instruction"),
-                [s["action_text"] for s in self.steps]]
+                [s.get("action_text") for s in self.steps]]
         return hashlib.sha256(json.dumps(body).encode()).hexdigest()
 
     def frame_before(self, step: int) -> Path:
         """The observation the agent saw before ``step`` (1-based): frame ``step - 1``."""
-        return self.folder / "frames" / f"{step - 1:04d}.png"
+        frame = self.record.frame(step - 1)
+        assert frame is not None, "only complete episodes are exported"
+        return frame
 
 
 @dataclass
@@ -91,32 +106,25 @@ class ExportSummary:
 
 def _read_run(folder: Path, successful: bool, skipped: Counter) -> Iterator[_Episode]:
     """The exportable episodes of one run folder (see docs/run-format.md), counting the others in ``skipped``."""
-    run_file = folder / "run.json"
-    if not run_file.is_file():
-        raise ExportError(f"{folder} is not a run folder (no run.json); pass folders written by gym-anything eval")
-    run = json.loads(run_file.read_text())
-    for result_file in sorted(folder.glob("episodes/*/seed-*/result.json")):
-        episode_folder = result_file.parent
-        try:
-            result = json.loads(result_file.read_text())
-            steps = [json.loads(line) for line in (episode_folder / "steps.jsonl").read_text().splitlines() if line]
-        except (OSError, ValueError):
-            skipped["unreadable"] += 1
-            continue
-        if result.get("error") is not None:
+    run = RunFolder(folder)
+    try:
+        run.meta  # noqa: B018 - validates run.json
+    except RunFormatError as exc:
+        raise ExportError(str(exc)) from None
+    for record in run.episodes():
+        result = record.result
+        if result["error"] is not None:
             skipped["with an error"] += 1
-        elif result.get("fault") is not None:
+        elif result["fault"] is not None:
             skipped["with a fault"] += 1
-        elif successful and not result.get("success"):
+        elif successful and not result["success"]:
             skipped["unsuccessful"] += 1
+        elif not record.complete or not record.steps:
+            skipped["incomplete (steps or frames missing)"] += 1
         else:
-            episode = _Episode(episode_folder, run, result, steps)
-            complete = (len(steps) == result.get("steps") and steps
-                        and all(episode.frame_before(s["step"]).is_file() for s in steps))
-            if complete:
-                yield episode
-            else:
-                skipped["incomplete (steps or frames missing)"] += 1
+            yield _Episode(run, record)
+    if run.problems:
+        skipped["unreadable"] += len(run.problems)
 
 
 def _collect(runs: Sequence[Path], successful: bool, skipped: Counter) -> list[_Episode]:
@@ -156,8 +164,8 @@ def _rows(episodes: list[_Episode], image_bytes: bool = True) -> Iterator[dict[s
                    "instruction": r["instruction"], "action": record["action_text"],
                    "action_json": json.dumps(record["action"], ensure_ascii=False), "history": list(history),
                    "step": record["step"], "episode": r["episode"], "env": r["env"], "task": r["task"],
-                   "seed": r["seed"], "run": episode.run.get("name", episode.folder.parents[2].name),
-                   "suite": episode.run.get("suite", ""), "agent": episode.run.get("agent", ""),
+                   "seed": r["seed"], "run": episode.run.name, "suite": episode.run.meta["suite"],
+                   "agent": str(episode.run.meta.get("agent", "")),
                    "reward": float(r["reward"]), "success": bool(r["success"])}
             history.append(record["action_text"])
 

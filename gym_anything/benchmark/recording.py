@@ -1,7 +1,8 @@
-"""Trajectory recording: one folder per episode (see docs/run-format.md).
+"""Trajectory recording: one folder per episode (see docs/run-format.md; names from ``benchmark/runs.py``).
 
-``steps.jsonl`` (one line per step: action in JSON and pyautogui-code form, reward, timings, agent trace),
-``frames/NNNN.png`` (frame 0 = the observation after reset) and ``video.mp4`` (H.264, one frame per step).
+``steps.jsonl`` (one line per step: action in JSON and pyautogui-code form, reward, timings, agent trace;
+appended and flushed step by step, so a crash leaves at most a torn last line), ``frames/NNNN.png`` (frame 0 =
+the observation after reset) and ``video.mp4`` (H.264, one frame per step).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import numpy as np
 from PIL import Image
 
 from .. import actions as A
+from .runs import FRAMES_DIR, STEPS_FILE, VIDEO_FILE, frame_name
 
 VIDEO_FPS = 2  # one frame per step, shown for half a second
 
@@ -48,19 +50,19 @@ class TrajectoryRecorder:
 
     def __init__(self, folder: Path, save_frames: bool = True, video: bool = True):
         self.folder, self.save_frames, self.video = Path(folder), save_frames, video
-        (self.folder / "frames").mkdir(parents=True, exist_ok=True)
-        self._steps = (self.folder / "steps.jsonl").open("w", encoding="utf-8")
+        (self.folder / FRAMES_DIR).mkdir(parents=True, exist_ok=True)
+        self._steps = (self.folder / STEPS_FILE).open("w", encoding="utf-8")
         self._video: _Video | None = None
         self._index = 0
 
     def _frame(self, obs: np.ndarray) -> str | None:
         if self.video:
             if self._video is None:
-                self._video = _Video(self.folder / "video.mp4", obs.shape[1], obs.shape[0])
+                self._video = _Video(self.folder / VIDEO_FILE, obs.shape[1], obs.shape[0])
             self._video.add(obs)
         if not self.save_frames:
             return None
-        name = f"frames/{self._index:04d}.png"
+        name = frame_name(self._index)
         Image.fromarray(obs).save(self.folder / name, compress_level=1)
         return name
 

@@ -92,12 +92,27 @@ def _agent_kwargs(pairs: list[str] | None) -> dict:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from ..benchmark.evaluation import format_table, run_eval
+    from ..benchmark.evaluation import run_eval
+    from ..benchmark.stats import format_table
 
+    reviewer, max_reviews = args.reviewer, args.max_reviews
+    for old, new, value in (("--audit-judge", "--reviewer", args.audit_judge),
+                            ("--max-audits", "--max-reviews", args.max_audits)):
+        if value is not None:
+            print(f"gym-anything eval: {old} is deprecated; use {new}", file=sys.stderr)
+    if args.audit_judge is not None:
+        if reviewer is not None:
+            raise SystemExit("gym-anything eval: give --reviewer or its old name --audit-judge, not both")
+        reviewer = args.audit_judge
+    if args.max_audits is not None:
+        if max_reviews is not None:
+            raise SystemExit("gym-anything eval: give --max-reviews or its old name --max-audits, not both")
+        max_reviews = args.max_audits
     summary = run_eval(args.suite, args.agent, Path(args.out), jobs=args.jobs,
-                       agent_kwargs=_agent_kwargs(args.agent_arg), only=args.task, audit_judge=args.audit_judge,
-                       max_audits=args.max_audits, runner=args.runner, video=not args.no_video, model=args.model,
-                       name=args.name, episode_timeout=args.episode_timeout)
+                       agent_kwargs=_agent_kwargs(args.agent_arg), only=args.task, reviewer=reviewer,
+                       max_reviews=2 if max_reviews is None else max_reviews, runner=args.runner,
+                       video=not args.no_video, model=args.model, name=args.name,
+                       episode_timeout=args.episode_timeout)
     print(format_table(summary))
     print(f"results: {args.out}/summary.json")
     return 0
@@ -237,9 +252,13 @@ def main(argv: list[str] | None = None) -> int:
     ev.add_argument("--out", required=True, help="run folder (re-run the same command to resume)")
     ev.add_argument("--jobs", type=int, default=1, help="parallel workers, one env per software each")
     ev.add_argument("--task", action="append", help="only this <software>.<task> of the suite (repeatable)")
-    ev.add_argument("--audit-judge", help="wrap the agent in AuditedAgent with this judge (openai:URL#MODEL, ...)")
-    ev.add_argument("--max-audits", type=int, default=2)
-    ev.add_argument("--runner", default="local", help="local | docker")
+    ev.add_argument("--reviewer", metavar="JUDGE",
+                    help="wrap the agent in ReviewedAgent: this judge (openai:URL#MODEL | transformers:PATH) reviews "
+                         "each DONE from the screenshots; the reviews are recorded in each result's 'reviews'")
+    ev.add_argument("--max-reviews", type=int, metavar="N", help="reviews of DONE per episode at most (default 2)")
+    ev.add_argument("--audit-judge", help=argparse.SUPPRESS)  # the old names of --reviewer / --max-reviews
+    ev.add_argument("--max-audits", type=int, help=argparse.SUPPRESS)
+    ev.add_argument("--runner", default="local", help="local | docker | fake (scripted screens, for tests)")
     ev.add_argument("--model", help="model name recorded in run.json (shown on the leaderboard)")
     ev.add_argument("--name", help="run name (default: the --out folder's name)")
     ev.add_argument("--no-video", action="store_true", help="skip the MP4 per episode")

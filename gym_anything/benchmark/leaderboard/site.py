@@ -1,4 +1,5 @@
-"""The leaderboard: a static HTML site built from eval run folders (docs/run-format.md).
+"""The leaderboard: a static HTML site built from eval run folders (docs/run-format.md), read with
+:class:`gym_anything.benchmark.runs.RunFolder` like every reader of runs.
 
 Usage (what ``gym-anything leaderboard RUNS_DIR --out SITE_DIR`` calls)::
 
@@ -29,7 +30,7 @@ from typing import Any
 from PIL import Image
 
 from ...actions import viewer_overlays
-from ..evaluation import RUN_FORMAT, load_results, summarize
+from ..runs import EpisodeRecord, RunFolder, RunFormatError, find_runs
 
 __all__ = ["LeaderboardError", "build_site"]
 
@@ -146,14 +147,16 @@ def _num_cell(content: Child, sort: float | int | None, **attrs: Any) -> Html:
 class _Run:
     folder: Path
     slug: str
+    name: str
     meta: dict[str, Any]
-    results: list[dict[str, Any]]
+    episodes: list[EpisodeRecord]
     total: int
     summary: dict[str, Any] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)  # result.json files read as absent (unfinished)
 
     @property
-    def name(self) -> str:
-        return str(self.meta.get("name") or self.folder.name)
+    def results(self) -> list[dict[str, Any]]:
+        return [e.result for e in self.episodes]
 
     @property
     def suite_key(self) -> tuple[str, int]:
@@ -161,47 +164,16 @@ class _Run:
 
 
 def _read_run(folder: Path, slug: str) -> _Run:
-    path = folder / "run.json"
+    source = RunFolder(folder)
     try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        raise LeaderboardError(f"{path}: not valid JSON ({exc})") from None
-    if not isinstance(meta, dict):
-        raise LeaderboardError(f"{path}: expected a JSON object, got {type(meta).__name__}")
-    if meta.get("format") != RUN_FORMAT:
-        raise LeaderboardError(f"{path}: field 'format': expected {RUN_FORMAT}, got {meta.get('format')!r}")
-    if not isinstance(meta.get("suite"), str) or not meta["suite"]:
-        raise LeaderboardError(f"{path}: field 'suite': expected the suite's name, got {meta.get('suite')!r}")
-    if not isinstance(meta.get("suite_version"), int) or isinstance(meta.get("suite_version"), bool):
-        raise LeaderboardError(f"{path}: field 'suite_version': expected an integer, "
-                               f"got {meta.get('suite_version')!r}")
-    results = load_results(folder)
-    for result in results:
-        if not isinstance(result.get("episode"), str) or not isinstance(result.get("env"), str):
-            raise LeaderboardError(f"{folder}: a result.json lacks 'episode' or 'env' (expected strings)")
-    total = len(results)
-    summary_path = folder / "summary.json"
-    if summary_path.is_file():
-        try:
-            total = max(total, int(json.loads(summary_path.read_text(encoding="utf-8")).get("episodes") or 0))
-        except (ValueError, TypeError, AttributeError):
-            pass  # a torn summary: the results are the truth
-    run = _Run(folder, slug, meta, results, total)
-    run.summary = summarize(meta, results, total)  # from the episodes, so every page agrees with the results
-    return run
-
-
-def _run_folders(root: Path) -> list[Path]:
-    """Folders holding a ``run.json`` under ``root`` (symlinks followed, once each; a run's insides not searched)."""
-    found, seen = [], set()
-    for folder, subfolders, files in os.walk(root, followlinks=True):
-        real = os.path.realpath(folder)
-        if real in seen or "run.json" in files:
-            subfolders.clear()
-        if real not in seen and "run.json" in files:
-            found.append(Path(folder))
-        seen.add(real)
-    return sorted(found)
+        meta = source.meta
+    except RunFormatError as exc:
+        raise LeaderboardError(str(exc)) from None
+    episodes = list(source.episodes())
+    results = [e.result for e in episodes]
+    # the statistics come from the episodes (never from summary.json), so every page agrees with the results
+    return _Run(folder, slug, source.name, meta, episodes, source.total(results), source.summary(results),
+                list(source.problems))
 
 
 def _load_runs(runs_dir: Path) -> list[_Run]:
@@ -209,7 +181,7 @@ def _load_runs(runs_dir: Path) -> list[_Run]:
     runs_dir = Path(runs_dir)
     if not runs_dir.is_dir():
         raise LeaderboardError(f"runs_dir: expected a folder of eval runs, {runs_dir} is not a folder")
-    folders = _run_folders(runs_dir)
+    folders = find_runs(runs_dir)
     if not folders:
         raise LeaderboardError(f"runs_dir: no run folder (with run.json) under {runs_dir}")
     runs, used = [], set()
@@ -320,12 +292,10 @@ def _verifier_block(verifier: dict[str, Any] | None) -> list[Child]:
 def _problems(result: dict[str, Any]) -> list[Child]:
     parts: list[Child] = []
     if result.get("fault"):
-        fault = result["fault"]  # {"kind", "detail"} (older results: {"kind", "message"})
-        text = (f"{fault.get('kind', '')}: {fault.get('detail', fault.get('message', ''))}"
-                if isinstance(fault, dict) else str(fault))
-        parts.append(el("p", {"class": "bad fault"}, "fault: ", text))
+        fault = result["fault"]  # {"kind", "detail"} (the reader renames an older result's "message")
+        parts.append(el("p", {"class": "bad fault"}, "fault: ", f"{fault.get('kind', '')}: {fault.get('detail', '')}"))
     if result.get("error"):
-        error = result["error"] if isinstance(result["error"], dict) else {"message": str(result["error"])}
+        error = result["error"]  # {"type", "message", "traceback"}
         parts.append(el("div", {"class": "bad error"}, el("p", None, "error: ", str(error.get("type", "")), ": ",
                                                           str(error.get("message", ""))),
                         el("details", None, el("summary", None, "traceback"),
@@ -373,7 +343,8 @@ def _run_page(run: _Run, viewers: set[str]) -> str:
                    if slug in viewers else None),
                 el("div", {"class": "instruction"}, str(r.get("instruction") or "(no instruction recorded)")),
                 _problems(r), _verifier_block(r.get("verifier")),
-                el("p", {"class": "muted"}, f"{len(r['audits'])} audit(s) by the judge") if r.get("audits") else None))
+                el("p", {"class": "muted"}, f"{len(r['reviews'])} review(s) of DONE by the reviewer")
+                if r.get("reviews") else None))
         details.append(el("section", {"class": "task", "id": anchor}, el("h3", None, name), episodes))
     body = [
         el("nav", {"class": "crumbs"}, el("a", {"href": "../../index.html"}, "leaderboard"), " / ", run.name),
@@ -384,10 +355,14 @@ def _run_page(run: _Run, viewers: set[str]) -> str:
                 ("step budget", str(meta.get("step_budget") or "each task's own")),
                 ("success", f"{overall['successes']}/{overall['n']} = {_pct(overall['success_rate'])} "
                             f"[{_pct(overall['ci95'][0])}, {_pct(overall['ci95'][1])}] (95% Wilson)"),
-                ("episodes", f"{overall['n']} finished of {run.total}, {overall['errors']} error(s)"),
+                ("episodes", f"{overall['n']} finished of {run.total}, {overall['errors']} error(s), "
+                             f"{overall['faults']} fault(s)"),
                 ("runner", f"{meta.get('runner', '?')}, {meta.get('jobs', '?')} job(s) on {meta.get('host', '?')}"),
                 ("started / finished", f"{_date(meta.get('started'))} / {_date(meta.get('finished'))}"),
                 ("gym-anything", str(meta.get("gym_anything_version", "?")))]),
+        el("div", {"class": "warning problems"},
+           el("p", None, f"{len(run.problems)} result file(s) could not be read; those episodes count as unfinished:"),
+           el("ul", None, [el("li", None, p) for p in run.problems])) if run.problems else None,
         el("h2", None, "Tasks"),
         _sortable([("task", "text"), ("software", "text"), ("SOC groups", "text"), ("split", "text"),
                    ("difficulty", "text"), ("success per seed", "number"), ("mean score", "number"),
@@ -447,37 +422,15 @@ def _viewer_page(run: _Run, result: dict[str, Any], steps: list[dict[str, Any]],
 # --- the build ---------------------------------------------------------------------------------------
 
 
-def _read_steps(path: Path) -> list[dict[str, Any]]:
-    steps = []
-    if path.is_file():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue  # a torn last line of a crashed episode
-            if isinstance(record, dict):
-                steps.append(record)
-    return steps
-
-
-def _episode_folder(run: _Run, result: dict[str, Any]) -> Path:
-    """Where eval wrote this result's episode (never outside the run's episodes/ folder)."""
-    episodes = (run.folder / "episodes").resolve()
-    folder = (episodes / f"{result.get('env')}.{result.get('task')}" / f"seed-{result.get('seed')}").resolve()
-    if folder.parent.parent != episodes:
-        raise LeaderboardError(f"{run.folder}: episode {result.get('episode')!r}: fields env/task/seed must name a "
-                               "folder under episodes/")
-    return folder
-
-
 def _fresh(target: Path, source: Path) -> bool:
     return target.is_file() and target.stat().st_mtime >= source.stat().st_mtime
 
 
-def _frames(source: Path, target: Path, todo: list[tuple[Path, Path]]) -> tuple[list[str | None], tuple[int, int]]:
-    """The episode's frames as WebP URLs under ``target/frames`` and the frame size; new or changed frames are
-    queued in ``todo`` for conversion and frames no longer in the run are deleted."""
-    pngs = {int(p.stem): p for p in (source / "frames").glob("*.png") if p.stem.isdigit()}
+def _frames(episode: EpisodeRecord, target: Path,
+            todo: list[tuple[Path, Path]]) -> tuple[list[str | None], tuple[int, int]]:
+    """The episode's frames (0 .. its readable steps) as WebP URLs under ``target/frames`` and the frame size;
+    new or changed frames are queued in ``todo`` for conversion and frames no longer in the run are deleted."""
+    pngs = {i: p for i, p in enumerate(episode.frames) if p is not None}
     if not pngs:
         shutil.rmtree(target / "frames", ignore_errors=True)
         return [], (1280, 720)
@@ -492,7 +445,7 @@ def _frames(source: Path, target: Path, todo: list[tuple[Path, Path]]) -> tuple[
             todo.append((png, webp))
     with Image.open(pngs[min(pngs)]) as first:
         size = first.size
-    return [f"frames/{i:04d}.webp" if i in pngs else None for i in range(max(pngs) + 1)], size
+    return [f"frames/{i:04d}.webp" if i in pngs else None for i in range(len(episode.frames))], size
 
 
 def _to_webp(job: tuple[Path, Path]) -> None:
@@ -526,20 +479,20 @@ def build_site(runs_dir: Path, out: Path) -> dict[str, Any]:
     for run in runs:
         run_out = out / "runs" / run.slug
         viewers = set()
-        for result in run.results:
+        for episode in run.episodes:
+            result = episode.result
             slug = _episode_slug(result)
-            source = _episode_folder(run, result)
             target = run_out / slug
             target.mkdir(parents=True, exist_ok=True)
-            frames, size = _frames(source, target, todo)
+            frames, size = _frames(episode, target, todo)
             stats["frames"] += sum(f is not None for f in frames)
-            video = (source / "video.mp4").is_file()
-            if video and not _fresh(target / "video.mp4", source / "video.mp4"):
-                shutil.copy2(source / "video.mp4", target / "video.mp4")
-            elif not video:
+            video = episode.video
+            if video is not None and not _fresh(target / "video.mp4", video):
+                shutil.copy2(video, target / "video.mp4")
+            elif video is None:
                 (target / "video.mp4").unlink(missing_ok=True)
-            steps = _read_steps(source / "steps.jsonl")
-            (target / "index.html").write_text(_viewer_page(run, result, steps, frames, size, video), encoding="utf-8")
+            page = _viewer_page(run, result, episode.steps, frames, size, video is not None)
+            (target / "index.html").write_text(page, encoding="utf-8")
             viewers.add(slug)
             stats["episodes"] += 1
         for stale in run_out.iterdir():
