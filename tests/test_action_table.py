@@ -224,7 +224,7 @@ def _viewer(steps: list[dict], folder: Path) -> Path:
     page = folder / "runs" / "run" / "episode" / "index.html"
     page.parent.mkdir(parents=True)
     shutil.copytree(site.ASSETS, folder / "assets")
-    run = site._Run(folder=folder, slug="run", meta={"name": "run"}, results=[], total=0)
+    run = site._Run(folder=folder, slug="run", name="run", meta={"name": "run"}, episodes=[], total=0)
     page.write_text(site._viewer_page(run, {"episode": "episode", "steps": len(steps)}, steps,
                                       [None] * (len(steps) + 1), (W, H), False), encoding="utf-8")
     return page
