@@ -3,6 +3,7 @@ legacy roots (verifiers/<software>.py) load unchanged with one deprecation warni
 
 from __future__ import annotations
 
+import shutil
 import warnings
 from pathlib import Path
 
@@ -421,3 +422,98 @@ def test_a_stale_verifiers_folder_without_python_files_is_not_a_legacy_root(tmp_
         warnings.simplefilter("error")
         assert not load_env(tmp_path / "envs" / "demoapp", tmp_path).legacy
 
+
+
+# --- gym-anything migrate: legacy root -> one folder per software ------------------------------------------
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def migrate_cli(root: Path, *extra: str) -> int:
+    from gym_anything.cli.main import main
+
+    return main(["migrate", str(root), *extra])
+
+
+def test_migrate_converts_the_legacy_fixture_to_the_same_tasks(tmp_path, capsys):
+    from gym_anything.audit import task_digest
+
+    root = tmp_path / "root"
+    shutil.copytree(LEGACY_FIXTURE, root)
+    with pytest.warns(LegacyLayoutWarning):
+        before = load_env(LEGACY_FIXTURE / "envs" / "brokensheet")
+    assert migrate_cli(root) == 0
+    out = capsys.readouterr().out
+    assert "move verifiers/brokensheet.py -> envs/brokensheet/verifier.py" in out and "digests unchanged" in out
+    assert not (root / "verifiers").exists()
+    assert (root / "envs/brokensheet/verifier.py").read_bytes() == (LEGACY_FIXTURE / "verifiers/brokensheet.py"
+                                                                    ).read_bytes()
+    for task_file in (root / "envs/brokensheet/tasks").glob("*.yaml"):
+        assert "verifiers/" not in task_file.read_text() and "envs/" not in task_file.read_text()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no deprecation warning any more
+        after = load_env(root / "envs" / "brokensheet")
+    assert not after.legacy and set(after.tasks) == set(before.tasks)
+    for task_id, old in before.tasks.items():
+        new = after.tasks[task_id]
+        for role in ROLES:
+            assert (getattr(old, role).function, getattr(old, role).file.read_bytes()) == (
+                getattr(new, role).function, getattr(new, role).file.read_bytes()), (task_id, role)
+        assert task_digest(before, old) == task_digest(after, new)
+        same = {"file", *ROLES}
+        assert {k: v for k, v in vars(old).items() if k not in same} == {k: v for k, v in vars(new).items()
+                                                                          if k not in same}
+    assert migrate_cli(root) == 0 and "nothing to do" in capsys.readouterr().out
+
+
+def test_migrate_dry_run_prints_the_plan_and_changes_nothing(tmp_path, capsys):
+    root = tmp_path / "root"
+    shutil.copytree(LEGACY_FIXTURE, root)
+    files = snapshot(root)
+    assert migrate_cli(root, "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert "move verifiers/brokensheet.py" in out and "dry run: nothing was changed" in out
+    assert "rewrite envs/brokensheet/tasks/bad-oracle.yaml" in out
+    assert "oracle: envs/brokensheet/oracle.py:does_nothing -> does_nothing" in out
+    assert snapshot(root) == files
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ("envs/brokensheet/verifier.py", "envs/brokensheet/verifier.py already exists: refusing"),
+    ("verifiers/common.py", "no software's verifier module (common.py"),
+    ("verifiers/other.py", "no software's verifier module (other.py"),
+])
+def test_migrate_refuses_what_it_cannot_convert_and_changes_nothing(tmp_path, capsys, extra, message):
+    root = tmp_path / "root"
+    shutil.copytree(LEGACY_FIXTURE, root)
+    (root / extra).write_text("def helper():\n    pass\n")
+    files = snapshot(root)
+    assert migrate_cli(root) == 2
+    assert message in capsys.readouterr().err
+    assert snapshot(root) == files
+
+
+def test_migrate_rewrites_deprecated_imports_and_keeps_a_task_without_setup_without_one(tmp_path, capsys):
+    root = make_legacy_root(tmp_path / "root")  # setup.py defines do_it, but the legacy task has no setup
+    (root / "verifiers" / "demoapp.py").write_text(
+        "from gym_anything.verification import VerifyContext, run_verifier\n"
+        "from gym_anything.formats import read_text\n"
+        "import gym_anything.formats\n\n\n"
+        "def check(ctx: VerifyContext):\n    gym_anything.formats.read_text\n\n\n"
+        "def solve(ctx):\n    return []\n")
+    assert migrate_cli(root) == 0
+    out = capsys.readouterr().out
+    assert "from gym_anything.verification import VerifyContext, run_verifier -> from gym_anything.authoring import " \
+           "VerifyContext / from gym_anything.verification import run_verifier" in out
+    assert "digests changed by the rewritten imports: demoapp.do-it" in out
+    code = (root / "envs/demoapp/verifier.py").read_text()
+    assert "from gym_anything.authoring.formats import read_text\nimport gym_anything.authoring.formats\n" in code
+    assert "    gym_anything.authoring.formats.read_text\n" in code
+    task_text = (root / "envs/demoapp/tasks/do-it.yaml").read_text()
+    assert "setup: null" in task_text and "verifier: check" in task_text and "oracle: verifier.py:solve" in task_text
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        task = load_env(root / "envs" / "demoapp").tasks["do-it"]
+    assert task.setup is None and (task.verifier.function, task.oracle.function) == ("check", "solve")

@@ -242,15 +242,17 @@ CHECKLIST_FIELDS = {"mode", "weight", "frames", "samples", "judge_context", "ite
 ITEM_FIELDS = {"id", "kind", "points", "evidence", "ocr"}
 
 
-def load_env(folder: Path, root: Path | None = None, *, warn: bool = True) -> SoftwareSpec:
+def load_env(folder: Path, root: Path | None = None, *, warn: bool = True, legacy: bool | None = None
+             ) -> SoftwareSpec:
     """Load ``folder/env.yaml`` and every ``folder/tasks/*.yaml``.
 
     ``root`` (default: the folder's grandparent) is the data root; a root in the legacy layout loads as before,
-    with a :class:`LegacyLayoutWarning` (a DeprecationWarning) unless ``warn`` is false.
+    with a :class:`LegacyLayoutWarning` (a DeprecationWarning) unless ``warn`` is false. ``legacy`` forces the
+    layout (default: :func:`is_legacy_root`).
     """
     folder = Path(folder).resolve()
     root = (root or folder.parent.parent).resolve()
-    legacy = is_legacy_root(root)
+    legacy = is_legacy_root(root) if legacy is None else legacy
     if legacy and warn:
         _warn_legacy(root)
     path = folder / "env.yaml"
