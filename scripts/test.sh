@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/setup-docker.sh  # podman serving the Docker API: tests/test_docker_runner.py uses real containers
-.venv/bin/ruff check gym_anything envs verifiers benchmarks tests
+.venv/bin/ruff check gym_anything envs benchmarks tests conftest.py
 exec .venv/bin/python -m pytest "$@"

@@ -1,4 +1,4 @@
-"""The package finds envs/, verifiers/ and benchmarks/ when installed from a wheel, outside the checkout."""
+"""The package finds envs/ and benchmarks/ when installed from a wheel, outside the checkout."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ def test_wheel_bundles_environment_data_and_works_installed(tmp_path):
     assert built.returncode == 0, built.stderr
     wheel = next(tmp_path.glob("gym_anything-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
-    for expected in ("gym_anything/_bundled/envs/gnumeric/env.yaml", "gym_anything/_bundled/verifiers/gnumeric.py",
+    for expected in ("gym_anything/_bundled/envs/gnumeric/env.yaml", "gym_anything/_bundled/envs/gnumeric/verifier.py",
                      "gym_anything/_bundled/benchmarks/perf.py",
                      "gym_anything/benchmark/leaderboard/assets/viewer.js",
                      "gym_anything/_bundled/envs/gnumeric/home/.config/gtk-3.0/settings.ini"):

@@ -1,33 +1,41 @@
-"""Spec loading: every spec in the repo is valid; broken specs raise one clear SpecError."""
+"""Spec loading: every spec in the repo is valid; broken specs raise one clear SpecError; task code by convention;
+legacy roots (verifiers/<software>.py) load unchanged with one deprecation warning."""
 
 from __future__ import annotations
 
+import shutil
+import warnings
 from pathlib import Path
 
 import pytest
 import yaml
 
 from gym_anything.specs import ResourcesSpec, SpecError, load_all, load_env
+from gym_anything.specs.loader import LegacyLayoutWarning, is_legacy_root
+from gym_anything.specs.model import ROLES
 from gym_anything.specs.registry import all_software
 
 ENV = {
     "id": "demoapp", "name": "Demo", "description": "A demo app", "version": 0, "soc_groups": ["43-0000"],
     "packages": ["xterm"], "launch": ["xterm"], "ready": {"window_class": "xterm"},
 }
-TASK = {
+TASK = {  # setup, verifier and oracle by convention: do_it in setup.py (if defined), verifier.py, oracle.py
     "id": "do-it", "version": 0, "instruction": "Do {thing}", "parameters": {"thing": {"choice": ["a", "b"]}},
-    "verifier": "verifiers/demoapp.py:check", "oracle": "verifiers/demoapp.py:solve", "max_steps": 10,
-    "split": "train", "difficulty": "easy", "tags": [],
+    "max_steps": 10, "split": "train", "difficulty": "easy", "tags": [],
 }
+CODE = {"verifier.py": "def do_it(ctx):\n    pass\n\ndef check(ctx):\n    pass\n",
+        "oracle.py": "def do_it(ctx):\n    return []\n"}
 
 
-def make_root(tmp_path: Path, env: dict | None = None, task: dict | None = None) -> Path:
+def make_root(tmp_path: Path, env: dict | None = None, task: dict | None = None, code: dict | None = None) -> Path:
+    """A root in the layout envs/demoapp/{env.yaml, tasks/do-it.yaml, verifier.py, oracle.py}."""
     folder = tmp_path / "envs" / "demoapp"
     (folder / "tasks").mkdir(parents=True)
     (folder / "env.yaml").write_text(yaml.safe_dump(env or ENV))
     (folder / "tasks" / "do-it.yaml").write_text(yaml.safe_dump(task or TASK))
-    (tmp_path / "verifiers").mkdir()
-    (tmp_path / "verifiers" / "demoapp.py").write_text("def check(ctx):\n    pass\n\ndef solve(ctx):\n    return []\n")
+    for name, text in (CODE if code is None else code).items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
     return folder
 
 
@@ -38,6 +46,19 @@ def test_every_spec_in_repo_loads():
         assert len(env.tasks) >= 5, f"{env.id} has only {len(env.tasks)} tasks"
         for task in env.tasks.values():
             assert task.verifier.file.is_file() and task.oracle.file.is_file()
+            assert all(ref.file.parent == env.folder for ref in (task.setup, task.verifier, task.oracle) if ref)
+    assert not is_legacy_root(next(iter(envs.values())).root)
+
+
+def test_repo_task_files_write_no_reference_the_convention_gives():
+    for env in load_all().values():
+        for task in env.tasks.values():
+            data = yaml.safe_load(task.file.read_text())
+            for role in set(ROLES) & set(data):
+                ref = getattr(task, role)
+                conventional = ref is not None and ref.file == env.folder / ROLES[role] and ref.function == (
+                    task.id.replace("-", "_"))
+                assert not conventional, f"{task.file}: drop '{role}: {data[role]}', the convention gives it"
 
 
 def test_minimal_valid_spec_loads(tmp_path):
@@ -97,9 +118,14 @@ def test_resource_limits_are_parsed(tmp_path):
     ({}, {"max_steps": "ten"}, "do-it.yaml", "max_steps", "integer"),
     ({}, {"max_steps": 0}, "do-it.yaml", "max_steps", ">= 1"),
     ({}, {"split": "dev"}, "do-it.yaml", "split", "train"),
-    ({}, {"verifier": "verifiers/missing.py:check"}, "do-it.yaml", "verifier", "existing file"),
-    ({}, {"oracle": "verifiers/demoapp.py:nope"}, "do-it.yaml", "oracle", "function defined"),
-    ({}, {"verifier": "check"}, "do-it.yaml", "verifier", "module.py:function"),
+    ({}, {"verifier": "missing.py:check"}, "do-it.yaml", "verifier", "existing file"),
+    ({}, {"oracle": "nope"}, "do-it.yaml", "oracle", "function defined in envs/demoapp/oracle.py"),
+    ({}, {"oracle": "verifier.py:nope"}, "do-it.yaml", "oracle", "function defined in envs/demoapp/verifier.py"),
+    ({}, {"verifier": "check.py"}, "do-it.yaml", "verifier", "a function name 'fn'"),
+    ({}, {"verifier": None}, "do-it.yaml", "verifier", "a function name 'fn'"),
+    ({}, {"verifier": ""}, "do-it.yaml", "verifier", "a function name 'fn'"),
+    ({}, {"verifier": "../demoapp/verifier.py:check"}, "do-it.yaml", "verifier", "inside the software folder"),
+    ({}, {"verifier": "envs/demoapp/verifier.py:check"}, "do-it.yaml", "verifier", "legacy layout"),
     ({}, {"parameters": {"n": {"int": [5, 1]}}}, "do-it.yaml", "parameters.n", "int: [lo, hi]"),
     ({}, {"parameters": {"n": {"range": [1, 5]}}}, "do-it.yaml", "parameters.n", "choice"),
     ({}, {"difficulty": None}, "do-it.yaml", "difficulty", "one of"),
@@ -114,7 +140,7 @@ def test_resource_limits_are_parsed(tmp_path):
 ])
 def test_bad_spec_names_file_field_and_expectation(tmp_path, env_change, task_change, file, field, expected):
     env = {k: v for k, v in {**ENV, **env_change}.items() if v is not None}
-    task = {k: v for k, v in {**TASK, **task_change}.items() if v is not None}
+    task = {k: v for k, v in {**TASK, **task_change}.items() if v is not None or k in ROLES}
     folder = make_root(tmp_path, env, task)
     if env_change.get("id") == "other":
         pass
@@ -175,22 +201,20 @@ REPO = Path(__file__).resolve().parents[1]
 
 def add_env(root: Path, env_id: str, env: bytes | dict | None = None, task: bytes | dict | None = None,
             module: bytes | None = None) -> Path:
-    """An env folder ``envs/<env_id>`` beside the others, with its own verifier module."""
+    """An env folder ``envs/<env_id>`` beside the others, with its own verifier module (check and solve)."""
     folder = root / "envs" / env_id
     (folder / "tasks").mkdir(parents=True)
-    (root / "verifiers").mkdir(exist_ok=True)
-    ref = f"verifiers/{env_id}.py"
     env = {**ENV, "id": env_id} if env is None else env
-    task = {**TASK, "verifier": f"{ref}:check", "oracle": f"{ref}:solve"} if task is None else task
+    task = {**TASK, "verifier": "check", "oracle": "verifier.py:solve"} if task is None else task
     for path, content in ((folder / "env.yaml", env), (folder / "tasks" / "do-it.yaml", task)):
         path.write_bytes(content if isinstance(content, bytes) else yaml.safe_dump(content, sort_keys=False).encode())
-    (root / ref).write_bytes(module or b"def check(ctx):\n    pass\n\ndef solve(ctx):\n    return []\n")
+    (folder / "verifier.py").write_bytes(module or b"def check(ctx):\n    pass\n\ndef solve(ctx):\n    return []\n")
     return folder
 
 
 BROKEN = {  # kind -> (add_env arguments, file, field, expected)
     "verifier syntax error": ({"module": b"def check(ctx):\n    return (\n\ndef solve(ctx):\n    return []\n"},
-                              "tasks/do-it.yaml", "verifier", "brokenapp.py, line 2"),
+                              "tasks/do-it.yaml", "verifier", "brokenapp/verifier.py, line 2"),
     "non-UTF-8 env.yaml": ({"env": yaml.safe_dump({**ENV, "id": "brokenapp"}).encode() + b"# caf\xe9\n"},
                            "envs/brokenapp/env.yaml", "<document>", "UTF-8 text"),
     "non-UTF-8 task yaml": ({"task": b"id: do-it\ninstruction: caf\xe9\n"},
@@ -271,3 +295,225 @@ def test_import_survives_broken_software_and_warns_naming_file_and_field(tmp_pat
         lines = [line for line in out.stderr.splitlines() if f"environment 'broken{number}' is not registered" in line]
         assert len(lines) == 1, (kind, out.stderr)
         assert file in lines[0] and f"field '{field}'" in lines[0], (kind, lines[0])
+
+
+# --- task code by convention ---------------------------------------------------------------------------
+
+
+def test_task_code_defaults_to_the_function_named_after_the_task(tmp_path):
+    code = {**CODE, "setup.py": "def do_it(ctx):\n    return {}\n"}
+    task = load_env(make_root(tmp_path, code=code), tmp_path).tasks["do-it"]
+    folder = tmp_path / "envs" / "demoapp"
+    for role, file in ROLES.items():
+        ref = getattr(task, role)
+        assert (ref.file, ref.function, str(ref)) == (folder / file, "do_it", f"envs/demoapp/{file}:do_it")
+
+
+@pytest.mark.parametrize(("setup_py", "field"), [
+    (None, {}),  # no setup.py: no setup
+    ("def other(ctx):\n    return {}\n", {}),  # setup.py without do_it: no setup
+    ("def do_it(ctx):\n    return {}\n", {"setup": None}),  # `setup: null`: no setup, despite setup.py's do_it
+])
+def test_a_task_without_a_setup(tmp_path, setup_py, field):
+    code = {**CODE, **({"setup.py": setup_py} if setup_py else {})}
+    assert load_env(make_root(tmp_path, task={**TASK, **field}, code=code), tmp_path).tasks["do-it"].setup is None
+
+
+def test_explicit_task_code_names_a_function_or_a_file_of_the_software_folder(tmp_path):
+    code = {**CODE, "shared.py": "def solve(ctx):\n    return []\n",
+            "lib/setups.py": "def prepare(ctx):\n    return {}\n"}
+    task = {**TASK, "verifier": "check", "oracle": "shared.py:solve", "setup": "lib/setups.py:prepare"}
+    spec = load_env(make_root(tmp_path, task=task, code=code), tmp_path).tasks["do-it"]
+    folder = tmp_path / "envs" / "demoapp"
+    assert (spec.verifier.file, spec.verifier.function) == (folder / "verifier.py", "check")
+    assert (spec.oracle.file, spec.oracle.function) == (folder / "shared.py", "solve")
+    assert (spec.setup.file, spec.setup.function) == (folder / "lib" / "setups.py", "prepare")
+
+
+@pytest.mark.parametrize(("code", "field", "found"), [
+    ({"oracle.py": CODE["oracle.py"]}, "verifier", "no envs/demoapp/verifier.py"),
+    ({**CODE, "verifier.py": "def check(ctx):\n    pass\n"}, "verifier", "defines ['check']"),
+    ({"verifier.py": CODE["verifier.py"]}, "oracle", "no envs/demoapp/oracle.py"),
+])
+def test_a_missing_default_names_the_task_file_field_and_function(tmp_path, code, field, found):
+    with pytest.raises(SpecError) as info:
+        load_env(make_root(tmp_path, code=code), tmp_path)
+    err = info.value
+    assert err.path.endswith("envs/demoapp/tasks/do-it.yaml") and err.field == field, err
+    assert f"a function 'def do_it(ctx)' in envs/demoapp/{ROLES[field]}" in err.expected and found in err.expected
+
+
+def test_a_setup_py_with_a_syntax_error_is_an_error_even_without_a_setup_field(tmp_path):
+    with pytest.raises(SpecError) as info:
+        load_env(make_root(tmp_path, code={**CODE, "setup.py": "def do_it(ctx):\n    return (\n"}), tmp_path)
+    assert info.value.field == "setup" and "setup.py, line 2" in info.value.expected
+
+
+# --- legacy roots: verifiers/<software>.py, refs relative to the root ----------------------------------
+
+LEGACY_FIXTURE = Path(__file__).parent / "fixtures" / "broken_root"
+
+
+def make_legacy_root(root: Path, ids: tuple[str, ...] = ("demoapp",)) -> Path:
+    """Today's layout: refs relative to the root, verifiers beside envs/."""
+    (root / "verifiers").mkdir(parents=True)
+    for env_id in ids:
+        folder = root / "envs" / env_id
+        (folder / "tasks").mkdir(parents=True)
+        (folder / "env.yaml").write_text(yaml.safe_dump({**ENV, "id": env_id}))
+        (folder / "setup.py").write_text("def do_it(ctx):\n    return {'x': 1}\n")
+        task = {**TASK, "verifier": f"verifiers/{env_id}.py:check", "oracle": f"verifiers/{env_id}.py:solve"}
+        (folder / "tasks" / "do-it.yaml").write_text(yaml.safe_dump(task))
+        (root / "verifiers" / f"{env_id}.py").write_text("def check(ctx):\n    pass\n\n"
+                                                         "def solve(ctx):\n    return []\n")
+    return root
+
+
+def legacy_warnings(record: list) -> list[str]:
+    return [str(w.message) for w in record if issubclass(w.category, DeprecationWarning)
+            and "legacy layout" in str(w.message)]
+
+
+def test_the_legacy_fixture_root_loads_with_one_warning_naming_the_migrate_command(monkeypatch):
+    monkeypatch.setenv("GYM_ANYTHING_PATH", str(LEGACY_FIXTURE))
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        envs = load_all()
+    found = legacy_warnings(record)
+    assert len(found) == 1 and f"gym-anything migrate {LEGACY_FIXTURE.resolve()}" in found[0], found
+    sheet = envs["brokensheet"]
+    assert sheet.legacy and not envs["gnumeric"].legacy
+    task = sheet.tasks["presolved"]
+    assert (str(task.setup), str(task.verifier), str(task.oracle)) == (
+        "envs/brokensheet/setup.py:presolved", "verifiers/brokensheet.py:total", "envs/brokensheet/oracle.py:solve")
+    assert task.verifier.file == LEGACY_FIXTURE.resolve() / "verifiers" / "brokensheet.py"
+
+
+def test_a_legacy_root_warns_once_for_all_its_software_and_keeps_its_rules(tmp_path, monkeypatch):
+    make_legacy_root(tmp_path, ("demoapp", "otherapp"))
+    monkeypatch.setenv("GYM_ANYTHING_PATH", str(tmp_path))
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        envs = load_all()
+    assert len(legacy_warnings(record)) == 1 and issubclass(record[0].category, LegacyLayoutWarning)
+    assert {"demoapp", "otherapp"} <= set(envs)
+    assert envs["demoapp"].tasks["do-it"].setup is None  # no convention in a legacy root: no setup field, no setup
+    with pytest.warns(LegacyLayoutWarning, match="gym-anything migrate"):
+        load_env(tmp_path / "envs" / "demoapp")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_env(tmp_path / "envs" / "demoapp", warn=False)
+
+
+def test_a_legacy_root_still_needs_its_references(tmp_path):
+    make_legacy_root(tmp_path)
+    task_file = tmp_path / "envs" / "demoapp" / "tasks" / "do-it.yaml"
+    task_file.write_text(yaml.safe_dump(TASK))
+    with pytest.raises(SpecError) as info, warnings.catch_warnings():
+        warnings.simplefilter("ignore", LegacyLayoutWarning)
+        load_env(tmp_path / "envs" / "demoapp")
+    assert info.value.field == "verifier" and "required field is missing" in info.value.expected
+
+
+def test_a_stale_verifiers_folder_without_python_files_is_not_a_legacy_root(tmp_path):
+    make_root(tmp_path)
+    (tmp_path / "verifiers" / "__pycache__").mkdir(parents=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert not load_env(tmp_path / "envs" / "demoapp", tmp_path).legacy
+
+
+
+# --- gym-anything migrate: legacy root -> one folder per software ------------------------------------------
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def migrate_cli(root: Path, *extra: str) -> int:
+    from gym_anything.cli.main import main
+
+    return main(["migrate", str(root), *extra])
+
+
+def test_migrate_converts_the_legacy_fixture_to_the_same_tasks(tmp_path, capsys):
+    from gym_anything.audit import task_digest
+
+    root = tmp_path / "root"
+    shutil.copytree(LEGACY_FIXTURE, root)
+    with pytest.warns(LegacyLayoutWarning):
+        before = load_env(LEGACY_FIXTURE / "envs" / "brokensheet")
+    assert migrate_cli(root) == 0
+    out = capsys.readouterr().out
+    assert "move verifiers/brokensheet.py -> envs/brokensheet/verifier.py" in out and "digests unchanged" in out
+    assert not (root / "verifiers").exists()
+    assert (root / "envs/brokensheet/verifier.py").read_bytes() == (LEGACY_FIXTURE / "verifiers/brokensheet.py"
+                                                                    ).read_bytes()
+    for task_file in (root / "envs/brokensheet/tasks").glob("*.yaml"):
+        assert "verifiers/" not in task_file.read_text() and "envs/" not in task_file.read_text()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no deprecation warning any more
+        after = load_env(root / "envs" / "brokensheet")
+    assert not after.legacy and set(after.tasks) == set(before.tasks)
+    for task_id, old in before.tasks.items():
+        new = after.tasks[task_id]
+        for role in ROLES:
+            assert (getattr(old, role).function, getattr(old, role).file.read_bytes()) == (
+                getattr(new, role).function, getattr(new, role).file.read_bytes()), (task_id, role)
+        assert task_digest(before, old) == task_digest(after, new)
+        same = {"file", *ROLES}
+        assert {k: v for k, v in vars(old).items() if k not in same} == {k: v for k, v in vars(new).items()
+                                                                          if k not in same}
+    assert migrate_cli(root) == 0 and "nothing to do" in capsys.readouterr().out
+
+
+def test_migrate_dry_run_prints_the_plan_and_changes_nothing(tmp_path, capsys):
+    root = tmp_path / "root"
+    shutil.copytree(LEGACY_FIXTURE, root)
+    files = snapshot(root)
+    assert migrate_cli(root, "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert "move verifiers/brokensheet.py" in out and "dry run: nothing was changed" in out
+    assert "rewrite envs/brokensheet/tasks/bad-oracle.yaml" in out
+    assert "oracle: envs/brokensheet/oracle.py:does_nothing -> does_nothing" in out
+    assert snapshot(root) == files
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ("envs/brokensheet/verifier.py", "envs/brokensheet/verifier.py already exists: refusing"),
+    ("verifiers/common.py", "no software's verifier module (common.py"),
+    ("verifiers/other.py", "no software's verifier module (other.py"),
+])
+def test_migrate_refuses_what_it_cannot_convert_and_changes_nothing(tmp_path, capsys, extra, message):
+    root = tmp_path / "root"
+    shutil.copytree(LEGACY_FIXTURE, root)
+    (root / extra).write_text("def helper():\n    pass\n")
+    files = snapshot(root)
+    assert migrate_cli(root) == 2
+    assert message in capsys.readouterr().err
+    assert snapshot(root) == files
+
+
+def test_migrate_rewrites_deprecated_imports_and_keeps_a_task_without_setup_without_one(tmp_path, capsys):
+    root = make_legacy_root(tmp_path / "root")  # setup.py defines do_it, but the legacy task has no setup
+    (root / "verifiers" / "demoapp.py").write_text(
+        "from gym_anything.verification import VerifyContext, run_verifier\n"
+        "from gym_anything.formats import read_text\n"
+        "import gym_anything.formats\n\n\n"
+        "def check(ctx: VerifyContext):\n    gym_anything.formats.read_text\n\n\n"
+        "def solve(ctx):\n    return []\n")
+    assert migrate_cli(root) == 0
+    out = capsys.readouterr().out
+    assert "from gym_anything.verification import VerifyContext, run_verifier -> from gym_anything.authoring import " \
+           "VerifyContext / from gym_anything.verification import run_verifier" in out
+    assert "digests changed by the rewritten imports: demoapp.do-it" in out
+    code = (root / "envs/demoapp/verifier.py").read_text()
+    assert "from gym_anything.authoring.formats import read_text\nimport gym_anything.authoring.formats\n" in code
+    assert "    gym_anything.authoring.formats.read_text\n" in code
+    task_text = (root / "envs/demoapp/tasks/do-it.yaml").read_text()
+    assert "setup: null" in task_text and "verifier: check" in task_text and "oracle: verifier.py:solve" in task_text
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        task = load_env(root / "envs" / "demoapp").tasks["do-it"]
+    assert task.setup is None and (task.verifier.function, task.oracle.function) == ("check", "solve")

@@ -8,15 +8,19 @@ from .store import (
                     Check,
                     TaskAudit,
                     UnauditedTaskWarning,
+                    VersionNotBumpedError,
                     audit_path,
                     is_audited,
+                    recorded_versions,
                     store,
                     stored_audit,
+                    task_canonical,
                     task_digest,
                     task_files,
                     warn_if_unaudited,
 )
 
-__all__ = ["CHECKS_VERSION", "Check", "TaskAudit", "UnauditedTaskWarning", "audit_path", "audit_task", "home_text",
-           "is_audited", "leaked_values", "lint", "probe_rights", "probe_sandbox", "random_plan", "run_plan",
-           "secret_strings", "store", "stored_audit", "task_digest", "task_files", "warn_if_unaudited", "work_steps"]
+__all__ = ["CHECKS_VERSION", "Check", "TaskAudit", "UnauditedTaskWarning", "VersionNotBumpedError", "audit_path",
+           "audit_task", "home_text", "is_audited", "leaked_values", "lint", "probe_rights", "probe_sandbox",
+           "random_plan", "recorded_versions", "run_plan", "secret_strings", "store", "stored_audit",
+           "task_canonical", "task_digest", "task_files", "warn_if_unaudited", "work_steps"]

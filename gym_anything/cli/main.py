@@ -210,6 +210,18 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Convert a data root from the legacy layout (verifiers/<software>.py) to one folder per software."""
+    from ..specs.migrate import MigrationError, migrate
+
+    try:
+        migrate(Path(args.root), dry_run=args.dry_run)
+    except MigrationError as exc:
+        print(f"gym-anything migrate: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def cmd_serve_judge(args: argparse.Namespace) -> int:
     from ..models.server import ModelServer
 
@@ -297,6 +309,11 @@ def main(argv: list[str] | None = None) -> int:
     audit.add_argument("--no-store", dest="store", action="store_false",
                        help="do not record passing audits in audits/<software>/<task>.json")
     audit.set_defaults(func=cmd_audit)
+    migrate = sub.add_parser("migrate", help="convert a data root from the legacy layout (verifiers/<software>.py) "
+                                             "to one folder per software (docs/spec-format.md)")
+    migrate.add_argument("root", metavar="ROOT", help="the data root: the folder holding envs/ (and verifiers/)")
+    migrate.add_argument("--dry-run", action="store_true", help="print what would be done; change nothing")
+    migrate.set_defaults(func=cmd_migrate)
     serve = sub.add_parser("serve-judge", help="serve a local VLM over an OpenAI-compatible API")
     serve.add_argument("--model", required=True, help="a folder loadable with AutoModelForImageTextToText")
     serve.add_argument("--host", default="127.0.0.1")

@@ -1,6 +1,7 @@
-"""Specs: what a software (``envs/<software>/env.yaml``) and its tasks (``tasks/*.yaml``) declare, how they are
-loaded and validated (every problem a :class:`SpecError` naming file and field), where data roots are, and the
-Gymnasium registry built from them."""
+"""Specs: what a software (``envs/<software>/env.yaml``) and its tasks (``tasks/*.yaml``, their code by convention
+in the folder's ``setup.py``, ``verifier.py`` and ``oracle.py``) declare, how they are loaded and validated (every
+problem a :class:`SpecError` naming file and field), where data roots are, the legacy layout, and the Gymnasium
+registry built from them. Reference: ``docs/spec-format.md``."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import warnings
 from typing import Any
 
 from ..errors import SpecError
-from .loader import load_all, load_env, load_task
+from .loader import LegacyLayoutWarning, is_legacy_root, load_all, load_env, load_task
 from .model import (
     LONG_HORIZON_STEPS,
     ChecklistItem,
@@ -22,9 +23,9 @@ from .model import (
     TaskSpec,
 )
 
-__all__ = ["LONG_HORIZON_STEPS", "ChecklistItem", "ChecklistSpec", "ParameterSpec", "ReadySpec", "Ref",
-           "ResourcesSpec", "SettleSpec", "SoftwareSpec", "SpecError", "TaskSpec", "load_all", "load_env",
-           "load_task"]
+__all__ = ["LONG_HORIZON_STEPS", "ChecklistItem", "ChecklistSpec", "LegacyLayoutWarning", "ParameterSpec",
+           "ReadySpec", "Ref", "ResourcesSpec", "SettleSpec", "SoftwareSpec", "SpecError", "TaskSpec",
+           "is_legacy_root", "load_all", "load_env", "load_task"]
 
 
 def __getattr__(name: str) -> Any:

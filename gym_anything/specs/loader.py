@@ -4,6 +4,12 @@ Every problem is reported as one :class:`SpecError` naming the file, the field a
 :func:`load_all` with ``strict=False`` turns any problem of one software's files (also an unexpected
 exception) into that software's SpecError, so one broken folder never hides the others.
 
+Task code: ``setup``, ``verifier`` and ``oracle`` default to the function named after the task (``-`` -> ``_``) in
+the software folder's ``setup.py``, ``verifier.py`` and ``oracle.py`` (setup only if defined); a field names
+another function (``fn``) or file of the folder (``file.py:fn``). A root in the legacy layout
+(``verifiers/<software>.py``, root-relative references) loads unchanged, with a :class:`LegacyLayoutWarning`.
+The full reference: ``docs/spec-format.md``.
+
 Task fields of note: ``verifier_timeout`` (seconds, a number > 0, default 30) bounds the verifier's run
 time; a verifier still running then fails closed (score 0, see :func:`gym_anything.verification.run_verifier`).
 """
@@ -15,6 +21,7 @@ import importlib.util
 import math
 import re
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,12 +31,15 @@ import yaml
 from ..errors import SpecError
 from .model import (
     DIFFICULTIES,
+    FUNCTION_PATTERN,
     HORIZONS,
     ID_PATTERN,
+    LEGACY_VERIFIERS,
     MEMORY_PATTERN,
     MEMORY_UNITS,
     MODES,
     REF_PATTERN,
+    ROLES,
     SOC_CODE,
     SPLITS,
     VERIFIER_TIMEOUT,
@@ -122,7 +132,23 @@ def _load_yaml(path: Path) -> Any:
         raise SpecError(path, "<document>", f"valid YAML ({exc})") from None
 
 
+def _defined_functions(fields: _Fields, name: str, file: Path, value: Any) -> set[str]:
+    """The names of the functions ``file`` defines at module level (parsed, not imported)."""
+    try:
+        tree = ast.parse(file.read_text(encoding="utf-8"), filename=str(file))
+    except SyntaxError as exc:  # also IndentationError and null bytes
+        where = f"{file}, line {exc.lineno}" if exc.lineno else str(file)
+        raise fields.error(name, f"a reference to a Python file without syntax errors ({where}: {exc.msg})",
+                           value) from None
+    except UnicodeDecodeError as exc:
+        raise fields.error(name, f"a reference to a UTF-8 Python file ({file}: {exc})", value) from None
+    except OSError as exc:
+        raise fields.error(name, f"a reference to a readable Python file ({exc})", value) from None
+    return {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+
+
 def _resolve_ref(fields: _Fields, name: str, root: Path, required: bool = True) -> Ref | None:
+    """A legacy ``path/to/module.py:function`` field, the path relative to the data root."""
     value = fields.text(name, ... if required else None)
     if value is None:
         return None
@@ -132,20 +158,80 @@ def _resolve_ref(fields: _Fields, name: str, root: Path, required: bool = True) 
     ref = Ref(root, match["path"], match["func"])
     if not ref.file.is_file():
         raise fields.error(name, f"a reference to an existing file (no {ref.file})", value)
-    try:
-        tree = ast.parse(ref.file.read_text(encoding="utf-8"), filename=str(ref.file))
-    except SyntaxError as exc:  # also IndentationError and null bytes
-        where = f"{ref.file}, line {exc.lineno}" if exc.lineno else str(ref.file)
-        raise fields.error(name, f"a reference to a Python file without syntax errors ({where}: {exc.msg})",
-                           value) from None
-    except UnicodeDecodeError as exc:
-        raise fields.error(name, f"a reference to a UTF-8 Python file ({ref.file}: {exc})", value) from None
-    except OSError as exc:
-        raise fields.error(name, f"a reference to a readable Python file ({exc})", value) from None
-    defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+    defined = _defined_functions(fields, name, ref.file, value)
     if ref.function not in defined:
         raise fields.error(name, f"a function defined in {ref.path} (has {sorted(defined)})", value)
     return ref
+
+
+def _task_ref(fields: _Fields, role: str, env: SoftwareSpec, task_id: str) -> Ref | None:
+    """The function a task names for ``role`` (setup, verifier, oracle), by its field or by the convention.
+
+    No field: the function named after the task (``-`` -> ``_``) in the software folder's ``setup.py``,
+    ``verifier.py`` or ``oracle.py`` (for setup only if ``setup.py`` defines it; else the task has no setup).
+    ``fn``: that function of the conventional file; ``file.py:fn``: a file of the software folder;
+    ``setup: null``: no setup. A legacy root keeps the root-relative ``path/to/module.py:fn`` form.
+    """
+    if env.legacy:
+        return _resolve_ref(fields, role, env.root, required=role != "setup")
+    folder, conventional, default = env.folder, ROLES[role], task_id.replace("-", "_")
+    root, prefix = folder.parent.parent, f"{folder.parent.name}/{folder.name}/"
+    where = f"{prefix}{conventional}"
+    if role not in fields.data:
+        file = folder / conventional
+        if role == "setup":
+            if file.is_file() and default in _defined_functions(fields, role, file, None):
+                return Ref(root, where, default)
+            return None
+        defined = _defined_functions(fields, role, file, None) if file.is_file() else None
+        if defined is None or default not in defined:
+            found = f"no {where}" if defined is None else f"{where} defines {sorted(defined)}"
+            raise fields.error(role, f"a function 'def {default}(ctx)' in {where} (the default {role} of task "
+                                     f"'{task_id}'; {found}), or a field '{role}: fn' or '{role}: file.py:fn' "
+                                     f"naming another")
+        return Ref(root, where, default)
+    value = fields.data[role]
+    if value is None and role == "setup":
+        return None  # `setup: null`: no setup, even if setup.py defines a function named after the task
+    forms = f"a function name 'fn' (of {where}) or a reference 'file.py:fn' (a file of {prefix})"
+    if not isinstance(value, str) or not value.strip():
+        raise fields.error(role, forms, value)
+    if FUNCTION_PATTERN.match(value):
+        relative, function = conventional, value
+    elif match := REF_PATTERN.match(value):
+        relative, function = match["path"], match["func"]
+        if relative.startswith("/") or ".." in relative.split("/"):
+            raise fields.error(role, f"{forms}: a path inside the software folder", value)
+    else:
+        raise fields.error(role, forms, value)
+    file = folder / relative
+    if not file.is_file():
+        hint = ""
+        if relative.startswith(("envs/", f"{LEGACY_VERIFIERS}/")):
+            hint = ("; references relative to the data root are the legacy layout: name the function, or a file "
+                    f"relative to {prefix} ('gym-anything migrate ROOT' converts a legacy root)")
+        raise fields.error(role, f"a reference to an existing file (no {prefix}{relative}){hint}", value)
+    defined = _defined_functions(fields, role, file, value)
+    if function not in defined:
+        raise fields.error(role, f"a function defined in {prefix}{relative} (has {sorted(defined)})", value)
+    return Ref(root, prefix + relative, function)
+
+
+class LegacyLayoutWarning(DeprecationWarning):
+    """A data root is in the legacy layout (``verifiers/<software>.py`` beside ``envs/``); it still loads."""
+
+
+def is_legacy_root(root: Path) -> bool:
+    """True for a root in the legacy layout: Python files in ``verifiers/`` and task refs relative to the root."""
+    folder = Path(root) / LEGACY_VERIFIERS
+    return folder.is_dir() and any(folder.glob("*.py"))
+
+
+def _warn_legacy(root: Path) -> None:
+    warnings.warn(f"data root {root} uses the legacy layout (verifiers/<software>.py beside envs/, task references "
+                  f"relative to the root): it still loads and audits, but the layout is deprecated; convert it with "
+                  f"'gym-anything migrate {root}' (docs/spec-format.md, 'Legacy layout')", LegacyLayoutWarning,
+                  stacklevel=3)
 
 
 ENV_FIELDS = {"id", "name", "description", "soc_groups", "packages", "launch", "ready", "resolution", "env",
@@ -156,10 +242,19 @@ CHECKLIST_FIELDS = {"mode", "weight", "frames", "samples", "judge_context", "ite
 ITEM_FIELDS = {"id", "kind", "points", "evidence", "ocr"}
 
 
-def load_env(folder: Path, root: Path | None = None) -> SoftwareSpec:
-    """Load ``folder/env.yaml`` and every ``folder/tasks/*.yaml``."""
+def load_env(folder: Path, root: Path | None = None, *, warn: bool = True, legacy: bool | None = None
+             ) -> SoftwareSpec:
+    """Load ``folder/env.yaml`` and every ``folder/tasks/*.yaml``.
+
+    ``root`` (default: the folder's grandparent) is the data root; a root in the legacy layout loads as before,
+    with a :class:`LegacyLayoutWarning` (a DeprecationWarning) unless ``warn`` is false. ``legacy`` forces the
+    layout (default: :func:`is_legacy_root`).
+    """
     folder = Path(folder).resolve()
     root = (root or folder.parent.parent).resolve()
+    legacy = is_legacy_root(root) if legacy is None else legacy
+    if legacy and warn:
+        _warn_legacy(root)
     path = folder / "env.yaml"
     if not path.is_file():
         raise SpecError(path, "<document>", "an env.yaml file in every folder under envs/")
@@ -216,7 +311,8 @@ def load_env(folder: Path, root: Path | None = None) -> SoftwareSpec:
         id=env_id, name=f.text("name"), description=f.text("description"), soc_groups=soc,
         packages=f.strings("packages", min_items=1), launch=launch, ready=ready,
         resolution=(resolution[0], resolution[1]), env=dict(env_vars), home_template=template_path, settle=settle,
-        version=int(f.number("version", integer=True)), folder=folder, root=root, resources=_resources(f))
+        version=int(f.number("version", integer=True)), folder=folder, root=root, resources=_resources(f),
+        legacy=legacy)
     tasks_dir = folder / "tasks"
     for task_file in sorted(tasks_dir.glob("*.yaml")) if tasks_dir.is_dir() else []:
         task = load_task(task_file, spec)
@@ -275,8 +371,8 @@ def load_task(path: Path, env: SoftwareSpec) -> TaskSpec:
     instruction = f.text("instruction")
     return TaskSpec(
         id=task_id, env_id=env.id, instruction=instruction, parameters=params,
-        setup=_resolve_ref(f, "setup", env.root, required=False), open=f.text("open", None),
-        verifier=_resolve_ref(f, "verifier", env.root), oracle=_resolve_ref(f, "oracle", env.root),
+        setup=_task_ref(f, "setup", env, task_id), open=f.text("open", None),
+        verifier=_task_ref(f, "verifier", env, task_id), oracle=_task_ref(f, "oracle", env, task_id),
         max_steps=int(f.number("max_steps", integer=True, minimum=1)), split=f.choice("split", SPLITS),
         difficulty=f.choice("difficulty", DIFFICULTIES), tags=f.strings("tags", ()),
         version=int(f.number("version", integer=True)), file=path.resolve(), visible=f.strings("visible", ()),
@@ -331,6 +427,8 @@ def load_all(strict: bool = True):
     envs: dict[str, SoftwareSpec] = {}
     errors: dict[str, SpecError] = {}
     for root in data_roots():
+        if is_legacy_root(root):
+            _warn_legacy(root)  # once per root, not per software
         for folder in sorted((root / "envs").glob("*/")):
             if folder.name.startswith((".", "_")) or folder.name in envs or folder.name in errors:
                 continue
@@ -346,7 +444,7 @@ def load_all(strict: bool = True):
 def _load_folder(folder: Path, root: Path) -> SoftwareSpec:
     """:func:`load_env`, with any unexpected exception turned into a SpecError naming the folder's env.yaml."""
     try:
-        return load_env(folder, root)
+        return load_env(folder, root, warn=False)
     except SpecError:
         raise
     except Exception as exc:  # noqa: BLE001 - a loader bug on one folder must not break every other env

@@ -10,6 +10,11 @@ from typing import Any
 SOC_CODE = re.compile(r"^\d{2}-0000$")
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 REF_PATTERN = re.compile(r"^(?P<path>[\w./-]+\.py):(?P<func>[A-Za-z_]\w*)$")
+FUNCTION_PATTERN = re.compile(r"^[A-Za-z_]\w*$")
+ROLES = {"setup": "setup.py", "verifier": "verifier.py", "oracle": "oracle.py"}
+"""A task's code roles -> the file of the software folder that holds them by convention (the function is named
+after the task: its id with '-' -> '_')."""
+LEGACY_VERIFIERS = "verifiers"  # a root with verifiers/*.py is in the legacy layout (refs relative to the root)
 SPLITS = ("train", "test")
 DIFFICULTIES = ("easy", "medium", "hard")
 VERIFIER_TIMEOUT = 30.0  # seconds a verifier may run (task field verifier_timeout)
@@ -21,7 +26,11 @@ MEMORY_UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30}
 
 @dataclass(frozen=True)
 class Ref:
-    """A ``path/to/module.py:function`` reference, resolved against a data root."""
+    """A function of a task's code: ``root / path`` is the module, ``function`` its name.
+
+    The loader builds refs from the task's ``setup``/``verifier``/``oracle`` fields or the convention; ``path`` is
+    relative to the data root (``envs/<software>/verifier.py``), whichever form the task file used.
+    """
 
     root: Path
     path: str
@@ -96,6 +105,7 @@ class SoftwareSpec:
     root: Path
     tasks: dict[str, TaskSpec] = field(default_factory=dict)
     resources: ResourcesSpec = ResourcesSpec()
+    legacy: bool = False  # loaded from a root in the legacy layout (verifiers/<software>.py, root-relative refs)
 
     @property
     def gym_id(self) -> str:

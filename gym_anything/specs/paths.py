@@ -9,7 +9,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the gym_anything package
 
 
 def data_roots() -> list[Path]:
-    """Folders that hold ``envs/`` (and ``verifiers/``), in lookup order.
+    """Folders that hold ``envs/`` (a legacy root also ``verifiers/``), in lookup order.
 
     Extra roots come from ``GYM_ANYTHING_PATH`` (os.pathsep-separated); then the source checkout the
     package sits in, else the data bundled inside the installed wheel.

@@ -1,4 +1,5 @@
-"""Shared fixtures: one live env per software (reused across tests), and a leak check for the session."""
+"""Shared fixtures for tests/ and envs/<software>/tests/: one live env per software (reused across tests), and a
+leak check for the session."""
 
 from __future__ import annotations
 
