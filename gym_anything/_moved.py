@@ -27,6 +27,7 @@ MOVED = {
     "gym_anything.leaderboard": ["gym_anything.benchmark.leaderboard"],
     "gym_anything.distributed": ["gym_anything.vector.ray"],
     "gym_anything.agents.audited": ["gym_anything.agents.reviewer"],
+    "gym_anything.audit.store": ["gym_anything.specs.audits"],
 }
 """Old module -> the modules its names now live in (looked up in order)."""
 

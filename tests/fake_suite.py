@@ -22,8 +22,8 @@ from pathlib import Path
 import yaml
 
 from gym_anything import actions as A
-from gym_anything.audit.store import TaskAudit, store, task_digest
 from gym_anything.specs import registry
+from gym_anything.specs.audits import TaskAudit, store, task_digest
 
 FIXTURE = Path(__file__).with_name("fixtures") / "runs_root"
 SOFTWARE = "fakepad"

@@ -22,12 +22,12 @@ from typing import Any
 import numpy as np
 
 from .. import actions as A
+from ..specs.audits import TaskAudit, task_digest
 from ..specs.loader import load_function
 from ..specs.model import LONG_HORIZON_STEPS, SoftwareSpec, TaskSpec
 from ..specs.paths import hidden_from_apps
 from ..verification.ocr import PendingOCR
 from .probes import home_text, leaked_values, probe_rights, probe_sandbox
-from .store import TaskAudit, task_digest
 
 
 def _result_signature(info: dict[str, Any]) -> tuple:

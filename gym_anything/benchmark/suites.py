@@ -25,8 +25,8 @@ from typing import Any
 
 import yaml
 
-from ..audit.store import is_audited, task_digest
 from ..errors import SpecError
+from ..specs.audits import is_audited, task_digest
 from ..specs.model import HORIZONS, SPLITS, SoftwareSpec, TaskSpec
 from ..specs.paths import benchmarks_dir
 from ..specs.registry import all_software

@@ -11,7 +11,6 @@ import numpy as np
 from gymnasium import spaces
 
 from .. import actions
-from ..audit.store import warn_if_unaudited
 from ..authoring.contexts import OracleContext, VerifyContext
 from ..errors import RuntimeFault
 from ..models.backends import Backend, make_backend
@@ -19,6 +18,7 @@ from ..models.images import FrameBuffer
 from ..runtime import RUNNERS, make_runner
 from ..runtime.base import Runner
 from ..runtime.sandbox import require_launchable
+from ..specs.audits import warn_if_unaudited
 from ..specs.loader import load_function
 from ..specs.model import SoftwareSpec, TaskSpec
 from ..specs.paths import hidden_from_apps

@@ -343,7 +343,7 @@ def _functions(task) -> dict[str, str | None]:
 def _check(migration: Migration) -> list[str]:
     """Apply the migration to a copy of the root's envs/ and verifiers/; it must load in the new layout, each
     task with the same functions. Returns lines for the report; :class:`MigrationError` if the check fails."""
-    from ..audit.store import task_digest
+    from .audits import task_digest
 
     root = migration.root
     with tempfile.TemporaryDirectory(prefix="gym-anything-migrate-") as tmp:

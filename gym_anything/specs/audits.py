@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SpecError
-from ..specs.model import ROLES, SoftwareSpec, TaskSpec
+from .model import ROLES, SoftwareSpec, TaskSpec
 
 CHECKS_VERSION = 2  # raised when the audit gains a check: a stored audit from before no longer counts
 
