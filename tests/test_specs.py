@@ -517,3 +517,26 @@ def test_migrate_rewrites_deprecated_imports_and_keeps_a_task_without_setup_with
         warnings.simplefilter("error")
         task = load_env(root / "envs" / "demoapp").tasks["do-it"]
     assert task.setup is None and (task.verifier.function, task.oracle.function) == ("check", "solve")
+
+
+def test_every_exception_of_the_package_derives_from_the_one_base():
+    import ast
+    import importlib
+    import pkgutil
+
+    import gym_anything
+    from gym_anything.errors import GymAnythingError
+
+    found = []
+    for info in pkgutil.walk_packages(gym_anything.__path__, "gym_anything."):
+        if info.name.endswith("__main__"):
+            continue
+        module = importlib.import_module(info.name)
+        tree = ast.parse(Path(module.__file__).read_text())
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+                cls = getattr(module, node.name)
+                if isinstance(cls, type) and issubclass(cls, Exception) and not issubclass(cls, Warning):
+                    found.append(cls)
+                    assert issubclass(cls, GymAnythingError), f"{info.name}.{node.name} is not a GymAnythingError"
+    assert len(found) >= 12, found

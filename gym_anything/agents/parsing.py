@@ -26,6 +26,7 @@ import re
 from typing import Any
 
 from .. import actions as A
+from ..errors import GymAnythingError
 
 MAX_REPLY_CHARS = 100_000  # longer replies are refused before parsing
 MAX_ACTIONS = 64  # actions one reply may produce
@@ -56,7 +57,7 @@ _FENCE = re.compile(r"```[A-Za-z0-9_+-]*[ \t]*\n?(.*?)```", re.DOTALL)
 _CODE_LINE = re.compile(r"^\s*(pyautogui\.|time\.sleep\()")
 
 
-class ActionParseError(ValueError):
+class ActionParseError(GymAnythingError, ValueError):
     """A model reply could not be turned into actions; the message names the call and the problem."""
 
 

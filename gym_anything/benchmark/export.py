@@ -37,12 +37,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..errors import GymAnythingError
 from .runs import EpisodeRecord, RunFolder, RunFormatError
 
 FORMATS = ("hf", "jsonl")
 
 
-class ExportError(ValueError):
+class ExportError(GymAnythingError, ValueError):
     """The runs cannot be exported as asked (no run folder, nothing left to export, bad option)."""
 
 

@@ -45,6 +45,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from ..errors import GymAnythingError
+
 FORMAT = 2  # what this version writes
 READABLE_FORMATS = (1, 2)  # what it reads (1: results say "audits" for the test-time reviews)
 
@@ -71,7 +73,7 @@ _RESULT_DEFAULTS: dict[str, Any] = {"score": 0.0, "verifier": None, "fault": Non
                                     "soc_groups": [], "wall_time": 0.0}
 
 
-class RunFormatError(ValueError):
+class RunFormatError(GymAnythingError, ValueError):
     """A folder is not a run this version can read: names the file, the field and what was expected."""
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from ..errors import SpecError
+from ..errors import GymAnythingError, SpecError
 from ..specs.audits import is_audited, task_digest
 from ..specs.model import HORIZONS, SPLITS, SoftwareSpec, TaskSpec
 from ..specs.paths import benchmarks_dir
@@ -34,7 +34,7 @@ from ..specs.registry import all_software
 SUITE_FIELDS = {"name", "version", "description", "select", "seeds", "step_budget", "tasks"}
 
 
-class SuiteError(ValueError):
+class SuiteError(GymAnythingError, ValueError):
     """A suite file is malformed or out of date with the tasks it names."""
 
 

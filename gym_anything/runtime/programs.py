@@ -10,6 +10,8 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 
+from ..errors import GymAnythingError
+
 
 @dataclass(frozen=True)
 class Program:
@@ -60,7 +62,7 @@ EXTRA_PACKAGES = {"x11-utils": "runtime", "fonts-dejavu-core": "runtime"}
 """Packages that install no program we run but that the environments need (X utilities, fonts)."""
 
 
-class MissingProgram(RuntimeError):
+class MissingProgram(GymAnythingError, RuntimeError):
     """A program gym-anything needs is not installed; the message names the Debian package."""
 
 

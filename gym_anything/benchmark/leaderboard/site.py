@@ -30,6 +30,7 @@ from typing import Any
 from PIL import Image
 
 from ...actions import viewer_overlays
+from ...errors import GymAnythingError
 from ..runs import EpisodeRecord, RunFolder, RunFormatError, find_runs
 
 __all__ = ["LeaderboardError", "build_site"]
@@ -42,7 +43,7 @@ _CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'
         "base-uri 'none'; form-action 'none'")
 
 
-class LeaderboardError(ValueError):
+class LeaderboardError(GymAnythingError, ValueError):
     """Bad input to the leaderboard: names the file or argument, the field and what was expected."""
 
 
