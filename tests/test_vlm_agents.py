@@ -157,16 +157,16 @@ def test_audited_agent_feedback_continues_the_episode(software_envs, serve):
     judge = ScriptedModel([json.dumps({"solved": False, "remaining": remaining}),
                            "```json\n" + json.dumps({"solved": True, "remaining": ""}) + "\n```"])
     agent = ReviewedAgent(load_agent(f"openai:{serve(actor)}#scripted"), f"openai:{serve(judge)}#judge",
-                         max_audits=2, frames=4)
+                         max_reviews=2, frames=4)
     assert agent.name == "reviewed-vlm-scripted"
 
     reward, info, seen = run_episode(env, agent, 4, "sum-column")
 
     assert reward == 1.0 and len(seen) == len(plan)  # the vetoed DONE was replaced by the plan
-    assert [(a["step"], a["solved"], a["remaining"]) for a in agent.audits] == \
+    assert [(a["step"], a["solved"], a["remaining"]) for a in agent.reviews] == \
         [(0, False, remaining), (len(plan) - 1, True, "")]
     assert remaining not in actor.prompts[0] and remaining in actor.prompts[1]  # feedback reached the prompt
-    assert agent.trace["audits"][0]["solved"] is True
+    assert agent.trace["reviews"][0]["solved"] is True
     for prompt, images in zip(judge.prompts, judge.images, strict=True):
         assert instruction in prompt and '"solved"' in prompt
         assert not [s for s in secrets if s in prompt]  # only frames + instruction go to the judge
@@ -181,10 +181,10 @@ def test_audits_are_bounded_and_an_untrusted_judge_lets_done_through(software_en
     env = software_envs("gnumeric")
     actor = ScriptedModel(lambda prompt: "DONE")
     judge = ScriptedModel(lambda prompt: json.dumps({"solved": False, "remaining": "everything"}))
-    agent = ReviewedAgent(VLMAgent(f"openai:{serve(actor)}#scripted"), f"openai:{serve(judge)}#judge", max_audits=2)
+    agent = ReviewedAgent(VLMAgent(f"openai:{serve(actor)}#scripted"), f"openai:{serve(judge)}#judge", max_reviews=2)
     reward, _, seen = run_episode(env, agent, 2, "sum-column")
     assert reward == 0.0 and len(seen) == 1  # two vetoes, then the third DONE goes through
-    assert [a["solved"] for a in agent.audits] == [False, False] and len(actor.prompts) == 3
+    assert [a["solved"] for a in agent.reviews] == [False, False] and len(actor.prompts) == 3
     assert len(agent.trace["overruled"]) == 2 and agent.trace["action"] == "DONE"
 
     for answer in ["The task looks complete to me.", '{"solved": "no", "remaining": ""}',
@@ -192,13 +192,13 @@ def test_audits_are_bounded_and_an_untrusted_judge_lets_done_through(software_en
         judge = ScriptedModel([answer])
         agent = ReviewedAgent(VLMAgent(f"openai:{serve(actor)}#scripted"), f"openai:{serve(judge)}#judge")
         reward, _, seen = run_episode(env, agent, 2, "sum-column")
-        assert len(seen) == 1 and len(agent.audits) == 1
-        audit = agent.audits[0]
+        assert len(seen) == 1 and len(agent.reviews) == 1
+        audit = agent.reviews[0]
         assert audit["solved"] is None and audit["raw"] == answer and "ModelAnswerError" in audit["error"]
 
     dead = ReviewedAgent(VLMAgent(f"openai:{serve(actor)}#scripted"), "openai:http://127.0.0.1:9/v1#judge")
     reward, _, seen = run_episode(env, dead, 2, "sum-column")
-    assert len(seen) == 1 and dead.audits[0]["solved"] is None and "failed" in dead.audits[0]["error"]
+    assert len(seen) == 1 and dead.reviews[0]["solved"] is None and "failed" in dead.reviews[0]["error"]
 
 
 def test_bad_agent_and_audit_settings_are_refused():
@@ -206,8 +206,8 @@ def test_bad_agent_and_audit_settings_are_refused():
         VLMAgent("openai:http://127.0.0.1:9/v1#m", max_failures=0)
     with pytest.raises(ValueError, match="model must be"):
         VLMAgent("gpt-4o")
-    with pytest.raises(ValueError, match="max_audits"):
-        ReviewedAgent("random", "openai:http://127.0.0.1:9/v1#m", max_audits=-1)
+    with pytest.raises(ValueError, match="max_reviews"):
+        ReviewedAgent("random", "openai:http://127.0.0.1:9/v1#m", max_reviews=-1)
     with pytest.raises(ValueError, match="model must be"):
         ReviewedAgent("random", "gpt-4o")
     assert ReviewedAgent("random", "openai:http://127.0.0.1:9/v1#m").name == "reviewed-random"

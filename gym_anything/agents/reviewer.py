@@ -1,21 +1,22 @@
-"""Test-time auditing: a separate judge reviews an agent's claim that it is done before the episode ends.
+"""Test-time review: a separate judge reviews an agent's claim that it is done before the episode ends.
 
-``AuditedAgent(inner, judge)`` keeps the screenshots the inner agent saw (and nothing else: no privileged
+``ReviewedAgent(inner, judge)`` keeps the screenshots the inner agent saw (and nothing else: no privileged
 data, no verifier output). When the inner agent answers DONE, the judge gets the instruction and
 ``frames`` screenshots sampled from the episode (first, last, evenly spaced) and must answer with strict
-JSON ``{"solved": true|false, "remaining": "..."}``. If it says not solved and audits remain, the
+JSON ``{"solved": true|false, "remaining": "..."}``. If it says not solved and reviews remain, the
 ``remaining`` text goes to ``inner.feedback`` and the inner agent is asked for its next action on the same
-screen; the episode goes on. At most ``max_audits`` audits run per episode, so the episode always ends.
+screen; the episode goes on. At most ``max_reviews`` reviews run per episode, so the episode always ends.
 
 An answer that is not that JSON (or a judge backend that fails) is not trusted: it is recorded with
 ``solved: None`` and the DONE goes through, because such a judge gives no feedback to act on and must
-never keep an agent from ending its episode. ``audits`` lists every audit of the episode
+never keep an agent from ending its episode. ``reviews`` lists every review of the episode
 (``{step, solved, remaining, raw, error, seconds}``) for the run's result.
 """
 
 from __future__ import annotations
 
 import time
+import warnings
 from typing import Any
 
 import gymnasium as gym
@@ -28,7 +29,7 @@ from ..models.images import FrameBuffer
 from .base import Agent, load_agent
 
 
-def build_audit_prompt(instruction: str, frame_count: int) -> str:
+def build_review_prompt(instruction: str, frame_count: int) -> str:
     """The judge's prompt: only the instruction and how many screenshots come with it."""
     return "\n\n".join([
         "You review the work of a computer-use agent in a desktop application.",
@@ -41,11 +42,11 @@ def build_audit_prompt(instruction: str, frame_count: int) -> str:
     ])
 
 
-def parse_audit(text: str) -> tuple[bool, str]:
-    """Strictly parse an audit answer into (solved, remaining); raises ModelAnswerError otherwise."""
+def parse_review(text: str) -> tuple[bool, str]:
+    """Strictly parse a review answer into (solved, remaining); raises ModelAnswerError otherwise."""
     data = load_json_answer(text)
     if not isinstance(data, dict) or set(data) != {"solved", "remaining"}:
-        raise ModelAnswerError(f'the audit answer must be an object with exactly "solved" and "remaining", '
+        raise ModelAnswerError(f'the review answer must be an object with exactly "solved" and "remaining", '
                          f'got {text[:200]!r}')
     if not isinstance(data["solved"], bool):
         raise ModelAnswerError(f'"solved" must be true or false, got {data["solved"]!r}')
@@ -57,9 +58,13 @@ def parse_audit(text: str) -> tuple[bool, str]:
 class ReviewedAgent:
     """Wraps an agent; a judge must agree the task is solved before DONE ends the episode (bounded)."""
 
-    def __init__(self, inner: Agent | str, judge: Backend | str, max_audits: int = 2, frames: int = 4):
-        if not isinstance(max_audits, int) or max_audits < 0:
-            raise ValueError(f"max_audits must be a whole number >= 0, got {max_audits!r}")
+    def __init__(self, inner: Agent | str, judge: Backend | str, max_reviews: int = 2, frames: int = 4,
+                 max_audits: int | None = None):
+        if max_audits is not None:  # its name before the test-time review stopped being called an audit
+            warnings.warn("ReviewedAgent(max_audits=...) is now max_reviews=...", DeprecationWarning, stacklevel=2)
+            max_reviews = max_audits
+        if not isinstance(max_reviews, int) or max_reviews < 0:
+            raise ValueError(f"max_reviews must be a whole number >= 0, got {max_reviews!r}")
         if not isinstance(frames, int) or frames < 1:
             raise ValueError(f"frames must be a whole number >= 1, got {frames!r}")
         self.inner = load_agent(inner) if isinstance(inner, str) else inner
@@ -67,8 +72,8 @@ class ReviewedAgent:
         if self.judge is None:
             raise ValueError("judge must be 'openai:URL#MODEL', 'transformers:PATH' or a backend object")
         self.name = f"reviewed-{getattr(self.inner, 'name', type(self.inner).__name__)}"
-        self.max_audits, self.frames = max_audits, frames
-        self.audits: list[dict[str, Any]] = []
+        self.max_reviews, self.frames = max_reviews, frames
+        self.reviews: list[dict[str, Any]] = []
         self.trace: dict[str, Any] = {}
         self._seen = FrameBuffer()
         self._instruction, self._step = "", 0
@@ -80,7 +85,7 @@ class ReviewedAgent:
     def reset(self, instruction: str, info: dict[str, Any]) -> None:
         self._instruction, self._step = instruction, 0
         self._seen = FrameBuffer()
-        self.audits, self.trace = [], {}
+        self.reviews, self.trace = [], {}
         self.inner.reset(instruction, info)
 
     def feedback(self, text: str) -> None:
@@ -90,19 +95,19 @@ class ReviewedAgent:
     def act(self, observation: np.ndarray, info: dict[str, Any]) -> dict[str, Any]:
         self._seen.add(observation)
         action = self.inner.act(observation, info)
-        audits, overruled = [], []
-        while _is_done(action) and len(self.audits) < self.max_audits:
-            audit = self._audit()
-            audits.append(audit)
-            if audit["solved"] is not False:
+        reviews, overruled = [], []
+        while _is_done(action) and len(self.reviews) < self.max_reviews:
+            review = self._review()
+            reviews.append(review)
+            if review["solved"] is not False:
                 break
             overruled.append(dict(getattr(self.inner, "trace", {})))
             self.feedback("A reviewer looked at your screens and judged the task NOT complete yet. Still to do: "
-                          + (audit["remaining"] or "(not specified)"))
+                          + (review["remaining"] or "(not specified)"))
             action = self.inner.act(observation, info)
         self.trace = dict(getattr(self.inner, "trace", {}))
-        if audits:
-            self.trace.update(audits=audits, overruled=overruled)
+        if reviews:
+            self.trace.update(reviews=reviews, overruled=overruled)
         self._step += 1
         return action
 
@@ -110,19 +115,24 @@ class ReviewedAgent:
         if callable(getattr(self.inner, "close", None)):
             self.inner.close()
 
-    def _audit(self) -> dict[str, Any]:
+    @property
+    def audits(self) -> list[dict[str, Any]]:
+        """The older name of :attr:`reviews`."""
+        return self.reviews
+
+    def _review(self) -> dict[str, Any]:
         frames = self._seen.sample(self.frames)
         started = time.perf_counter()
         raw, solved, remaining, error = None, None, "", None
         try:
-            raw = self.judge.complete(build_audit_prompt(self._instruction, len(frames)), frames)
-            solved, remaining = parse_audit(raw)
+            raw = self.judge.complete(build_review_prompt(self._instruction, len(frames)), frames)
+            solved, remaining = parse_review(raw)
         except Exception as exc:  # noqa: BLE001 - an unusable judgement is recorded, never trusted
             error = f"{type(exc).__name__}: {exc}"
-        audit = {"step": self._step, "solved": solved, "remaining": remaining, "raw": raw, "error": error,
-                 "seconds": round(time.perf_counter() - started, 4)}
-        self.audits.append(audit)
-        return audit
+        review = {"step": self._step, "solved": solved, "remaining": remaining, "raw": raw, "error": error,
+                  "seconds": round(time.perf_counter() - started, 4)}
+        self.reviews.append(review)
+        return review
 
 
 def _is_done(action: Any) -> bool:

@@ -131,11 +131,8 @@ def run_episode(env: Any, agent: Any, episode: Any, budget: int, folder: Path, v
 
 
 def _reviews(agent: Any) -> list[dict[str, Any]]:
-    """The test-time reviews of the episode just run (``ReviewedAgent``; ``audits`` is its older attribute)."""
-    reviews = getattr(agent, "reviews", None)
-    if reviews is None:
-        reviews = getattr(agent, "audits", None)
-    return list(reviews or [])
+    """The test-time reviews of the episode just run (a ``ReviewedAgent``'s ``reviews``)."""
+    return list(getattr(agent, "reviews", None) or [])
 
 
 # --- workers -----------------------------------------------------------------------------------------
