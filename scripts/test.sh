@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/setup-docker.sh  # podman serving the Docker API: tests/test_docker_runner.py uses real containers
 .venv/bin/ruff check gym_anything envs benchmarks tests conftest.py
+.venv/bin/mypy  # type check (pyproject.toml [tool.mypy])
 exec .venv/bin/python -m pytest "$@"

@@ -60,7 +60,8 @@ class RandomAgent:
 
     def __init__(self, steps: int = 10, seed: int | None = None, width: int | None = None,
                  height: int | None = None):
-        self.steps, self._override = steps, (width, height)
+        self.steps = steps
+        self._override: tuple[int | None, int | None] = (width, height)
         self.width, self.height = width or 1280, height or 720  # until the env or a screenshot tells
         self._rng = np.random.default_rng(seed)
         self._episode_seed: int | None = None
@@ -90,7 +91,7 @@ class RandomAgent:
             self._space.seed(self._episode_seed)
 
     def act(self, observation: np.ndarray, info: dict[str, Any]) -> dict[str, Any]:
-        shape = getattr(observation, "shape", ())
+        shape: tuple[int, ...] = tuple(getattr(observation, "shape", ()))
         if len(shape) >= 2:
             self._resize(int(shape[1]), int(shape[0]))
         if self._taken >= self.steps:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import ast
 import math
 import re
-from typing import Any
+from typing import Any, NoReturn
 
 from .. import actions as A
 from ..errors import GymAnythingError
@@ -91,7 +91,7 @@ def _statements(text: str) -> list[tuple[ast.stmt, str]]:
         chunks.append(fence.group(1))
         position = fence.end()
     chunks.extend(_code_lines(text[position:]))
-    out = []
+    out: list[tuple[ast.stmt, str]] = []
     for chunk in chunks:
         try:
             tree = ast.parse(chunk, mode="exec")
@@ -196,7 +196,7 @@ class _Reader:
         kind = "f-string" if isinstance(node, ast.JoinedStr) else f"{type(node).__name__} expression"
         self.fail(f"arguments must be literal values (numbers, strings, lists of them), got {kind}")
 
-    def fail(self, problem: str) -> None:
+    def fail(self, problem: str) -> NoReturn:
         raise ActionParseError(f"{_short(self.source)}: {problem}")
 
     # --- values ---------------------------------------------------------------------------------------
@@ -303,14 +303,12 @@ class _Reader:
         if "tween" in args:
             self.fail("tween is not supported")
         end, button = self._point(args, required=True), self._button(args)
-        if self.pending_move is not None:
-            start = self.pointer
-            self.actions.pop(self.pending_move)
-        elif self.pointer is not None:
-            start = self.pointer
-        else:
+        start = self.pointer
+        if start is None:
             self.fail("a drag needs a start: put pyautogui.moveTo(x, y) before pyautogui.dragTo")
-        self._emit(A.drag(*start, *end, button=button), end)
+        if self.pending_move is not None:
+            self.actions.pop(self.pending_move)
+        self._emit(A.drag(start[0], start[1], end[0], end[1], button=button), end)
 
     def _mouseDown(self, args: dict[str, Any]) -> None:  # noqa: N802 - pyautogui's name
         point = self._point(args)

@@ -68,9 +68,10 @@ class ReviewedAgent:
         if not isinstance(frames, int) or frames < 1:
             raise ValueError(f"frames must be a whole number >= 1, got {frames!r}")
         self.inner = load_agent(inner) if isinstance(inner, str) else inner
-        self.judge = make_backend(judge)
-        if self.judge is None:
+        backend = make_backend(judge)
+        if backend is None:
             raise ValueError("judge must be 'openai:URL#MODEL', 'transformers:PATH' or a backend object")
+        self.judge: Backend = backend
         self.name = f"reviewed-{getattr(self.inner, 'name', type(self.inner).__name__)}"
         self.max_reviews, self.frames = max_reviews, frames
         self.reviews: list[dict[str, Any]] = []
@@ -79,8 +80,9 @@ class ReviewedAgent:
         self._instruction, self._step = "", 0
 
     def bind(self, env: gym.Env) -> None:
-        if callable(getattr(self.inner, "bind", None)):
-            self.inner.bind(env)
+        bind = getattr(self.inner, "bind", None)
+        if callable(bind):
+            bind(env)
 
     def reset(self, instruction: str, info: dict[str, Any]) -> None:
         self._instruction, self._step = instruction, 0
@@ -89,8 +91,9 @@ class ReviewedAgent:
         self.inner.reset(instruction, info)
 
     def feedback(self, text: str) -> None:
-        if callable(getattr(self.inner, "feedback", None)):
-            self.inner.feedback(text)
+        feedback = getattr(self.inner, "feedback", None)
+        if callable(feedback):
+            feedback(text)
 
     def act(self, observation: np.ndarray, info: dict[str, Any]) -> dict[str, Any]:
         self._seen.add(observation)
@@ -112,8 +115,9 @@ class ReviewedAgent:
         return action
 
     def close(self) -> None:
-        if callable(getattr(self.inner, "close", None)):
-            self.inner.close()
+        close = getattr(self.inner, "close", None)
+        if callable(close):
+            close()
 
     @property
     def audits(self) -> list[dict[str, Any]]:

@@ -75,8 +75,8 @@ class EvalConfig:
 
 
 # InitVar fields leave class attributes behind; reading the old names gives the new fields' values instead.
-EvalConfig.audit_judge = property(lambda self: self.reviewer)  # type: ignore[assignment]
-EvalConfig.max_audits = property(lambda self: self.max_reviews)  # type: ignore[assignment]
+EvalConfig.audit_judge = property(lambda self: self.reviewer)  # type: ignore[attr-defined]
+EvalConfig.max_audits = property(lambda self: self.max_reviews)  # type: ignore[attr-defined]
 
 
 # --- one episode -------------------------------------------------------------------------------------
@@ -172,7 +172,7 @@ def _worker(config: EvalConfig, todo: mp.Queue, done: mp.Queue, worker_id: int) 
                 env = envs.get(episode.env)
                 if env is None:
                     env = envs[episode.env] = gym.make(all_software()[episode.env].gym_id, runner=config.runner)
-                budget = suite.budget_for(env.unwrapped.software.tasks[episode.task])
+                budget = suite.budget_for(all_software()[episode.env].tasks[episode.task])
                 result = run_episode(env, agent, episode, budget, run.episode_folder(episode.id),
                                      config.video, config.frames)
             except Exception as exc:  # noqa: BLE001 - e.g. the env could not be created
@@ -290,7 +290,7 @@ def run_eval(suite: str, agent: str, out: Path, jobs: int = 1, agent_kwargs: dic
     out = Path(out)
     folder = RunFolder(out)
     wanted = {e.id for e in episodes}
-    meta = {"format": FORMAT, "name": name or out.name, "suite": suite_obj.name, "suite_version": suite_obj.version,
+    meta: dict[str, Any] = {"format": FORMAT, "name": name or out.name, "suite": suite_obj.name, "suite_version": suite_obj.version,
             "suite_digest": suite_obj.digest, "agent": agent, "agent_name": agent.split(":")[0], "model": model,
             "agent_kwargs": agent_kwargs or {}, "reviewer": reviewer, "max_reviews": max_reviews,
             "step_budget": suite_obj.step_budget, "jobs": jobs, "runner": runner, "planned": sorted(wanted),
@@ -322,7 +322,8 @@ def run_eval(suite: str, agent: str, out: Path, jobs: int = 1, agent_kwargs: dic
 
     def summary() -> dict[str, Any]:
         results = sorted(finished.values(), key=lambda r: r["episode"])
-        return summarize(meta, results, len(set(meta["planned"]) | set(finished)))
+        planned: list[str] = meta["planned"]
+        return summarize(meta, results, len(set(planned) | set(finished)))
 
     def on_result(result: dict[str, Any]) -> None:
         finished[result["episode"]] = result
@@ -359,6 +360,8 @@ def _run_workers(config: EvalConfig, todo: list[Any], jobs: int, on_result, limi
     current: dict[int, tuple[str, float] | None] = {}  # worker -> (episode id, when it started)
     next_id = 0
 
+    remaining = len(todo)
+
     def start_worker() -> None:
         nonlocal next_id
         tasks.put(None)  # one stop marker per worker, behind the episodes
@@ -382,7 +385,6 @@ def _run_workers(config: EvalConfig, todo: list[Any], jobs: int, on_result, limi
 
     for _ in range(jobs):
         start_worker()
-    remaining = len(todo)
     try:
         while remaining:
             now = time.monotonic()

@@ -158,7 +158,7 @@ def _split(episodes: list[_Episode], test_fraction: float, seed: int) -> dict[st
 def _rows(episodes: list[_Episode], image_bytes: bool = True) -> Iterator[dict[str, Any]]:
     """One row per step; ``image`` is ``{"bytes", "path"}`` (hf) or the frame's path (jsonl)."""
     for episode in episodes:
-        r, history = episode.result, []
+        r, history = episode.result, list[str]()
         for record in episode.steps:
             frame = episode.frame_before(record["step"])
             yield {"image": {"bytes": frame.read_bytes(), "path": None} if image_bytes else frame,

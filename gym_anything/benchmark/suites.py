@@ -79,7 +79,7 @@ class Suite:
             if unknown:
                 raise SuiteError(f"suite {self.name!r} has no task(s) {unknown}; it has {sorted(self.tasks)}")
         names = [n for n in self.tasks if not only or n in only]
-        return [Episode(*n.split(".", 1), seed) for n in names for seed in self.seeds]
+        return [Episode(n.split(".", 1)[0], n.split(".", 1)[1], seed) for n in names for seed in self.seeds]
 
     def budget_for(self, task: TaskSpec) -> int:
         return task.max_steps if self.step_budget is None else min(self.step_budget, task.max_steps)

@@ -100,7 +100,7 @@ class TransformersBackend:
         from transformers import AutoModelForImageTextToText, AutoProcessor
 
         self.processor = AutoProcessor.from_pretrained(model_path)
-        self.model = AutoModelForImageTextToText.from_pretrained(model_path).to(device).eval()
+        self.model = AutoModelForImageTextToText.from_pretrained(model_path).to(device).eval()  # type: ignore[arg-type]
         self.device, self.max_new_tokens = device, max_new_tokens
         self.last_prompt: str | None = None
         self.last_image_count = 0
@@ -132,7 +132,8 @@ def make_backend(config: str | ModelSpec | Backend | None = None, api_key: str |
         return None
     spec = config if isinstance(config, ModelSpec) else parse_model_spec(config)
     if spec.kind == "transformers":
-        return TransformersBackend(spec.location, **({"max_new_tokens": max_tokens} if max_tokens else {}))
+        return TransformersBackend(spec.location, max_new_tokens=max_tokens) if max_tokens else \
+            TransformersBackend(spec.location)
     assert spec.model is not None
     limit = {"max_tokens": max_tokens} if max_tokens else {}
     return OpenAIBackend(spec.location, spec.model, api_key=api_key, **limit)

@@ -64,10 +64,12 @@ class ModelServer:
                     return
                 try:
                     request = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-                    texts, images = [], []
+                    texts: list[str] = []
+                    images: list[np.ndarray] = []
                     for message in request["messages"]:
                         content = message["content"]
-                        parts = [{"type": "text", "text": content}] if isinstance(content, str) else content
+                        parts: list[dict[str, Any]] = [{"type": "text", "text": content}] if isinstance(content, str) \
+                            else content
                         for part in parts:
                             if part["type"] == "text":
                                 texts.append(part["text"])
@@ -91,7 +93,7 @@ class ModelServer:
     @property
     def base_url(self) -> str:
         host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        return f"http://{host!s}:{port}/v1"
 
     def start(self) -> ModelServer:
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)

@@ -404,7 +404,7 @@ class DockerRunner(LocalRunner):
     def _new_limiter(self, res: _Resources) -> Limiter:
         return Limiter(res.limits)  # the container's own limits apply (set in ContainerDisplay.start)
 
-    def _new_display(self, res: _Resources) -> ContainerDisplay:  # type: ignore[override]
+    def _new_display(self, res: _Resources) -> ContainerDisplay:
         assert self._home is not None
         return ContainerDisplay(self._client, self.image, self.spec, self._res.workdir, self._home, self._argv)
 
@@ -420,7 +420,7 @@ class DockerRunner(LocalRunner):
         self._start_display()  # a new container for this episode; waits for its window manager
         server = self._res.server
         assert isinstance(server, ContainerDisplay)
-        self._res.app = server.start_app()  # type: ignore[assignment]
+        self._res.app = server.start_app()
 
     def app_host_uids(self) -> set[int]:
         """Host uids of the container's processes (its first process and everything below it)."""

@@ -21,6 +21,7 @@ import time
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -59,7 +60,8 @@ def x_server_answers(number: int, timeout: float = 1.0) -> bool:
 
 
 def _descendants(pid: int) -> set[int]:
-    found, frontier = set(), {pid}
+    found: set[int] = set()
+    frontier = {pid}
     while frontier:
         children = set()
         for parent in frontier:
@@ -81,15 +83,43 @@ def _uids(pids: set[int]) -> set[int]:
     return uids
 
 
+class Display(Protocol):
+    """What a slot's display is to the runner: the local XServer, or the Docker runner's container."""
+
+    number: int
+
+    @property
+    def name(self) -> str: ...
+
+    def start(self) -> None: ...
+
+    def alive(self) -> bool: ...
+
+    def wm_alive(self) -> bool: ...
+
+    def kill_now(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class AppProcess(Protocol):
+    """What the runner needs of the app's process (a Popen, or the Docker runner's view of one)."""
+
+    pid: int
+    returncode: int | None
+
+    def poll(self) -> int | None: ...
+
+
 class _Resources:
     """Everything a runner owns that must not outlive it (closed by close() or garbage collection)."""
 
     def __init__(self, workdir: Path, limits: Limits, account: Account | None):
         self.workdir, self.limits, self.account = workdir, limits, account
-        self.server: XServer | None = None
+        self.server: Display | None = None
         self.client: XClient | None = None
         self.capture: ScreenCapture | None = None
-        self.app: subprocess.Popen | None = None
+        self.app: AppProcess | None = None
         self.limiter: Limiter | None = None  # the slot's cgroup: display, window manager and app
         self.oom_base = 0  # the slot's OOM-kill count when the app started
         self.spare: _Resources | None = None  # a second display where prepare() starts the next episode's app
@@ -107,7 +137,8 @@ class _Resources:
             setattr(spare, name, mine)
 
     def stop_app(self) -> None:
-        kill_group(self.app)
+        app = self.app
+        kill_group(app if isinstance(app, subprocess.Popen) else None)
         self.app = None
 
     def stop_display(self) -> None:
@@ -219,7 +250,7 @@ class LocalRunner(Runner):
         return self._res.app.pid if self._res.app else None
 
     @property
-    def server(self) -> XServer | None:
+    def server(self) -> Display | None:
         return self._res.server
 
     # --- episodes ---------------------------------------------------------------------------------
@@ -276,7 +307,7 @@ class LocalRunner(Runner):
     def _new_limiter(self, res: _Resources) -> Limiter:
         return make_limiter(res.limits, f"{guardian().token}-{secrets.token_hex(4)}", guardian().cgroup_record)
 
-    def _new_display(self, res: _Resources) -> XServer:
+    def _new_display(self, res: _Resources) -> Display:
         assert res.limiter is not None
         return XServer(self.width, self.height, res.workdir, res.limiter, res.account)
 
@@ -540,8 +571,9 @@ class LocalRunner(Runner):
         if not server.wm_alive():
             return RuntimeFault("display_died", "the window manager (openbox) is not running")
         app = self._res.app
-        if app is not None and app.poll() is not None:
-            return self._app_fault(app.returncode)
+        code = app.poll() if app is not None else None
+        if code is not None:
+            return self._app_fault(code)
         return None
 
     def _app_fault(self, code: int) -> RuntimeFault:

@@ -10,6 +10,7 @@ import contextlib
 import os
 import select
 import signal
+import subprocess
 import time
 from pathlib import Path
 
@@ -62,7 +63,8 @@ class XServer:
     def __init__(self, width: int, height: int, workdir: Path, limiter: Limiter, account: Account | None):
         self.width, self.height, self.workdir = width, height, workdir
         self.limiter, self.account = limiter, account
-        self.xvfb = self.wm = None
+        self.xvfb: subprocess.Popen | None = None
+        self.wm: subprocess.Popen | None = None
         self.number = -1
 
     @property
@@ -89,8 +91,10 @@ class XServer:
                                        f"{_tail(log_path)}")
                 chunk = os.read(read_fd, 32)
                 if not chunk:
-                    self.xvfb.wait(5)
-                    raise RuntimeFault("display_failed", f"Xvfb exited with code {self.xvfb.poll()}: "
+                    xvfb = self.xvfb
+                    assert xvfb is not None
+                    xvfb.wait(5)
+                    raise RuntimeFault("display_failed", f"Xvfb exited with code {xvfb.poll()}: "
                                        f"{_tail(log_path)}")
                 data += chunk
             self.number = int(data.strip())

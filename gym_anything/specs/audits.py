@@ -101,7 +101,7 @@ def task_canonical(env: SoftwareSpec, task: TaskSpec) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
-    if dataclasses.is_dataclass(value):
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {k: _plain(v) for k, v in asdict(value).items()}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]

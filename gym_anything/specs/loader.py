@@ -164,6 +164,11 @@ def _resolve_ref(fields: _Fields, name: str, root: Path, required: bool = True) 
     return ref
 
 
+def _required(ref: Ref | None) -> Ref:
+    assert ref is not None  # _task_ref raises a SpecError for a missing verifier or oracle
+    return ref
+
+
 def _task_ref(fields: _Fields, role: str, env: SoftwareSpec, task_id: str) -> Ref | None:
     """The function a task names for ``role`` (setup, verifier, oracle), by its field or by the convention.
 
@@ -372,7 +377,7 @@ def load_task(path: Path, env: SoftwareSpec) -> TaskSpec:
     return TaskSpec(
         id=task_id, env_id=env.id, instruction=instruction, parameters=params,
         setup=_task_ref(f, "setup", env, task_id), open=f.text("open", None),
-        verifier=_task_ref(f, "verifier", env, task_id), oracle=_task_ref(f, "oracle", env, task_id),
+        verifier=_required(_task_ref(f, "verifier", env, task_id)), oracle=_required(_task_ref(f, "oracle", env, task_id)),
         max_steps=int(f.number("max_steps", integer=True, minimum=1)), split=f.choice("split", SPLITS),
         difficulty=f.choice("difficulty", DIFFICULTIES), tags=f.strings("tags", ()),
         version=int(f.number("version", integer=True)), file=path.resolve(), visible=f.strings("visible", ()),

@@ -309,7 +309,8 @@ def rewrite_imports(text: str) -> tuple[str, list[str]]:
     for node in ast.walk(tree):
         if isinstance(node, (ast.Import, ast.ImportFrom)) and (statements := _statements(node)) is not None:
             start = offsets[node.lineno - 1] + node.col_offset
-            edits.append((start, offsets[node.end_lineno - 1] + node.end_col_offset, node.col_offset, statements))
+            end_line, end_col = node.end_lineno or node.lineno, node.end_col_offset or node.col_offset
+            edits.append((start, offsets[end_line - 1] + end_col, node.col_offset, statements))
     edits.sort()
     changes = [f"{' '.join(text[start:end].split())} -> {' / '.join(statements)}"
                for start, end, _, statements in edits]

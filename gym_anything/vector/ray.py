@@ -58,10 +58,10 @@ class _SubEnv:
                 "pid": os.getpid(), "observation_space": self.env.observation_space,
                 "action_space": self.env.action_space}
 
-    def reset(self, seed: int | None, options: dict[str, Any] | None) -> tuple[np.ndarray, dict[str, Any]]:
+    def reset(self, seed: int | None, options: dict[str, Any] | None) -> tuple[Any, dict[str, Any]]:
         return self.env.reset(seed=seed, options=options)
 
-    def step(self, action: dict[str, Any]) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+    def step(self, action: dict[str, Any]) -> tuple[Any, Any, bool, bool, dict[str, Any]]:
         return self.env.step(action)
 
     def call(self, name: str, args: tuple, kwargs: dict[str, Any]) -> Any:
@@ -159,8 +159,9 @@ class RayVectorEnv(VectorEnv):
             raise
         self.observation_space = batch_space(self.single_observation_space, num_envs)
         self.action_space = batch_space(self.single_action_space, num_envs)
-        self._height, self._width = self.single_observation_space.shape[:2]
-        self._last_obs = [np.zeros(self.single_observation_space.shape, np.uint8) for _ in range(num_envs)]
+        shape: tuple[int, ...] = self.single_observation_space.shape or ()
+        self._height, self._width = shape[0], shape[1]
+        self._last_obs = [np.zeros(shape, np.uint8) for _ in range(num_envs)]
         self._autoreset = np.zeros(num_envs, dtype=bool)
 
     # --- actors -----------------------------------------------------------------------------------

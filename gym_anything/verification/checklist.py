@@ -97,7 +97,7 @@ def evaluate_checklist(spec: ChecklistSpec, instruction: str, values: dict[str, 
 
         seen = squash((read_text or default_read_text)(frames[-1])) if frames else ""
         for item in ocr_items:
-            expected = item.ocr.format(**values, **privileged)
+            expected = str(item.ocr).format(**values, **privileged)
             found = squash(expected) in seen
             results[item.id] = ("pass" if found else "fail", f"OCR {'read' if found else 'did not read'} {expected!r}")
     judged = [i for i in spec.items if i.ocr is None]

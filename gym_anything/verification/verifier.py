@@ -35,7 +35,7 @@ class VerifierResult:
     checklist: dict[str, Any] | None = None  # the judge/OCR checklist result, when the task has one
 
     def to_info(self) -> dict[str, Any]:
-        info = {"score": self.score, "passed": self.passed, "error": self.error,
+        info: dict[str, Any] = {"score": self.score, "passed": self.passed, "error": self.error,
                 "items": [{"name": i.name, "passed": i.passed, "weight": i.weight, "detail": i.detail}
                           for i in self.items]}
         if self.checklist is not None:

@@ -475,7 +475,8 @@ def build_site(runs_dir: Path, out: Path) -> dict[str, Any]:
     if out.resolve() in [r.folder.resolve() for r in runs] or runs_dir.resolve() == out.resolve():
         raise LeaderboardError(f"out: {out} must not be the runs folder or a run")
     _prepare_out(out)
-    stats = {"runs": len(runs), "suites": len({r.suite_key for r in runs}), "episodes": 0, "frames": 0}
+    stats: dict[str, Any] = {"runs": len(runs), "suites": len({r.suite_key for r in runs}), "episodes": 0,
+                             "frames": 0}
     todo: list[tuple[Path, Path]] = []
     for run in runs:
         run_out = out / "runs" / run.slug
