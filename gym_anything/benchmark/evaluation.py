@@ -290,7 +290,8 @@ def run_eval(suite: str, agent: str, out: Path, jobs: int = 1, agent_kwargs: dic
     out = Path(out)
     folder = RunFolder(out)
     wanted = {e.id for e in episodes}
-    meta: dict[str, Any] = {"format": FORMAT, "name": name or out.name, "suite": suite_obj.name, "suite_version": suite_obj.version,
+    meta: dict[str, Any] = {
+            "format": FORMAT, "name": name or out.name, "suite": suite_obj.name, "suite_version": suite_obj.version,
             "suite_digest": suite_obj.digest, "agent": agent, "agent_name": agent.split(":")[0], "model": model,
             "agent_kwargs": agent_kwargs or {}, "reviewer": reviewer, "max_reviews": max_reviews,
             "step_budget": suite_obj.step_budget, "jobs": jobs, "runner": runner, "planned": sorted(wanted),

@@ -377,7 +377,8 @@ def load_task(path: Path, env: SoftwareSpec) -> TaskSpec:
     return TaskSpec(
         id=task_id, env_id=env.id, instruction=instruction, parameters=params,
         setup=_task_ref(f, "setup", env, task_id), open=f.text("open", None),
-        verifier=_required(_task_ref(f, "verifier", env, task_id)), oracle=_required(_task_ref(f, "oracle", env, task_id)),
+        verifier=_required(_task_ref(f, "verifier", env, task_id)),
+        oracle=_required(_task_ref(f, "oracle", env, task_id)),
         max_steps=int(f.number("max_steps", integer=True, minimum=1)), split=f.choice("split", SPLITS),
         difficulty=f.choice("difficulty", DIFFICULTIES), tags=f.strings("tags", ()),
         version=int(f.number("version", integer=True)), file=path.resolve(), visible=f.strings("visible", ()),
