@@ -390,3 +390,23 @@ def test_close_is_idempotent_and_leaves_no_files(make):
     del env
     gc.collect()
     assert not workdir.exists()
+
+
+# --- the suite's split -------------------------------------------------------------------------------
+
+
+def test_a_test_not_marked_app_cannot_start_a_display():
+    """tests/conftest.py gives tests not marked ``app`` an Xvfb that refuses to start, and fails any test that tried:
+    a real-app test cannot hide in the fast part (``pytest -m "not app"``)."""
+    import conftest
+
+    from gym_anything.errors import RuntimeFault
+
+    env = gym.make(TASK, audit=False)  # the local runner
+    try:
+        with pytest.raises(RuntimeFault, match="display_failed.*not marked 'app'"):
+            env.reset(seed=0)
+    finally:
+        env.close()
+    assert conftest.STARTED.read_text().split(), "the refused start is recorded (the teardown fails the test on it)"
+    conftest.STARTED.write_text("")  # this test is meant to try
