@@ -1,12 +1,23 @@
-"""Shared fixtures for tests/ and envs/<software>/tests/: one live env per software (reused across tests), and a
-leak check for the session."""
+"""Shared fixtures for tests/ and envs/<software>/tests/: one live env per software (reused across tests), a leak
+check for the session, and the split of the suite into a fast part and a real-app part.
+
+A test that starts a real application, X display or container is marked ``app`` (explicitly, or by using the
+``software_envs`` fixture): ``pytest -m "not app"`` is the fast part (the fake runner, no apps, no X) and
+``pytest -m app`` the real-app part; ``slow`` tests stay out of both unless the ``-m`` expression names ``slow``.
+Tests not marked ``app`` run with a ``PATH`` whose ``Xvfb`` refuses to start (and a ``DOCKER_HOST`` that does not
+answer), in this process and in every process they start; a test that tries is an error naming the missing mark,
+so no real-app test hides in the fast part.
+"""
 
 from __future__ import annotations
 
 import gc
 import os
 import secrets
+import shutil
+import tempfile
 import time
+from pathlib import Path
 
 import gymnasium as gym
 import pytest
@@ -17,6 +28,72 @@ from gym_anything.specs.registry import all_software
 
 # Every process started in this session, by this process or by vector-env workers, carries this marker.
 os.environ.setdefault(OWNER_VARIABLE, f"test-session-{secrets.token_hex(6)}")
+
+
+NO_APPS = Path(tempfile.mkdtemp(prefix="ga-tests-no-apps-"))  # an Xvfb that refuses, first in PATH for fast tests
+STARTED = NO_APPS / "started"  # one line per refused start
+REAL_ENV = {name: os.environ.get(name) for name in ("PATH", "DOCKER_HOST")}
+_SHIM = """#!/bin/sh
+echo "$0" >> {log}
+echo "this test is not marked 'app' (conftest.py) but started a real display ($0)" >&2
+exit 1
+"""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.chmod(NO_APPS, 0o755)  # the display runs as the sandbox account when the driver is root
+    STARTED.touch(mode=0o666)
+    os.chmod(STARTED, 0o666)
+    shim = NO_APPS / "Xvfb"
+    shim.write_text(_SHIM.format(log=STARTED))
+    shim.chmod(0o755)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(NO_APPS, ignore_errors=True)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the tests that use the live envs ``app``; leave ``slow`` tests out unless ``-m`` names them."""
+    for item in items:
+        if "software_envs" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.app)
+    if "slow" not in (config.getoption("markexpr") or ""):
+        slow = [item for item in items if item.get_closest_marker("slow")]
+        if slow:
+            items[:] = [item for item in items if not item.get_closest_marker("slow")]
+            config.hook.pytest_deselected(items=slow)
+
+
+def _set_env(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Before any fixture of the test: real programs for ``app`` tests, the refusing Xvfb for the others."""
+    STARTED.write_text("")
+    if item.get_closest_marker("app"):
+        for name, value in REAL_ENV.items():
+            _set_env(name, value)
+    else:
+        _set_env("PATH", f"{NO_APPS}{os.pathsep}{REAL_ENV['PATH'] or '/usr/bin:/bin'}")
+        _set_env("DOCKER_HOST", f"unix://{NO_APPS}/this-test-is-not-marked-app.sock")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    started = STARTED.read_text().split()
+    for name, value in REAL_ENV.items():
+        _set_env(name, value)
+    if started and not item.get_closest_marker("app"):
+        pytest.fail(f"{item.nodeid} started a real display ({len(started)} x Xvfb) but is not marked 'app': add "
+                    "@pytest.mark.app (or pytestmark = pytest.mark.app for a module of real-app tests)",
+                    pytrace=False)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

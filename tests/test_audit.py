@@ -38,34 +38,40 @@ def failed_checks(task_id: str) -> list[str]:
     return [c.name for c in audit.checks if not c.passed]
 
 
+@pytest.mark.app
 def test_presolved_task_fails():
     failed = failed_checks("presolved")
     assert any("not pre-solved" in name for name in failed), failed
 
 
+@pytest.mark.app
 def test_stub_verifier_that_always_passes_fails():
     failed = failed_checks("always-passes")
     assert any("not pre-solved" in name for name in failed), failed
     assert any("random agent" in name for name in failed), failed
 
 
+@pytest.mark.app
 def test_oracle_that_does_not_solve_fails():
     failed = failed_checks("bad-oracle")
     assert any("solvable" in name for name in failed), failed
     assert not any("pre-solved" in name for name in failed)
 
 
+@pytest.mark.app
 def test_privileged_value_on_screen_fails():
     failed = failed_checks("secret-on-screen")
     assert any("readable on the start screen" in name for name in failed), failed
     assert not any("solvable" in name for name in failed), failed
 
 
+@pytest.mark.app
 def test_privileged_file_readable_from_the_sandbox_fails():
     failed = failed_checks("answer-in-home")
     assert any("in HOME files" in name for name in failed), failed
 
 
+@pytest.mark.app
 def test_a_sound_fixture_task_passes_and_digest_tracks_content():
     audit = audit_task(BROKEN, BROKEN.tasks["bad-oracle"], seeds=1, random_steps=3)
     names = {c.name: c.passed for c in audit.checks}
@@ -109,6 +115,7 @@ def test_every_task_in_the_repo_has_a_current_passing_audit():
     assert not missing, f"run 'gym-anything audit' for: {missing}"
 
 
+@pytest.mark.app
 @pytest.mark.slow
 def test_full_audit_passes_on_every_task():
     import subprocess

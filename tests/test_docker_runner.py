@@ -26,6 +26,8 @@ from gym_anything.specs import ResourcesSpec
 from gym_anything.specs.paths import PACKAGE_DIR, data_roots
 from gym_anything.specs.registry import all_software
 
+pytestmark = pytest.mark.app  # real containers
+
 TASKS = {"gnumeric": "sum-column", "mousepad": "sort-lines", "sqlitebrowser": "add-product"}
 
 

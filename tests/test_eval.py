@@ -57,6 +57,7 @@ def test_wilson_interval():
     assert lo == pytest.approx(0.2366, abs=1e-3) and hi == pytest.approx(0.7634, abs=1e-3)
 
 
+@pytest.mark.app
 def test_oracle_solves_the_test_suite(oracle_run):
     out, summary = oracle_run
     suite = load_suite("test")
@@ -68,6 +69,7 @@ def test_oracle_solves_the_test_suite(oracle_run):
     assert run["suite_digest"] == suite.digest and run["finished"]
 
 
+@pytest.mark.app
 def test_episode_folder_follows_the_run_format(oracle_run):
     out, _ = oracle_run
     folder = out / "episodes" / "mousepad.append-entry" / "seed-0"
@@ -85,6 +87,7 @@ def test_episode_folder_follows_the_run_format(oracle_run):
     assert decoded == result["steps"] + 1
 
 
+@pytest.mark.app
 def test_resume_skips_finished_episodes(oracle_run, tmp_path):
     out, _ = oracle_run
     copy = tmp_path / "resumed"
@@ -102,6 +105,7 @@ def test_resume_skips_finished_episodes(oracle_run, tmp_path):
         run_eval("test", "random", copy, progress=False)
 
 
+@pytest.mark.app
 def test_random_agent_scores_zero_via_cli(tmp_path, capsys):
     out = tmp_path / "random"
     args = ["eval", "--suite", "test", "--agent", "random", "--agent-arg", "steps=4", "--jobs", "2", "--out", str(out)]
@@ -115,6 +119,7 @@ def test_random_agent_scores_zero_via_cli(tmp_path, capsys):
     assert summary["overall"]["successes"] == 0 and summary["errors"] == 0
 
 
+@pytest.mark.app
 def test_a_crashing_agent_or_worker_is_recorded_and_the_run_goes_on(tmp_path):
     for agent in ("agents_for_tests:RaisingAgent", "agents_for_tests:DyingAgent"):
         out = tmp_path / agent.split(":")[1]
@@ -131,6 +136,7 @@ def test_a_crashing_agent_or_worker_is_recorded_and_the_run_goes_on(tmp_path):
             assert fine["error"] is None and fine["steps"] == 2
 
 
+@pytest.mark.app
 def test_a_hung_episode_is_cut_at_its_wall_clock_limit_and_its_worker_replaced(tmp_path):
     out = tmp_path / "hanging"
     summary = run_eval("test", "agents_for_tests:HangingAgent", out, jobs=1, only=ONE_PER_SOFTWARE[:2],
@@ -151,6 +157,7 @@ def test_unknown_agent_is_a_clear_error(tmp_path):
         run_eval("test", "nobody", tmp_path / "x", progress=False)
 
 
+@pytest.mark.app
 def test_eval_with_test_time_reviews_by_a_local_judge(tmp_path):
     """--reviewer: a real local model (tiny, random weights) served over HTTP reviews every DONE; its
     unusable answers are recorded and not trusted, so the oracle's DONE goes through."""

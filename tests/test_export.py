@@ -23,6 +23,8 @@ from gym_anything.benchmark.evaluation import load_results, run_eval
 from gym_anything.benchmark.export import ExportError, export_runs, load_export
 from gym_anything.cli import main as cli
 
+pytestmark = pytest.mark.app  # the runs it exports are made on real apps
+
 datasets = pytest.importorskip("datasets")
 ROOT = Path(__file__).resolve().parents[1]
 TASK = "fakepad.append-line"

@@ -32,6 +32,8 @@ from gym_anything.specs import ResourcesSpec
 from gym_anything.specs.registry import all_software
 from gym_anything.verification.ocr import read_text
 
+pytestmark = pytest.mark.app  # real apps in their sandboxes
+
 ROOT = os.geteuid() == 0
 needs_root = pytest.mark.skipif(not ROOT, reason="the driver runs as root here only in CI and on set-up machines")
 

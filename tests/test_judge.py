@@ -147,6 +147,7 @@ def test_openai_backend_against_a_real_local_server(tiny_model):
         server.stop()
 
 
+@pytest.mark.app
 def test_env_reports_the_checklist_and_fails_closed_without_a_judge(tmp_path):
     """A fixture task with a checklist (OCR item + judge item) on the real app."""
     import shutil

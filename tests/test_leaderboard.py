@@ -116,6 +116,7 @@ def _steps(runs: Path, run: str, episode: str) -> list[dict]:
     return [json.loads(line) for line in (folder / "steps.jsonl").read_text().splitlines()]
 
 
+@pytest.mark.app
 def test_index_ranks_runs_per_suite_version(site, runs, browser):
     _open(browser, site / "index.html")
     sections = {(s.get_attribute("data-suite"), s.get_attribute("data-version")): s
@@ -142,6 +143,7 @@ def test_index_ranks_runs_per_suite_version(site, runs, browser):
     assert by_run["random"][9].text == f"{n} (0)" and by_run["injected"][9].text == f"{n} (1)"  # the edited error
 
 
+@pytest.mark.app
 def test_clicking_a_header_sorts_the_table(site, browser):
     _open(browser, site / "index.html")
     table = browser.find_element(By.CSS_SELECTOR, "section.suite table.ranking")
@@ -163,6 +165,7 @@ def test_clicking_a_header_sorts_the_table(site, browser):
     assert names == sorted(names, key=str.lower) and headers["mean steps"].get_attribute("aria-sort") is None
 
 
+@pytest.mark.app
 def test_run_page_drills_down_to_tasks_and_checklists(site, runs, browser):
     _open(browser, site / "index.html")
     browser.find_element(By.CSS_SELECTOR, 'tr[data-run="oracle"] a').click()
@@ -191,6 +194,7 @@ def test_run_page_drills_down_to_tasks_and_checklists(site, runs, browser):
     assert Path(video.removeprefix("file://")).stat().st_size > 0  # the oracle run recorded MP4s
 
 
+@pytest.mark.app
 def test_trajectory_viewer_steps_plays_and_draws_the_actions(site, runs, browser):
     steps = _steps(runs, "random", f"{FIRST}/seed-0")
     page = site / "runs" / "random" / f"{FIRST}-seed-0" / "index.html"
@@ -237,6 +241,7 @@ def test_trajectory_viewer_steps_plays_and_draws_the_actions(site, runs, browser
     assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
 
 
+@pytest.mark.app
 def test_run_data_is_escaped_everywhere(site, browser):
     for page in site.rglob("*.html"):
         assert "<script>window.__pwned" not in page.read_text() and "<img src=x" not in page.read_text()
@@ -258,6 +263,7 @@ def test_run_data_is_escaped_everywhere(site, browser):
     assert browser.execute_script("return document.querySelectorAll('img[src=\"x\"]').length") == 0
 
 
+@pytest.mark.app
 def test_site_is_self_contained_small_and_rebuilt_incrementally(site, runs, tmp_path):
     pngs = list(runs.glob("*/episodes/*/*/frames/*.png"))
     webps = list(site.glob("runs/*/*/frames/*.webp"))
@@ -276,6 +282,7 @@ def test_site_is_self_contained_small_and_rebuilt_incrementally(site, runs, tmp_
     assert stats["runs"] == 1 and [p.name for p in (tmp_path / "site" / "runs").iterdir()] == ["best"]
 
 
+@pytest.mark.app
 def test_bad_input_is_a_clear_error(tmp_path, runs, capsys):
     with pytest.raises(LeaderboardError, match="runs_dir: .* is not a folder"):
         build_site(tmp_path / "missing", tmp_path / "site")

@@ -19,6 +19,8 @@ cluster_utils = pytest.importorskip("ray.cluster_utils")
 
 from gym_anything.vector.ray import RayVectorEnv, make_ray_vec  # noqa: E402 - after the skip
 
+pytestmark = pytest.mark.app  # real apps in Ray actors
+
 TASK = "GymAnything/gnumeric.bold-header-v0"
 NODE = {"num_cpus": 2, "object_store_memory": 100 * 2**20}
 

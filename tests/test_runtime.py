@@ -130,6 +130,7 @@ def test_display_death_is_reported_and_reset_recovers(software_envs):
     assert reward == 0.0
 
 
+@pytest.mark.app
 def test_close_and_garbage_collection_leave_nothing_behind():
     before = set(owned_processes())
     env = gym.make("GymAnything/gnumeric.bold-header-v0")
@@ -164,6 +165,7 @@ def test_verifier_fails_closed(tmp_path):
     assert result.score == 0.0 and not result.passed and result.items[-1].name == "saved"
 
 
+@pytest.mark.app
 def test_warm_reset_swaps_in_the_prepared_episode_and_matches_a_cold_start():
     before = set(owned_processes())
     warm = gym.make("GymAnything/gnumeric.bold-header-v0", warm_reset=True)

@@ -16,6 +16,7 @@ from gym_anything.specs.registry import all_software, all_tasks
 TASKS = [pytest.param(t, id=f"{t.env_id}.{t.id}") for t in all_tasks()]
 
 
+@pytest.mark.app
 @pytest.mark.parametrize("task", TASKS)
 def test_task_passes_the_audit(task):
     audit = audit_task(all_software()[task.env_id], task, seeds=2, random_steps=10)

@@ -169,7 +169,7 @@ class GymAnythingEnv(gym.Env):
         if not terminated:
             try:
                 if act["type"] is actions.ActionType.WAIT:
-                    time.sleep(act["duration"])
+                    runner.wait(act["duration"])
                 else:
                     runner.perform(act)
                 settled = runner.settle()

@@ -7,6 +7,7 @@ and remote runners plug in behind the same methods.
 from __future__ import annotations
 
 import subprocess
+import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,6 +80,10 @@ class Runner(ABC):
     @abstractmethod
     def perform(self, action: dict) -> None:
         """Carry out one validated action (see gym_anything.actions.validate)."""
+
+    def wait(self, seconds: float) -> None:
+        """Let the application run for ``seconds`` without input (a WAIT action); ``settle()`` follows."""
+        time.sleep(seconds)
 
     @abstractmethod
     def settle(self) -> Settled:
