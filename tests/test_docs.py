@@ -21,9 +21,6 @@ DOCS = sorted((ROOT / "docs").glob("*.md"))
 MAX_README_BYTES = 10 * 1024
 TABLE_START, TABLE_END = "<!-- software-table -->", "<!-- /software-table -->"
 COMMANDS = ("./scripts/demo.sh", "./scripts/test.sh")
-PENDING = {"docs/spec-format.md"}
-"""Pages written on another branch (the spec-format reference, i10-folders): a link to one may point nowhere until
-that branch is merged; once the file exists, links to it and its anchors are checked like any other."""
 
 FENCE = re.compile(r"^(```|~~~).*?^\1[^\n]*$", re.MULTILINE | re.DOTALL)
 CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)", re.DOTALL)
@@ -65,8 +62,7 @@ def _broken_links(page: Path) -> list[str]:
         target = (page.parent / target_text).resolve() if target_text else page
         relative = target.relative_to(ROOT).as_posix() if target.is_relative_to(ROOT) else str(target)
         if not target.exists():
-            if relative not in PENDING:
-                broken.append(f"{link}: no {relative}")
+            broken.append(f"{link}: no {relative}")
             continue
         if anchor and target.suffix == ".md" and target.is_file() and anchor not in _anchors(target):
             broken.append(f"{link}: {relative} has no heading with the anchor #{anchor}")

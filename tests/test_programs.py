@@ -23,7 +23,7 @@ from gym_anything.runtime import programs
 from gym_anything.specs.registry import all_software
 
 ROOT = Path(__file__).resolve().parent.parent
-SCANNED = ["gym_anything", "envs", "verifiers", "benchmarks", "tests"]
+SCANNED = ["gym_anything", "envs", "benchmarks", "tests"]
 RUNNERS = {"run", "Popen", "call", "check_call", "check_output", "spawn"}  # subprocess.* and launcher.spawn
 LOOKUPS = {("shutil", "which"), ("programs", "find"), ("", "require"), ("", "find_in_sandbox")}
 SHELL_CALLS = {"run_in_sandbox", "in_sandbox", "probe_sandbox"}  # shell scripts run inside the sandbox

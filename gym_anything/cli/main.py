@@ -165,7 +165,7 @@ def cmd_suite(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from ..audit import audit_task, store
+    from ..audit import VersionNotBumpedError, audit_task, store
 
     envs = all_software()
     selected = []
@@ -180,6 +180,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else None
     print(f"auditing {len(selected)} task(s), {args.seeds} seed(s) each")
     audits = []
+    refused: list[str] = []  # passed, but not stored: the task changed without a version bump
     for number, (env, task) in enumerate(selected, 1):
         label = f"[{number}/{len(selected)}] {env.id}.{task.id}"
 
@@ -195,7 +196,11 @@ def cmd_audit(args: argparse.Namespace) -> int:
             if not check.passed:
                 print(f"    FAILED {check.name}: {check.detail}")
         if args.store and audit.passed:
-            store(env, task, audit)
+            try:
+                store(env, task, audit)
+            except VersionNotBumpedError as error:
+                print(f"    NOT STORED: {error}")
+                refused.append(audit.task)
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
             (out / f"{env.id}.{task.id}.json").write_text(json.dumps(audit.to_json(), indent=2, default=str))
@@ -207,7 +212,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
     failed = [a.task for a in audits if not a.passed]
     print(f"{len(audits) - len(failed)}/{len(audits)} tasks passed the audit"
           + (f"; failed: {', '.join(failed)}" if failed else ""))
-    return 1 if failed else 0
+    if refused:
+        print(f"{len(refused)} passing audit(s) not stored (bump 'version:' in the task file): {', '.join(refused)}")
+    return 1 if failed or refused else 0
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..actions import ActionType
+from ..actions import ACTION_KINDS, ActionType
 from ..errors import FaultKind, RuntimeFault
 from ..specs.model import SoftwareSpec
 from .base import Episode, Runner, Settled
@@ -42,7 +42,6 @@ DISPLAY_FAULTS = frozenset({FaultKind.DISPLAY_DIED, FaultKind.DISPLAY_UNRESPONSI
                             FaultKind.DISPLAY_ERROR})
 """Faults after which the next launch starts a new display (the others only need a new app)."""
 _TEXT_KEYS = {("enter",): "\n", ("return",): "\n", ("tab",): "\t"}
-_POINTER_FREE = (ActionType.TYPE, ActionType.HOTKEY, ActionType.WAIT, ActionType.DONE)
 
 
 @dataclass
@@ -163,8 +162,9 @@ class FakeRunner(Runner):
         slot = self._check()
         self.performed.append(action)
         kind, keys = action["type"], tuple(action["keys"])
-        if kind not in _POINTER_FREE:
-            slot.pointer = (action["x2"], action["y2"]) if kind is ActionType.DRAG else (action["x"], action["y"])
+        fields = ACTION_KINDS[kind].fields  # a type with a position moves the pointer there (to its end, if any)
+        if "x" in fields:
+            slot.pointer = (action["x2"], action["y2"]) if "x2" in fields else (action["x"], action["y"])
         elif kind is ActionType.TYPE:
             slot.buffer += action["text"]
         elif kind is ActionType.HOTKEY and keys in _TEXT_KEYS:
