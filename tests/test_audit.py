@@ -32,10 +32,14 @@ with warnings.catch_warnings():
     BROKEN = load_env(LEGACY_ROOT / "envs" / "brokensheet")
 
 
+MUTATION_CHECK = "mutation test of the verifier (every non-equivalent mutant fails)"
+
+
 def failed_checks(task_id: str) -> list[str]:
-    audit = audit_task(BROKEN, BROKEN.tasks[task_id], seeds=2, random_steps=5)
+    """The failed checks of a fixture task (without mutants: the mutation check then fails as 'skipped')."""
+    audit = audit_task(BROKEN, BROKEN.tasks[task_id], seeds=2, random_steps=5, mutate=False)
     assert not audit.passed
-    return [c.name for c in audit.checks if not c.passed]
+    return [c.name for c in audit.checks if not c.passed and c.name != MUTATION_CHECK]
 
 
 @pytest.mark.app
@@ -69,6 +73,46 @@ def test_privileged_value_on_screen_fails():
 def test_privileged_file_readable_from_the_sandbox_fails():
     failed = failed_checks("answer-in-home")
     assert any("in HOME files" in name for name in failed), failed
+
+
+@pytest.mark.app
+def test_a_verifier_that_passes_whenever_the_file_was_saved_fails_the_mutation_test(tmp_path):
+    """No-op and random agents never save, so only mutants catch it; the survivors and their evidence are kept."""
+    audit = audit_task(BROKEN, BROKEN.tasks["saved-at-all"], seeds=1, random_steps=5, evidence=tmp_path)
+    failed = {c.name: c for c in audit.checks if not c.passed}
+    assert set(failed) == {MUTATION_CHECK}, {n: c.detail for n, c in failed.items()}
+    mutation = audit.mutation
+    assert mutation["killed"] >= 4  # the save dropped, the plan cut short: the file is not saved
+    survivors = {s["mutant"] for s in mutation["survived"]}
+    assert {"change a digit", "change a letter"} <= survivors, mutation
+    assert all(s["items"] and s["actions"] for s in mutation["survived"])
+    assert "survived: change a digit" in failed[MUTATION_CHECK].detail
+    kept = [Path(p) for p in failed[MUTATION_CHECK].evidence]
+    assert len(kept) == len(survivors) and all(p.is_relative_to(tmp_path) for p in kept)
+    for folder in kept:
+        assert {f.name for f in folder.iterdir()} == {"start.png", "end.png", "actions.json", "verifier.json"}
+        assert json.loads((folder / "verifier.json").read_text())["verifier"]["passed"] is True
+    labels = {(t["name"], t["label"], t["passed"]) for t in audit.labelled["trajectories"]}
+    assert ("seed 1000: oracle", "pass", True) in labels
+    assert any("mutant 'change a digit'" in name and label == "fail" and passed for name, label, passed in labels)
+
+
+@pytest.mark.app
+def test_the_gate_passes_a_seeded_sample_of_real_tasks_with_every_mutant_killed():
+    """Every run of the suite audits one task per software with gate v2 (the full audit is the slow test); the sample
+    moves with the date so the whole registry is covered over time. Nothing is stored."""
+    import datetime
+    import random
+
+    day = datetime.date.today().toordinal()
+    picker = random.Random(day)
+    for env in all_software().values():
+        task = env.tasks[picker.choice(sorted(env.tasks))]
+        audit = audit_task(env, task, seeds=1, random_steps=5)
+        failed = {c.name: c.detail for c in audit.checks if not c.passed}
+        assert audit.passed, f"{task.gym_id} (sample of day {day}): {failed}"
+        mutation = audit.mutation
+        assert mutation["mutants"] >= 5 and mutation["killed"] >= 1 and not mutation["survived"], mutation
 
 
 @pytest.mark.app
@@ -113,6 +157,27 @@ def test_every_task_version_names_the_digest_its_audit_recorded():
 def test_every_task_in_the_repo_has_a_current_passing_audit():
     missing = [t.gym_id for env in all_software().values() for t in env.tasks.values() if not is_audited(env, t)]
     assert not missing, f"run 'gym-anything audit' for: {missing}"
+
+
+def test_every_stored_audit_killed_its_mutants_and_kept_a_labelled_set():
+    """Gate v2 on every task on main: mutation figures in each record, no survivor, and the labelled set of the
+    audited version (oracle runs labelled pass, the rest fail) on which the current verifier makes no mistake."""
+    from gym_anything.audit.labelled import load_labelled
+
+    problems = []
+    for env in all_software().values():
+        for task in env.tasks.values():
+            mutation = (stored_audit(env, task) or {}).get("mutation") or {}
+            if not mutation.get("mutants") or mutation.get("survived"):
+                problems.append(f"{task.gym_id}: mutation figures {mutation or 'missing'}")
+            labelled = load_labelled(env, task) or {}
+            labels = [t["label"] for t in labelled.get("trajectories", [])]
+            if "pass" not in labels or "fail" not in labels:
+                problems.append(f"{task.gym_id}: no labelled set with both labels")
+            wrong = [t["name"] for t in labelled.get("trajectories", []) if t["passed"] != (t["label"] == "pass")]
+            if wrong:
+                problems.append(f"{task.gym_id}: the verifier disagreed with the labels on {wrong}")
+    assert not problems, "\n".join(problems)
 
 
 @pytest.mark.app

@@ -2,7 +2,9 @@
 
 The audit covers: reset + DONE scores 0, the oracle scores 1, random and do-nothing agents do not pass,
 repeat determinism, seeds change the data, no privileged value on screen, in HOME or reachable from the
-sandbox, and the spec lint (see gym_anything/audit.py).
+sandbox, and the spec lint (see gym_anything/audit/gate.py). The mutation test is left out here (it doubles the
+time): tests/test_audit.py runs the whole gate on a seeded sample of tasks, checks that every stored audit has
+its mutation figures with no survivor, and the slow full audit runs it on every task.
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ TASKS = [pytest.param(t, id=f"{t.env_id}.{t.id}") for t in all_tasks()]
 @pytest.mark.app
 @pytest.mark.parametrize("task", TASKS)
 def test_task_passes_the_audit(task):
-    audit = audit_task(all_software()[task.env_id], task, seeds=2, random_steps=10)
-    failures = [f"{c.name}: {c.detail}" for c in audit.checks if not c.passed]
-    assert audit.passed, "\n".join(failures)
+    audit = audit_task(all_software()[task.env_id], task, seeds=2, random_steps=10, mutate=False)
+    failures = [f"{c.name}: {c.detail}" for c in audit.checks if not c.passed and not c.name.startswith("mutation")]
+    assert not failures, "\n".join(failures)
 
 
 @pytest.mark.parametrize("env_id", sorted(all_software()))

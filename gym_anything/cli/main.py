@@ -7,9 +7,11 @@ import argparse
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 from ..runtime import programs
+from ..specs.model import SoftwareSpec, TaskSpec
 from ..specs.registry import all_software
 
 
@@ -164,37 +166,64 @@ def cmd_suite(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_audit(args: argparse.Namespace) -> int:
-    from ..audit import VersionNotBumpedError, audit_task, store
-
-    envs = all_software()
+def _selected_tasks(args: argparse.Namespace) -> list[tuple[SoftwareSpec, TaskSpec]]:
     selected = []
-    for env in envs.values():
+    for env in all_software().values():
         for task in env.tasks.values():
             name = f"{env.id}.{task.id}"
             if args.all or (args.env and env.id in args.env) or (args.task and name in args.task):
                 selected.append((env, task))
+    return selected
+
+
+def _audit_one(env_id: str, task_id: str, seeds: int, random_steps: int, evidence: str | None, mutate: bool):
+    """One task's audit in a worker process (``--jobs``)."""
+    from ..audit import audit_task
+
+    env = all_software()[env_id]
+    return audit_task(env, env.tasks[task_id], seeds=seeds, random_steps=random_steps,
+                      evidence=Path(evidence) / f"{env_id}.{task_id}" if evidence else None, mutate=mutate)
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from ..audit import VersionNotBumpedError, audit_task, is_audited, store
+
+    selected = _selected_tasks(args)
     if not selected:
         print("gym-anything audit: nothing selected (use --all, --env ENV or --task ENV.TASK)", file=sys.stderr)
         return 2
+    if args.report:
+        return _report(selected, args)
+    if args.changed:
+        current = [f"{env.id}.{task.id}" for env, task in selected if is_audited(env, task)]
+        selected = [(env, task) for env, task in selected if not is_audited(env, task)]
+        print(f"{len(current)} task(s) already have a current passing audit; auditing the other {len(selected)}")
+        if not selected:
+            return 0
+    if args.jobs < 1:
+        print(f"gym-anything audit: --jobs must be at least 1, got {args.jobs}", file=sys.stderr)
+        return 2
     out = Path(args.out) if args.out else None
-    print(f"auditing {len(selected)} task(s), {args.seeds} seed(s) each")
+    evidence = Path(args.evidence) if args.evidence else (out / "evidence" if out else Path("audit-evidence"))
+    print(f"auditing {len(selected)} task(s), {args.seeds} seed(s) each"
+          + (f", {args.jobs} at a time" if args.jobs > 1 else ""))
     audits = []
     refused: list[str] = []  # passed, but not stored: the task changed without a version bump
-    for number, (env, task) in enumerate(selected, 1):
+    started = time.perf_counter()
+
+    def finish(number: int, env: SoftwareSpec, task: TaskSpec, audit) -> None:
         label = f"[{number}/{len(selected)}] {env.id}.{task.id}"
-
-        def progress(message: str, label: str = label) -> None:
-            if sys.stdout.isatty():
-                print(f"\r{label}: {message:40s}", end="", flush=True)
-
-        audit = audit_task(env, task, seeds=args.seeds, random_steps=args.random_steps, progress=progress)
         audits.append(audit)
+        mutation = audit.mutation or {}
+        figures = (f"; mutants {mutation['mutants']}: {mutation['killed']} killed, {mutation['equivalent']} "
+                   f"equivalent, {len(mutation['survived'])} survived") if mutation else ""
         print(f"{chr(13) if sys.stdout.isatty() else ''}{label}: {'PASS' if audit.passed else 'FAIL'} "
-              f"({audit.wall_time:.1f}s){' ' * 30}", flush=True)
+              f"({audit.wall_time:.1f}s{figures}){' ' * 10}", flush=True)
         for check in audit.checks:
             if not check.passed:
                 print(f"    FAILED {check.name}: {check.detail}")
+                for folder in check.evidence:
+                    print(f"        evidence: {folder}")
         if args.store and audit.passed:
             try:
                 store(env, task, audit)
@@ -204,17 +233,82 @@ def cmd_audit(args: argparse.Namespace) -> int:
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
             (out / f"{env.id}.{task.id}.json").write_text(json.dumps(audit.to_json(), indent=2, default=str))
+
+    if args.jobs == 1:
+        for number, (env, task) in enumerate(selected, 1):
+            def progress(message: str, label: str = f"[{number}/{len(selected)}] {env.id}.{task.id}") -> None:
+                if sys.stdout.isatty():
+                    print(f"\r{label}: {message:40s}", end="", flush=True)
+
+            finish(number, env, task, audit_task(env, task, seeds=args.seeds, random_steps=args.random_steps,
+                                                 progress=progress, evidence=evidence / f"{env.id}.{task.id}",
+                                                 mutate=args.mutants))
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        with ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = {pool.submit(_audit_one, env.id, task.id, args.seeds, args.random_steps, str(evidence),
+                                   args.mutants): (env, task) for env, task in selected}
+            for number, future in enumerate(as_completed(futures), 1):
+                env, task = futures[future]
+                finish(number, env, task, future.result())
     width = max(len(a.task) for a in audits)
-    print(f"\n{'task':{width}s}  result  checks  time")
+    print(f"\n{'task':{width}s}  result  checks  mutants (killed/equivalent/survived)  time")
     for a in audits:
+        m = a.mutation or {}
+        figures = f"{m['mutants']:2d} ({m['killed']}/{m['equivalent']}/{len(m['survived'])})" if m else "-"
         print(f"{a.task:{width}s}  {'PASS' if a.passed else 'FAIL':6s}  {sum(c.passed for c in a.checks):2d}/"
-              f"{len(a.checks):<3d}  {a.wall_time:5.1f}s")
+              f"{len(a.checks):<3d}   {figures:34s}  {a.wall_time:5.1f}s")
     failed = [a.task for a in audits if not a.passed]
-    print(f"{len(audits) - len(failed)}/{len(audits)} tasks passed the audit"
+    mutations = [a.mutation for a in audits if a.mutation]
+    if mutations:
+        total = sum(m["mutants"] for m in mutations)
+        killed, same = sum(m["killed"] for m in mutations), sum(m["equivalent"] for m in mutations)
+        print(f"mutants: {total} run, {killed} killed, {same} equivalent, "
+              f"{sum(len(m['survived']) for m in mutations)} survived; kill rate "
+              f"{killed / max(total - same, 1):.0%} of the non-equivalent")
+    print(f"{len(audits) - len(failed)}/{len(audits)} tasks passed the audit in {time.perf_counter() - started:.0f} s"
           + (f"; failed: {', '.join(failed)}" if failed else ""))
+    if failed:
+        print(f"evidence of the failed checks: {evidence}/<software>.<task>/<check>/<run>/")
     if refused:
         print(f"{len(refused)} passing audit(s) not stored (bump 'version:' in the task file): {', '.join(refused)}")
     return 1 if failed or refused else 0
+
+
+def _report(selected: list[tuple[SoftwareSpec, TaskSpec]], args: argparse.Namespace) -> int:
+    """``audit --report``: each verifier (or ``--judge``) against the labelled set of its task."""
+    from ..audit.labelled import judge_report, summary, verifier_report, write_report
+
+    agreements, missing = [], []
+    judged_by = args.judge or "verifier"
+    print(f"{judged_by} against the labelled sets of {len(selected)} task(s)")
+    for env, task in selected:
+        agreement = judge_report(env, task, args.judge) if args.judge else verifier_report(env, task)
+        if agreement is None:
+            missing.append(f"{env.id}.{task.id}")
+            continue
+        agreements.append(agreement)
+        print(f"  {task.gym_id}: {agreement.positives} pass / {agreement.negatives} fail labelled; "
+              f"false positives {len(agreement.false_positives)}, false negatives {len(agreement.false_negatives)}"
+              + (" (set recorded for an older digest)" if agreement.stale else ""))
+        for name in agreement.false_positives:
+            print(f"      false positive: {name}")
+        for name in agreement.false_negatives:
+            print(f"      false negative: {name}")
+        for error in agreement.errors[:3]:
+            print(f"      error: {error}")
+    totals = summary(agreements)
+    print(f"{totals['tasks']} task(s): {totals['positives']} pass and {totals['negatives']} fail trajectories; "
+          f"false-positive rate {totals['false_positive_rate']:.1%} ({totals['false_positives']}), "
+          f"false-negative rate {totals['false_negative_rate']:.1%} ({totals['false_negatives']})")
+    if missing:
+        print(f"no labelled set (audit them first): {', '.join(missing)}")
+    if args.out:
+        Path(args.out).mkdir(parents=True, exist_ok=True)
+        write_report(agreements, Path(args.out) / "labelled-report.json")
+    return 1 if totals["false_positives"] or totals["false_negatives"] or missing else 0
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -315,6 +409,17 @@ def main(argv: list[str] | None = None) -> int:
     audit.add_argument("--out", help="folder for one JSON report per task")
     audit.add_argument("--no-store", dest="store", action="store_false",
                        help="do not record passing audits in audits/<software>/<task>.json")
+    audit.add_argument("--jobs", type=int, default=1, help="tasks audited at once, one process each (default 1)")
+    audit.add_argument("--changed", action="store_true",
+                       help="only the selected tasks without a current passing audit (their digest changed)")
+    audit.add_argument("--evidence", help="folder for the evidence of failed checks (default: OUT/evidence with "
+                                          "--out, else ./audit-evidence)")
+    audit.add_argument("--no-mutants", dest="mutants", action="store_false",
+                       help="skip the mutation test of the verifiers (the audit then cannot pass)")
+    audit.add_argument("--report", action="store_true",
+                       help="no audit: each selected task's verifier (or --judge) against its labelled set")
+    audit.add_argument("--judge", help="with --report: a model spec to judge the labelled trajectories, replayed "
+                                       "on the real app, with the task's checklist")
     audit.set_defaults(func=cmd_audit)
     migrate = sub.add_parser("migrate", help="convert a data root from the legacy layout (verifiers/<software>.py) "
                                              "to one folder per software (docs/spec-format.md)")

@@ -21,6 +21,7 @@ import importlib.util
 import math
 import re
 import sys
+import types
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -459,13 +460,40 @@ def _load_folder(folder: Path, root: Path) -> SoftwareSpec:
 
 
 def load_function(ref: Ref) -> Callable:
-    """Import the module a Ref points at (by file path, cached per file) and return the function."""
+    """Import the module a Ref points at (by file path, cached per file) and return the function.
+
+    The module's folder is a package, so task code may import helper modules beside it (``from . import
+    common``); the audit's task digest covers them."""
     name = "gym_anything_task_code." + ref.path.replace("/", ".").removesuffix(".py")
+    _package_for(name.rpartition(".")[0], ref.file.parent)
     module = sys.modules.get(name)
-    if module is None or getattr(module, "__file__", None) != str(ref.file):
+    stat = ref.file.stat()
+    stamp = (stat.st_mtime_ns, stat.st_size)  # an edited file is loaded again (a long-lived process sees edits)
+    if module is None or getattr(module, "__file__", None) != str(ref.file) or \
+            getattr(module, "__gym_anything_stamp__", None) != stamp:
         spec = importlib.util.spec_from_file_location(name, ref.file)
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
+        module.__gym_anything_stamp__ = stamp  # type: ignore[attr-defined]
         sys.modules[name] = module
         spec.loader.exec_module(module)
     return getattr(module, ref.function)
+
+
+def _package_for(name: str, folder: Path) -> None:
+    """Make ``name`` a package whose modules are the files in ``folder`` (parents made as empty packages)."""
+    parts = name.split(".")
+    for end in range(1, len(parts)):
+        parent = ".".join(parts[:end])
+        if parent not in sys.modules:
+            module = types.ModuleType(parent)
+            module.__path__ = []
+            sys.modules[parent] = module
+    package = sys.modules.get(name)
+    if package is None or list(getattr(package, "__path__", [])) != [str(folder)]:
+        package = types.ModuleType(name)
+        package.__path__ = [str(folder)]
+        package.__package__ = name
+        sys.modules[name] = package
+        for stale in [key for key in sys.modules if key.startswith(name + ".")]:
+            del sys.modules[stale]  # helpers of another folder under the same name

@@ -20,6 +20,8 @@ from ..authoring.contexts import CheckItem, VerifyContext, _Stop
 from ..specs.loader import load_function
 from ..specs.model import VERIFIER_TIMEOUT, Ref
 
+VERIFIER_THREAD_PREFIX = "verifier "  # every verifier runs in a thread named so (the audit traces its file reads)
+
 
 class _VerifierTimeout(BaseException):
     """Raised inside a verifier thread that ran past its time limit (BaseException: ``except Exception`` in
@@ -67,7 +69,7 @@ def run_verifier(ref: Ref, ctx: VerifyContext, timeout: float | None = VERIFIER_
         except BaseException as exc:  # KeyboardInterrupt raised by the verifier: re-raised in the caller
             outcome["reraise"] = exc
 
-    thread = threading.Thread(target=target, name=f"verifier {ref}", daemon=True)
+    thread = threading.Thread(target=target, name=f"{VERIFIER_THREAD_PREFIX}{ref}", daemon=True)
     thread.start()
     try:
         thread.join(timeout)
