@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 import warnings
 from pathlib import Path
@@ -72,6 +73,29 @@ def test_privileged_value_on_screen_fails():
 def test_privileged_file_readable_from_the_sandbox_fails():
     failed = failed_checks("answer-in-home")
     assert any("in HOME files" in name for name in failed), failed
+
+
+def failed_details(task_id: str) -> dict[str, str]:
+    audit = audit_task(BROKEN, BROKEN.tasks[task_id], seeds=2, random_steps=5)
+    assert not audit.passed
+    return {c.name: c.detail for c in audit.checks if not c.passed}
+
+
+@pytest.mark.app
+def test_privileged_value_in_another_spelling_in_a_home_file_fails():
+    failed = failed_details("leak-other-spelling")  # HOME/notes/budget.txt: "2345 dollars 67 cents"
+    in_home = [detail for name, detail in failed.items() if "in HOME files" in name]
+    assert len(in_home) == 2 and all(re.fullmatch(r"total='\d{4} dollars \d{1,2} cents'", d) for d in in_home), failed
+    assert all("in HOME files" in name for name in failed), failed  # the task is otherwise sound
+
+
+@pytest.mark.app
+def test_privileged_value_in_another_spelling_in_a_window_title_fails():
+    failed = failed_details("leak-other-spelling-title")  # the file budget-2.345,67.gnumeric, opened at start
+    on_screen = [detail for name, detail in failed.items() if "readable on the start screen" in name]
+    assert len(on_screen) == 2 and all(re.fullmatch(r"total='\d\.\d{3},\d{2}'", d) for d in on_screen), failed
+    # the app also records the opened file's name in HOME (its recent-files list): that is found as well
+    assert not any("solvable" in name or "pre-solved" in name or "random agent" in name for name in failed), failed
 
 
 @pytest.mark.app
