@@ -128,7 +128,8 @@ FOUND = [  # (privileged value, a text that shows it)
     (49.27, "forty-nine dollars and twenty-seven cents"), (49.27, "forty nine dollars twenty seven cents"),
     (49.27, "forty\u2013nine dollars and twenty\u2013seven cents"), (49.27, "49,27"),
     (1234, "1234"), (1234, "1,234"), (1234, "1.234"), (1234, "1 234"), (1234, "1.234,00"), (1234, "$1,234.00"),
-    (1234, "1234 dollars"), (1234, "one thousand two hundred thirty-four"), (1234, "cell B1234"),
+    (1234, "1234 dollars"), (1234, "1234 dollars 0 cents"), (1234, "one thousand two hundred thirty-four"),
+    (1234, "cell B1234"),
     (1234, "1001,1234,7"),  # a CSV row: a list, not one number
     (1234, "12 1234 99"),  # cells read by OCR side by side
     ("1234.50", "1.234,50"),  # a numeric string is a number

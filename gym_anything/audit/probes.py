@@ -38,7 +38,7 @@ _PLAIN_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?")
 _DIGITS = frozenset("0123456789")
 _DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2212", "-"))
 _WORD_ALTERNATIVES = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
-_CENTS = rf"(?:,|and)?(?:\d{{1,2}}|(?:(?:{_WORD_ALTERNATIVES})-?){{1,2}})cents?"
+_CENTS = rf"(?:,|and)?(?:0?[1-9]|[1-9]\d|(?:(?:{_WORD_ALTERNATIVES})-?){{1,2}})cents?"  # "0 cents" adds nothing
 _CENTS_AFTER = re.compile(_CENTS)  # after "49 dollars": the amount goes on
 _DOLLARS_CENTS_AFTER = re.compile("dollars?" + _CENTS)  # after "49": the amount goes on
 
