@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 import shutil
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -22,6 +25,7 @@ from gym_anything.audit import (
     stored_audit,
     task_digest,
 )
+from gym_anything.audit.probes import renderings, spell_number
 from gym_anything.specs import load_env
 from gym_anything.specs.loader import LegacyLayoutWarning
 from gym_anything.specs.registry import all_software
@@ -73,6 +77,29 @@ def test_privileged_value_on_screen_fails():
 def test_privileged_file_readable_from_the_sandbox_fails():
     failed = failed_checks("answer-in-home")
     assert any("in HOME files" in name for name in failed), failed
+
+
+def failed_details(task_id: str) -> dict[str, str]:
+    audit = audit_task(BROKEN, BROKEN.tasks[task_id], seeds=2, random_steps=5)
+    assert not audit.passed
+    return {c.name: c.detail for c in audit.checks if not c.passed}
+
+
+@pytest.mark.app
+def test_privileged_value_in_another_spelling_in_a_home_file_fails():
+    failed = failed_details("leak-other-spelling")  # HOME/notes/budget.txt: "2345 dollars 67 cents"
+    in_home = [detail for name, detail in failed.items() if "in HOME files" in name]
+    assert len(in_home) == 2 and all(re.fullmatch(r"total='\d{4} dollars \d{1,2} cents'", d) for d in in_home), failed
+    assert all("in HOME files" in name for name in failed), failed  # the task is otherwise sound
+
+
+@pytest.mark.app
+def test_privileged_value_in_another_spelling_in_a_window_title_fails():
+    failed = failed_details("leak-other-spelling-title")  # the file budget-2.345,67.gnumeric, opened at start
+    on_screen = [detail for name, detail in failed.items() if "readable on the start screen" in name]
+    assert len(on_screen) == 2 and all(re.fullmatch(r"total='\d\.\d{3},\d{2}'", d) for d in on_screen), failed
+    # the app also records the opened file's name in HOME (its recent-files list): that is found as well
+    assert not any("solvable" in name or "pre-solved" in name or "random agent" in name for name in failed), failed
 
 
 @pytest.mark.app
@@ -129,6 +156,108 @@ def test_leak_detection_matches_renderings_and_respects_declarations():
     assert leaked_values(private, (), screen, "instruction") == ["code='ZQX123'", "names[0]='Widgets'",
                                                                  "total='1,234.50'"]
     assert leaked_values(private, ("names",), screen, "the code is ZQX123") == ["total='1,234.50'"]
+
+
+# --- leaks in any spelling (issue 11): renderings, token boundaries, exemptions -----------------------------
+
+DAY = dt.date(2026, 12, 1)
+FOUND = [  # (privileged value, a text that shows it)
+    (1234.5, "Total 1,234.50"), (1234.5, "Summe 1.234,50 EUR"), (1234.5, "total 1 234,50 \u20ac"),
+    (1234.5, "1\u202f234,50"), (1234.5, "1234,50"), (1234.5, "1234,5"), (1234.5, "= 1,234.5"),
+    (1234.5, "Total: 1, 234.50"),  # OCR split the number: squashed, it is whole again
+    (1234.5, "$1,234.50"), (1234.5, "USD1234.50"), (1234.5, "1234 dollars 50 cents"),
+    (1234.5, "one thousand two hundred thirty-four dollars and fifty cents"),
+    (1234.5, "one thousand two hundred and thirty four dollars fifty cents"),
+    (49.27, "49 dollars 27 cents"), (49.27, "49 dollars and 27 cents"), (49.27, "USD 49.27"), (49.27, "49.27 USD"),
+    (49.27, "forty-nine dollars and twenty-seven cents"), (49.27, "forty nine dollars twenty seven cents"),
+    (49.27, "forty\u2013nine dollars and twenty\u2013seven cents"), (49.27, "49,27"),
+    (1234, "1234"), (1234, "1,234"), (1234, "1.234"), (1234, "1 234"), (1234, "1.234,00"), (1234, "$1,234.00"),
+    (1234, "1234 dollars"), (1234, "1234 dollars 0 cents"), (1234, "one thousand two hundred thirty-four"),
+    (1234, "cell B1234"),
+    (1234, "1001,1234,7"),  # a CSV row: a list, not one number
+    (1234, "12 1234 99"),  # cells read by OCR side by side
+    ("1234.50", "1.234,50"),  # a numeric string is a number
+    (0.125, "12.5%"), (0.125, "12,5 %"), (0.125, "12.50%"),
+    (DAY, "2026-12-01"), (DAY, "2026/12/01"), (DAY, "20261201"), (DAY, "12/01/2026"), (DAY, "12/1/2026"),
+    (DAY, "12/1/26"), (DAY, "01.12.2026"), (DAY, "1.12.2026"), (DAY, "01/12/2026"), (DAY, "December 1, 2026"),
+    (DAY, "1 December 2026"), (DAY, "Dec 1, 2026"), (DAY, "Tuesday, December 1st, 2026"), (DAY, "1-Dec-2026"),
+    ("2026-12-01", "due Dec 1, 2026"), ("2026-12-01T09:05:00", "12/1/2026 9:05"),
+    (dt.datetime(2026, 12, 1, 9, 5), "at 2026-12-01 09:05:00"),
+]
+NOT_FOUND = [  # near misses: a longer number, another number or date, another amount
+    (1234, "12345"), (1234, "x 12345 y"), (1234, "21234"), (1234, "1234.5"), (1234, "5.1234"), (1234, "11,234"),
+    (1234, "1,234,567"), (1234, "1.234,56"), (1234, "21 234"), (1234, "1234 dollars and 50 cents"),
+    (1234, "twenty-one thousand two hundred thirty-four"), (1234, "one thousand two hundred thirty-four thousand"),
+    (1234, "one thousand two hundred thirty-five"),
+    (1234.5, "11,234.50"), (1234.5, "1234.55"), (1234.5, "21234.5"), (1234.5, "1234.567"), (1234.5, "1.234,56"),
+    (49.27, "149 dollars 27 cents"), (49.27, "49.271"),
+    (49.27, "one hundred forty-nine dollars and twenty-seven cents"),
+    (49.27, "one hundred and forty-nine dollars and twenty-seven cents"),
+    (1249.0, "one thousand two hundred forty-nine dollars and twenty-seven cents"),
+    (0.125, "112.5%"), (0.125, "12.55%"), (0.125, "12.5"),
+    (DAY, "December 11, 2026"), (DAY, "11 December 2026"), (DAY, "12/11/2026"), (DAY, "11/12/2026"),
+    (DAY, "Dec 12, 2026"), (DAY, "2026-12-011"), (DAY, "202612011"), (DAY, "2026-11-30"),
+    (42, "42 42.00 $42 forty-two"), (12.5, "12.5 12.50 12,50"), ("B7", "B7"),  # too short to be checked
+]
+
+
+@pytest.mark.parametrize(("value", "shown"), FOUND, ids=[f"{v!r} in {s!r}" for v, s in FOUND])
+def test_a_privileged_value_is_found_in_each_spelling(value, shown):
+    assert leaked_values({"v": value}, (), f"before {shown} after", "instruction"), f"{value!r} not found"
+
+
+@pytest.mark.parametrize(("value", "shown"), NOT_FOUND, ids=[f"{v!r} in {s!r}" for v, s in NOT_FOUND])
+def test_a_near_miss_is_not_a_leak(value, shown):
+    assert leaked_values({"v": value}, (), f"before {shown} after", "instruction") == []
+
+
+RENDERED = [1234.5, 49.27, 1234, 0.125, DAY, dt.datetime(2026, 12, 1, 9, 5), "2026-12-01", "1234.50"]
+
+
+@pytest.mark.parametrize("value", RENDERED, ids=repr)
+def test_every_rendering_is_found_and_exempts_the_value_when_told(value):
+    forms = renderings(value)
+    shown = "\n".join(f"row {i}: {text} ." for i, text in enumerate(forms))
+    for text, checked in forms.items():
+        if checked:  # found, alone on a line of other text
+            assert leaked_values({"v": value}, (), f"see {text} here", "instruction"), f"{text!r} not found"
+        assert leaked_values({"v": value}, (), shown, f"The value is {text}.") == [], f"{text!r} does not exempt"
+    assert leaked_values({"v": value}, (), shown, "instruction")
+    assert leaked_values({"v": value, "w": "ZQX123"}, ("v",), shown + " ZQX123", "") == ["w='ZQX123'"]
+
+
+def test_renderings_cover_the_documented_spellings():
+    assert {"1234.5", "1234.50", "1,234.50", "1.234,50", "1234,50", "$1,234.50", "USD 1,234.50", "1,234.50 USD",
+            "1234 dollars 50 cents", "1234 dollars and 50 cents",
+            "one thousand two hundred thirty-four dollars and fifty cents"} <= set(renderings(1234.5))
+    assert {"1234", "1,234", "1.234", "1234.00", "one thousand two hundred thirty-four",
+            "one thousand two hundred and thirty-four"} <= set(renderings(1234))
+    assert {"forty-nine dollars and twenty-seven cents", "49 dollars 27 cents"} <= set(renderings(49.27))
+    assert {"12.5%", "12,5%", "12.50%"} <= set(renderings(0.125))
+    assert {"2026-12-01", "20261201", "12/01/2026", "12/1/2026", "01.12.2026", "01/12/2026", "December 1, 2026",
+            "1 December 2026", "Dec 1, 2026"} <= set(renderings(DAY)) <= set(renderings("2026-12-01"))
+    assert renderings(np.float64(1234.5)) == renderings(1234.5) and renderings(np.int64(1234)) == renderings(1234)
+    assert renderings(True) == renderings(None) == {} and renderings("ZQX123") == {"ZQX123": True}
+    assert not any(renderings(42).values()) and not any(renderings(12.5).values())  # MIN_SECRET_CHARS: too short
+
+
+@pytest.mark.parametrize(("n", "american", "british"), [
+    (0, "zero", "zero"), (13, "thirteen", "thirteen"), (40, "forty", "forty"), (49, "forty-nine", "forty-nine"),
+    (105, "one hundred five", "one hundred and five"), (1005, "one thousand five", "one thousand and five"),
+    (21234, "twenty-one thousand two hundred thirty-four", "twenty-one thousand two hundred and thirty-four"),
+    (2_000_019, "two million nineteen", "two million and nineteen"),
+])
+def test_numbers_are_spelled_in_english(n, american, british):
+    assert (spell_number(n), spell_number(n, british=True)) == (american, british)
+
+
+def test_a_rendering_in_the_instruction_exempts_the_value_but_a_near_miss_does_not():
+    private = {"total": 1234.5, "day": DAY}
+    screen = "1,234.50 and 1 December 2026"
+    assert leaked_values(private, (), screen, "Check that the total is 1.234,50 EUR.") == ["day='1 December 2026'"]
+    assert leaked_values(private, (), screen, "Due 12/1/26; the total must not exceed 11,234.50.") == \
+        ["total='1,234.50'"]
+    assert leaked_values(private, ("total", "day"), screen, "") == []
 
 
 def test_sandbox_probe_reports_what_is_visible(software_envs):
