@@ -203,3 +203,52 @@ def test_typed_values_keep_the_charset(text):
     for mutant in built:
         for action in mutant.actions:
             A.validate(A.from_json(A.to_json(action)), 1280, 800)  # every mutant is a valid plan
+
+
+def test_a_judge_is_measured_on_the_labelled_set_through_a_real_http_server(tmp_path):
+    """judge_report: each labelled trajectory replayed (fake runner here), its frames sent to a model over HTTP; a
+    judge that passes everything has only false positives, an unusable answer fails closed."""
+    from gym_anything.audit.gate import run_episode
+    from gym_anything.audit.labelled import judge_report
+    from gym_anything.core.env import GymAnythingEnv
+    from gym_anything.models.server import ModelServer
+
+    root, folder = _copy_fakepad(tmp_path)
+    env = load_env(folder, root, warn=False)
+    task = next(iter(env.tasks.values()))
+    live = GymAnythingEnv(env, task.id, runner="fake", audit=False)
+    try:
+        runs = [run_episode(live, "oracle", 1000, live.oracle_actions, "pass"),
+                run_episode(live, "no-op", 1000, [], "fail"), run_episode(live, "no-op 2", 1001, [], "fail")]
+    finally:
+        live.close()
+    blobs: dict[str, str] = {}
+    store(env, task, TaskAudit(task=task.gym_id, digest=task_digest(env, task), seeds=[1000, 1001], passed=True,
+                               labelled={"trajectories": [r.record(blobs) for r in runs], "blobs": blobs}))
+
+    class Model:
+        def __init__(self, reply: str) -> None:
+            self.reply, self.images = reply, []
+
+        def complete(self, prompt: str, images) -> str:
+            assert "the task was carried out completely" in prompt and "Add the line" in prompt
+            self.images.append(len(images))
+            return self.reply
+
+    yes = Model('{"items": [{"id": "done", "verdict": "pass", "evidence": "looks done"}]}')
+    server = ModelServer(yes, model_name="yes").start()
+    try:
+        report = judge_report(env, task, f"openai:{server.base_url}#yes", runner="fake")
+    finally:
+        server.stop()
+    assert report.judged_by == "yes" and (report.positives, report.negatives) == (1, 2)
+    assert report.false_positives == ["no-op", "no-op 2"] and not report.false_negatives
+    assert yes.images and all(n >= 2 for n in yes.images)  # frames of each replay reached the server
+
+    garbage = Model("I think it is fine")
+    server = ModelServer(garbage, model_name="garbage").start()
+    try:
+        report = judge_report(env, task, f"openai:{server.base_url}#garbage", runner="fake")
+    finally:
+        server.stop()
+    assert report.false_negatives == ["oracle"] and not report.false_positives and len(report.errors) == 3

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from gym_anything.authoring import VerifyContext
 from gym_anything.authoring.formats import cell_index, numbers_close, read_gnumeric
 
@@ -14,9 +16,19 @@ def _sheet(ctx: VerifyContext):
     return next(iter(sheets.values()))
 
 
+def _range_refs(formula: str) -> set[str]:
+    """The ranges and cells a formula refers to, without ``$`` (``=SUM($B$2:B9)`` -> ``{"B2:B9"}``)."""
+    return {m.replace("$", "").upper() for m in re.findall(r"\$?[A-Za-z]{1,3}\$?\d+(?::\$?[A-Za-z]{1,3}\$?\d+)?",
+                                                         formula)}
+
+
 def sum_column(ctx: VerifyContext) -> None:
     sheet = _sheet(ctx)
     cell, label = ctx.private["total_cell"], ctx.private["label_cell"]
+    total_row = cell_index(cell)[0]
+    extra = [ref for ref in sheet.values if ref not in (cell, label) and sheet.text(ref) != ""
+             and (cell_index(ref)[0] >= total_row or cell_index(ref)[1] >= 2)]
+    ctx.require("nothing written besides the label and the total", not extra, f"cells: {sorted(extra)[:8]}")
     formula = sheet.formula(cell) or ""
     ctx.check("label 'Total'", sheet.text(label).strip().lower() == "total", f"{label}={sheet.text(label)!r}")
     ctx.check("total is a formula", formula.startswith("="), f"{cell} formula={formula!r}")
@@ -80,7 +92,9 @@ def score_stats(ctx: VerifyContext) -> None:
         formula = sheet.formula(value_ref) or ""
         ctx.check(f"{label_ref} label", sheet.text(label_ref).strip().lower() == label,
                   f"{label_ref}={sheet.text(label_ref)!r}")
-        ctx.check(f"{value_ref} is a formula", formula.startswith("="), f"{value_ref} formula={formula!r}")
+        scores = f"B2:B{ctx.public['last_row']}"
+        ctx.check(f"{value_ref} is a formula over the scores {scores}",
+                  formula.startswith("=") and _range_refs(formula) == {scores}, f"{value_ref} formula={formula!r}")
         ctx.check(f"{value_ref} {label}", numbers_close(sheet.number(value_ref), ctx.private[key], 1e-6),
                   f"{value_ref}={sheet.text(value_ref)!r}, expected {ctx.private[key]}", weight=2)
 

@@ -124,9 +124,10 @@ def verifier_report(env_spec: SoftwareSpec, task: TaskSpec) -> Agreement | None:
     return agreement
 
 
-def judge_report(env_spec: SoftwareSpec, task: TaskSpec, judge: str) -> Agreement | None:
-    """A model judging the labelled set: each trajectory replayed on the real app, its frames judged with the task's
-    checklist (or one generic item when it has none); unusable answers count as the judge's failures."""
+def judge_report(env_spec: SoftwareSpec, task: TaskSpec, judge: str, runner: str = "local") -> Agreement | None:
+    """A model judging the labelled set: each trajectory replayed (on the real app: ``runner``), its frames judged
+    with the task's checklist (or one generic item when it has none); unusable answers count as the judge's
+    failures (the checklist fails closed)."""
     from ..core.env import GymAnythingEnv
     from ..models.backends import make_backend, parse_model_spec
     from ..verification.checklist import evaluate_checklist
@@ -138,7 +139,7 @@ def judge_report(env_spec: SoftwareSpec, task: TaskSpec, judge: str) -> Agreemen
     spec = task.checklist or GENERIC_CHECKLIST
     agreement = Agreement(task.gym_id, parse_model_spec(judge).model or judge,
                           stale=data.get("digest") != task_digest(env_spec, task))
-    env = GymAnythingEnv(env_spec, task.id, audit=False)
+    env = GymAnythingEnv(env_spec, task.id, audit=False, runner=runner)
     try:
         for trajectory in data["trajectories"]:
             obs, info = env.reset(seed=trajectory["seed"])

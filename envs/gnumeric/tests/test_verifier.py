@@ -22,7 +22,29 @@ def test_gnumeric_formula_in_the_wrong_cell(software_envs):
     rows = start["params"]["rows"]
     label = env.unwrapped.privileged()["label_cell"]
     info = run(env, [*goto(label), A.press("down"), A.type(f"Total\t=SUM(B2:B{rows + 1})\n"), A.hotkey("ctrl", "s")])
-    assert info["reward"] == 0.0 and set(failed(info)) == {"label 'Total'", "total is a formula", "total value correct"}
+    assert info["reward"] == 0.0 and failed(info) == ["nothing written besides the label and the total"]
+
+
+def test_gnumeric_a_second_total_below_the_first_is_not_a_total(software_envs):
+    """The mutation test's survivor (the SUM formula typed twice): the sheet gets a second total row."""
+    env = software_envs("gnumeric")
+    _, start = env.reset(seed=5, options={"task": "sum-column"})
+    rows = start["params"]["rows"]
+    label = env.unwrapped.privileged()["label_cell"]
+    formula = A.type(f"=SUM(B2:B{rows + 1})\n")
+    info = run(env, [*goto(label), A.type("Total\t"), formula, formula, A.hotkey("ctrl", "s")])
+    assert info["reward"] == 0.0 and failed(info) == ["nothing written besides the label and the total"]
+
+
+def test_gnumeric_statistics_over_a_wider_range_than_the_scores_fail(software_envs):
+    """The mutation test's survivor: =MIN(B2:B23) gives the right minimum today but is not over the scores."""
+    env = software_envs("gnumeric")
+    _, start = env.reset(seed=9, options={"task": "score-stats"})
+    last = start["params"]["last_row"]
+    plan = texts_replaced(env.unwrapped.oracle_actions(),
+                          lambda t: t.replace(f"MIN(B2:B{last})", f"MIN(B2:B{last + 10})"))
+    info = run(env, plan)
+    assert failed(info) == [f"E3 is a formula over the scores B2:B{last}"] and 0 < info["reward"] < 1
 
 
 def test_gnumeric_fixing_the_wrong_cell_is_a_gate_failure(software_envs):
