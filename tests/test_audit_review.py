@@ -433,3 +433,20 @@ def test_the_audit_command_reviews_a_task_and_stores_the_review(tmp_path, serve)
     listing = _cli(["list"], root, timeout=120)
     assert any(line.split()[0] == "GymAnything/mousepad.replace-name-v0" and line.endswith("reviewed: fail")
                for line in listing.stdout.splitlines() if line.startswith("  "))
+
+
+@pytest.mark.app
+def test_after_the_gate_the_review_sees_its_fresh_report(tmp_path, serve):
+    root = copy_software(tmp_path)
+    model = ScriptedModel(json.dumps(verdicts()))
+    spec, _ = serve(model)
+    out = _cli(["audit", "--task", "mousepad.append-entry", "--seeds", "1", "--random-steps", "2", "--no-store",
+                "--review", spec], root)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "1/1 tasks passed the audit" in out.stdout
+    assert "(the fresh gate reports as the gate's evidence)" in out.stdout
+    assert "[1/1] mousepad.append-entry: review PASS (" in out.stdout and "not stored (--no-store)" in out.stdout
+    assert "1/1 tasks passed the review" in out.stdout
+    prompt = model.prompts[0]
+    assert "Source: a fresh run of the audit gate" in prompt and "Result: PASS on seeds [1000]." in prompt
+    assert not (root / "audits" / "mousepad" / "append-entry.review.json").exists()

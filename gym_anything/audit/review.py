@@ -114,8 +114,7 @@ def assemble_evidence(env_spec: SoftwareSpec, task: TaskSpec, seed: int = 1000,
         env = GymAnythingEnv(env_spec, task.id, render_mode="rgb_array", runner=runner, audit=False)
         evidence.start_frame, info = env.reset(seed=seed)
         evidence.instruction, evidence.params = info["instruction"], dict(info["params"])
-        evidence.privileged = _cut(json.dumps(env.privileged(), indent=1, sort_keys=True, default=str),
-                                   PRIVILEGED_CHARS)
+        evidence.privileged = _cut(_json(env.privileged(), indent=1), PRIVILEGED_CHARS)
         if env.episode_home is not None:
             evidence.home = home_summary(env.episode_home)
         plan = env.oracle_actions()
@@ -128,6 +127,13 @@ def assemble_evidence(env_spec: SoftwareSpec, task: TaskSpec, seed: int = 1000,
         if env is not None:
             env.close()
     return evidence
+
+
+def _json(value: Any, indent: int | None = None) -> str:
+    try:
+        return json.dumps(value, indent=indent, sort_keys=True, default=str)
+    except TypeError:  # keys of mixed types do not sort
+        return json.dumps(value, indent=indent, default=str)
 
 
 def _cut(text: str, limit: int) -> str:
@@ -303,13 +309,16 @@ def code_excerpt(source: str, function: str) -> str:
 def home_summary(home: Path, limit: int = HOME_CHARS) -> str:
     """What HOME holds when the agent starts: each file (hidden configuration only counted) with a sample of its
     content: text, database tables, spreadsheet cells."""
-    files = sorted(p for p in home.rglob("*") if p.is_file())
+    try:
+        files = sorted(p for p in home.rglob("*") if p.is_file())
+    except OSError as exc:
+        return f"(HOME could not be listed: {type(exc).__name__}: {exc})"
     shown = [p for p in files if not any(part.startswith(".") for part in p.relative_to(home).parts)]
     lines = [f"{len(shown)} file(s)" + (f", plus {len(files) - len(shown)} hidden configuration file(s)"
                                         if len(files) > len(shown) else "") + ":"]
     for path in shown:
-        lines.append(f"== {path.relative_to(home).as_posix()} ({path.stat().st_size} bytes)")
         try:
+            lines.append(f"== {path.relative_to(home).as_posix()} ({path.stat().st_size} bytes)")
             lines += _describe(path)
         except Exception as exc:  # noqa: BLE001 - one unreadable file is described as such
             lines.append(f"(not readable: {type(exc).__name__}: {exc})")
@@ -374,7 +383,7 @@ def build_prompt(evidence: Evidence, checklist: tuple[ReviewItem, ...] = REVIEW_
         "The code below is shown WITHOUT its comments and docstrings, on purpose: they are the author's claims, "
         "not evidence, and are not to be trusted. Judge the code by what it does.",
         f"== The instruction the agent gets (seed {evidence.seed}) ==\n{evidence.instruction}",
-        "== Its public parameters ==\n" + json.dumps(evidence.params, sort_keys=True, default=str),
+        f"== Its public parameters ==\n{_json(evidence.params)}",
         "== Screenshots ==\nImage 1: the start screen the agent sees after reset. Image 2: the final screen after "
         "the reference solution (the oracle, which knows the privileged values) acted and saved.",
         f"== The reference solution's result ==\n{evidence.oracle}",
@@ -493,8 +502,9 @@ def review_task(env_spec: SoftwareSpec, task: TaskSpec, model: str | ModelSpec |
         label = str(model)
     review = TaskReview(task=task.gym_id, model=label, digest=evidence.digest, seed=evidence.seed)
     names = [item.name for item in REVIEW_CHECKLIST]
-    if evidence.error is not None:
-        review.items, review.error = _unusable(names), f"the evidence is incomplete: {evidence.error}"
+    missing = evidence.error or (None if len(evidence.images) == 2 else "the two screenshots were not captured")
+    if missing is not None:
+        review.items, review.error = _unusable(names), f"the evidence is incomplete: {missing}"
     else:
         try:
             backend = make_backend(model)
