@@ -30,6 +30,8 @@ def software_table(envs) -> str:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from ..audit.review import review_state
+
     if args.markdown:
         print(software_table(all_software()))
         return 0
@@ -37,7 +39,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(f"{env.gym_id:45s} {env.name} (SOC {', '.join(env.soc_groups)})")
         for task in env.tasks.values():
             print(f"  {task.gym_id:43s} {task.split:5s} {task.difficulty:6s} {task.horizon:5s} "
-                  f"max_steps={task.max_steps}")
+                  f"max_steps={task.max_steps:<4d} reviewed: {review_state(env, task)}")
     return 0
 
 
@@ -194,6 +196,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
         return 2
     if args.report:
         return _report(selected, args)
+    if args.review_only:
+        return _review_selected(selected, args)
     if args.changed:
         current = [f"{env.id}.{task.id}" for env, task in selected if is_audited(env, task)]
         selected = [(env, task) for env, task in selected if not is_audited(env, task)]
@@ -274,6 +278,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
         print(f"evidence of the failed checks: {evidence}/<software>.<task>/<check>/<run>/")
     if refused:
         print(f"{len(refused)} passing audit(s) not stored (bump 'version:' in the task file): {', '.join(refused)}")
+    if args.review:
+        return max(_review_selected(selected, args, {a.task: a for a in audits}), 1 if failed or refused else 0)
     return 1 if failed or refused else 0
 
 
@@ -309,6 +315,57 @@ def _report(selected: list[tuple[SoftwareSpec, TaskSpec]], args: argparse.Namesp
         Path(args.out).mkdir(parents=True, exist_ok=True)
         write_report(agreements, Path(args.out) / "labelled-report.json")
     return 1 if totals["false_positives"] or totals["false_negatives"] or missing else 0
+
+
+def _model_spec(text: str) -> str:
+    """An argparse type: a well-formed model spec (checked before any audit runs)."""
+    from ..models.backends import parse_model_spec
+
+    try:
+        parse_model_spec(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def _review_selected(selected: list, args: argparse.Namespace, gates: dict | None = None) -> int:
+    """``audit --review MODEL``: the auditor agent reviews each selected task; ``gates`` (gym id -> the fresh
+    TaskAudit) are shown as the gate's report, else the stored audit records. 1 if a review failed, 2 on bad use."""
+    from ..audit.review import assemble_evidence, review_task, store_review
+    from ..models.backends import make_backend, parse_model_spec
+
+    if not args.review:
+        print("gym-anything audit: --review-only needs --review MODEL", file=sys.stderr)
+        return 2
+    spec = parse_model_spec(args.review)
+    try:
+        backend = make_backend(spec)
+    except Exception as exc:  # noqa: BLE001 - a model that does not load: nothing to review with
+        print(f"gym-anything audit: --review: the model does not load: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
+    source = "the fresh gate reports" if gates is not None else "the stored audit records"
+    print(f"\nreviewing {len(selected)} task(s) with {spec.name} ({source} as the gate's evidence)", flush=True)
+    failed = []
+    for number, (env, task) in enumerate(selected, 1):
+        label = f"[{number}/{len(selected)}] {env.id}.{task.id}"
+        evidence = assemble_evidence(env, task, gate=(gates or {}).get(task.gym_id))
+        review = review_task(env, task, backend, evidence, name=spec.name)
+        where = f"stored in {store_review(env, task, review)}" if args.store else "not stored (--no-store)"
+        print(f"{label}: review {'PASS' if review.passed else 'FAIL'} ({review.wall_time:.1f}s), {where}", flush=True)
+        if review.error:
+            print(f"    ERROR {review.error}")
+        for item in review.items:
+            if not item.passed:
+                print(f"    FAILED {item.name}: {item.evidence}")
+        if args.out:
+            Path(args.out).mkdir(parents=True, exist_ok=True)
+            (Path(args.out) / f"{env.id}.{task.id}.review.json").write_text(
+                json.dumps(review.to_json(), indent=2, default=str))
+        if not review.passed:
+            failed.append(f"{env.id}.{task.id}")
+    print(f"{len(selected) - len(failed)}/{len(selected)} tasks passed the review"
+          + (f"; failed: {', '.join(failed)}" if failed else ""))
+    return 1 if failed else 0
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -420,6 +477,14 @@ def main(argv: list[str] | None = None) -> int:
                        help="no audit: each selected task's verifier (or --judge) against its labelled set")
     audit.add_argument("--judge", help="with --report: a model spec to judge the labelled trajectories, replayed "
                                        "on the real app, with the task's checklist")
+
+
+    audit.add_argument("--review", metavar="MODEL", type=_model_spec,
+                       help="then the auditor agent: this model (openai:URL#MODEL | transformers:PATH) reviews each "
+                            "task against a quality checklist (docs/audit.md); stored in "
+                            "audits/<software>/<task>.review.json")
+    audit.add_argument("--review-only", action="store_true",
+                       help="with --review: skip the gate; the stored audit record is the gate's evidence")
     audit.set_defaults(func=cmd_audit)
     migrate = sub.add_parser("migrate", help="convert a data root from the legacy layout (verifiers/<software>.py) "
                                              "to one folder per software (docs/spec-format.md)")

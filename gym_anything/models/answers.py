@@ -16,11 +16,22 @@ class ModelAnswerError(GymAnythingError, ValueError):
 _FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
 
 
-def load_json_answer(text: str) -> Any:
-    """The JSON value of a model answer (the whole answer, or one fenced block); raises ModelAnswerError otherwise."""
+def load_json_answer(text: str, *, unique_keys: bool = False) -> Any:
+    """The JSON value of a model answer (the whole answer, or one fenced block); raises ModelAnswerError otherwise.
+
+    ``unique_keys``: an object naming a key twice is an error too (plain JSON parsing keeps the last value).
+    """
     match = _FENCE.match(text)
     body = match.group(1) if match else text.strip()
     try:
-        return json.loads(body)
+        return json.loads(body, object_pairs_hook=_unique_object if unique_keys else None)
     except json.JSONDecodeError as exc:
         raise ModelAnswerError(f"the model's answer is not JSON ({exc.msg}): {text[:200]!r}") from None
+
+
+def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [key for key, _ in pairs]
+    twice = sorted({key for key in keys if keys.count(key) > 1})
+    if twice:
+        raise ModelAnswerError(f"the model's answer names {twice} twice in one object")
+    return dict(pairs)
