@@ -438,3 +438,34 @@ def test_store_records_each_version_and_refuses_a_new_digest_for_an_audited_vers
     record = json.loads(path.read_text())
     assert record["versions"] == {"0": audit.digest, "1": changed.digest} and record["digest"] == changed.digest
     assert is_audited(env, task)
+
+
+@pytest.mark.app
+def test_killing_a_parallel_audit_leaves_no_worker_or_app_behind(tmp_path):
+    """``audit --jobs 2`` killed with SIGKILL: its worker processes end with it, and their guardians remove the
+    displays and apps they started."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from gym_anything.runtime.guardian import OWNER_VARIABLE, owned_processes
+
+    tag = f"killed-audit-{os.getpid()}-{time.monotonic_ns()}"
+    audit = subprocess.Popen([sys.executable, "-m", "gym_anything.cli", "audit", "--task", "mousepad.sort-lines",
+                              "--task", "mousepad.append-entry", "--jobs", "2", "--no-store", "--out", str(tmp_path)],
+                             env={**os.environ, OWNER_VARIABLE: tag}, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 90
+    while len(owned_processes(tag)) < 4 and time.monotonic() < deadline:  # both workers' displays and apps
+        time.sleep(0.5)
+    assert owned_processes(tag), "the audit's workers started nothing"
+    workers = [int(p) for p in subprocess.run(["pgrep", "-P", str(audit.pid)], capture_output=True,
+                                              text=True).stdout.split()]
+    audit.kill()
+    audit.wait()
+    deadline = time.monotonic() + 30
+    while (owned_processes(tag) or any(os.path.exists(f"/proc/{w}") for w in workers)) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    alive = [w for w in workers if os.path.exists(f"/proc/{w}")]
+    assert not owned_processes(tag) and not alive, (owned_processes(tag), alive)

@@ -22,13 +22,24 @@ def _range_refs(formula: str) -> set[str]:
                                                          formula)}
 
 
+def _only_written(ctx: VerifyContext, sheet, data: str, allowed: str, what: str) -> None:
+    """A gate: no cell outside the starting table ``data`` and the answer cells ``allowed`` (ranges such as
+    ``A1:B9``) holds anything (e.g. a formula typed once more below the answer)."""
+    def inside(ref: str, area: str) -> bool:
+        (r1, c1), (r2, c2) = (cell_index(end) for end in area.split(":"))
+        r, c = cell_index(ref)
+        return r1 <= r <= r2 and c1 <= c <= c2
+
+    extra = [ref for ref in sheet.values if sheet.text(ref) != "" and not inside(ref, data)
+             and not inside(ref, allowed)]
+    ctx.require(f"nothing written besides {what}", not extra, f"cells: {sorted(extra)[:8]}")
+
+
 def sum_column(ctx: VerifyContext) -> None:
     sheet = _sheet(ctx)
     cell, label = ctx.private["total_cell"], ctx.private["label_cell"]
-    total_row = cell_index(cell)[0]
-    extra = [ref for ref in sheet.values if ref not in (cell, label) and sheet.text(ref) != ""
-             and (cell_index(ref)[0] >= total_row or cell_index(ref)[1] >= 2)]
-    ctx.require("nothing written besides the label and the total", not extra, f"cells: {sorted(extra)[:8]}")
+    last = cell_index(cell)[0]  # the data rows end just above the total (0-based row of the total = last data row)
+    _only_written(ctx, sheet, f"A1:B{last}", f"{label}:{cell}", "the label and the total")
     formula = sheet.formula(cell) or ""
     ctx.check("label 'Total'", sheet.text(label).strip().lower() == "total", f"{label}={sheet.text(label)!r}")
     ctx.check("total is a formula", formula.startswith("="), f"{cell} formula={formula!r}")
@@ -38,6 +49,8 @@ def sum_column(ctx: VerifyContext) -> None:
 
 def line_totals(ctx: VerifyContext) -> None:
     sheet = _sheet(ctx)
+    last = ctx.public["last_row"]
+    _only_written(ctx, sheet, f"A1:C{last}", f"D1:D{last}", "the Total column")
     ctx.check("header 'Total' in D1", sheet.text("D1").strip().lower() == "total", f"D1={sheet.text('D1')!r}")
     for i, expected in enumerate(ctx.private["expected"]):
         ref = f"D{i + 2}"
@@ -87,6 +100,7 @@ def bold_header(ctx: VerifyContext) -> None:
 
 def score_stats(ctx: VerifyContext) -> None:
     sheet = _sheet(ctx)
+    _only_written(ctx, sheet, f"A1:B{ctx.public['last_row']}", "D1:E3", "the summary in D1:E3")
     for row, (label, key) in enumerate((("average", "average"), ("maximum", "maximum"), ("minimum", "minimum")), 1):
         value_ref, label_ref = f"E{row}", f"D{row}"
         formula = sheet.formula(value_ref) or ""

@@ -14,6 +14,7 @@ through :mod:`gym_anything.benchmark.runs` (the format: docs/run-format.md); its
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import platform
 import queue
 import shutil
@@ -149,8 +150,12 @@ def _make_agent(config: EvalConfig) -> Any:
     return agent
 
 
-def _worker(config: EvalConfig, todo: mp.Queue, done: mp.Queue, worker_id: int) -> None:
+def _worker(config: EvalConfig, todo: mp.Queue, done: mp.Queue, worker_id: int, parent: int) -> None:
     import gymnasium as gym
+
+    from ..runtime.guardian import die_with_parent
+
+    die_with_parent(parent)  # a killed eval takes its workers (and, through their guardians, their apps) with it
 
     import gym_anything  # noqa: F401 - registers the environments
 
@@ -366,7 +371,7 @@ def _run_workers(config: EvalConfig, todo: list[Any], jobs: int, on_result, limi
     def start_worker() -> None:
         nonlocal next_id
         tasks.put(None)  # one stop marker per worker, behind the episodes
-        process = ctx.Process(target=_worker, args=(config, tasks, results, next_id), daemon=True)
+        process = ctx.Process(target=_worker, args=(config, tasks, results, next_id, os.getpid()), daemon=True)
         process.start()
         workers[next_id], current[next_id] = process, None
         next_id += 1

@@ -251,7 +251,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
-        with ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        from ..runtime.guardian import die_with_parent
+
+        with ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
             futures = {pool.submit(_audit_one, env.id, task.id, args.seeds, args.random_steps, str(evidence),
                                    args.mutants): (env, task) for env, task in selected}
             for number, future in enumerate(as_completed(futures), 1):

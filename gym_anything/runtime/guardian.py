@@ -218,6 +218,20 @@ def _after_fork_in_child() -> None:
 os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """In a worker process: receive SIGTERM when the process that started it ends, however it ends (Linux
+    ``PR_SET_PDEATHSIG``), and end at once if it has already gone. The worker's own guardian then removes what the
+    worker started."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    if os.getppid() != parent_pid:
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
 def owner() -> str:
     """Who owns the processes we start, for leak checks: ``$GYM_ANYTHING_OWNER`` if set (a test session and its
     workers), else this process's guardian token. Never a host value such as a pid."""

@@ -114,3 +114,14 @@ def test_gnumeric_payroll_notes_outside_the_table_zero_the_score(software_envs):
     info = run(env, [*plan[:-2], *goto("I1"), A.type("checked\n"), A.hotkey("ctrl", "s")])
     assert info["reward"] == 0.0 and failed(info) == ["nothing written outside A1:G" + str(len(
         env.unwrapped.privileged()["records"]) + 2)]
+
+
+def test_gnumeric_a_line_total_typed_below_the_table_fails(software_envs):
+    """The mutation test's survivor (the last line's formula typed twice): a total below the table."""
+    env = software_envs("gnumeric")
+    _, start = env.reset(seed=4, options={"task": "line-totals"})
+    last = start["params"]["last_row"]
+    plan = env.unwrapped.oracle_actions()
+    plan = texts_replaced(plan, lambda t: t * 2 if t == f"=B{last}*C{last}\n" else t)
+    info = run(env, plan)
+    assert info["reward"] == 0.0 and failed(info) == ["nothing written besides the Total column"]
