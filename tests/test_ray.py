@@ -21,7 +21,7 @@ from gym_anything.vector.ray import RayVectorEnv, make_ray_vec  # noqa: E402 - a
 
 pytestmark = pytest.mark.app  # real apps in Ray actors
 
-TASK = "GymAnything/gnumeric.bold-header-v0"
+TASK = "GymAnything/gnumeric.bold-header-v1"
 NODE = {"num_cpus": 2, "object_store_memory": 100 * 2**20}
 
 
