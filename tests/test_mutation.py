@@ -189,9 +189,9 @@ def test_packed_outputs_round_trip_and_are_stored_once():
 
 
 def test_audit_report_command_prints_rates(tmp_path):
-    """``gym-anything audit --report`` on a root with no labelled sets says so and exits non-zero."""
+    """``gym-anything audit --report`` on a software with no labelled sets says so and exits non-zero."""
     root, _ = _copy_fakepad(tmp_path)
-    out = subprocess.run([sys.executable, "-m", "gym_anything.cli", "audit", "--report", "--all"],
+    out = subprocess.run([sys.executable, "-m", "gym_anything.cli", "audit", "--report", "--env", "fakepad"],
                          capture_output=True, text=True, timeout=120,
                          env={**__import__("os").environ, "GYM_ANYTHING_PATH": str(root)})
     assert "no labelled set" in out.stdout and out.returncode == 1, out.stdout + out.stderr
@@ -235,20 +235,17 @@ def test_a_judge_is_measured_on_the_labelled_set_through_a_real_http_server(tmp_
             self.images.append(len(images))
             return self.reply
 
+    def judged(model: Model, name: str):
+        server = ModelServer(model, model_name=name).start()
+        try:
+            return judge_report(env, task, f"openai:{server.base_url}#{name}", runner="fake")
+        finally:
+            server.stop()
+
     yes = Model('{"items": [{"id": "done", "verdict": "pass", "evidence": "looks done"}]}')
-    server = ModelServer(yes, model_name="yes").start()
-    try:
-        report = judge_report(env, task, f"openai:{server.base_url}#yes", runner="fake")
-    finally:
-        server.stop()
+    report = judged(yes, "yes")
     assert report.judged_by == "yes" and (report.positives, report.negatives) == (1, 2)
     assert report.false_positives == ["no-op", "no-op 2"] and not report.false_negatives
     assert yes.images and all(n >= 2 for n in yes.images)  # frames of each replay reached the server
-
-    garbage = Model("I think it is fine")
-    server = ModelServer(garbage, model_name="garbage").start()
-    try:
-        report = judge_report(env, task, f"openai:{server.base_url}#garbage", runner="fake")
-    finally:
-        server.stop()
+    report = judged(Model("I think it is fine"), "garbage")
     assert report.false_negatives == ["oracle"] and not report.false_positives and len(report.errors) == 3
