@@ -3,6 +3,8 @@ apps outside the registry scaffolded end to end (``app``: one per toolkit, two w
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pytest
 import yaml
@@ -11,9 +13,11 @@ from PIL import Image
 from gym_anything.cli.main import main
 from gym_anything.creation import scaffold as sc
 from gym_anything.runtime.guardian import guardian
+from gym_anything.runtime.local import LocalRunner
 from gym_anything.runtime.programs import SCAFFOLD_TEST_APPS
 from gym_anything.runtime.sandbox import SANDBOX_HOME
 from gym_anything.specs.loader import load_env
+from gym_anything.specs.paths import hidden_from_apps
 
 # --- fast: pure functions -----------------------------------------------------------------------
 
@@ -98,6 +102,7 @@ def test_windows_ready_regex_and_soc_groups():
     main_window = sc.main_window(windows, None, "homebank")
     assert main_window is windows[0] and sc.extra_windows(windows, main_window) == [windows[1]]
     assert sc.extra_windows([{"class": ["a", "A"], "title": "Tip of the Day"}], None) != []
+    assert sc.DIALOG_TITLE.search("Setup Wizard") and not sc.DIALOG_TITLE.search("Multiple files - Updated")
     assert sc.window_class(["xcircuit", "Toplevel"], None, "xcircuit") == "xcircuit"
     assert sc.window_class(["galculator", "Galculator"], None, "galculator") == "Galculator"
     assert sc.ready_regex("galculator", "Galculator") == "galculator"
@@ -147,3 +152,16 @@ def test_scaffold_a_real_app(package, tmp_path, capsys):
     if spec.home_template is not None:
         text = "".join(p.read_text(errors="replace") for p in spec.home_template.rglob("*") if p.is_file())
         assert str(guardian().scratch) not in text and "/root" not in text  # host paths rewritten
+    _launches_as_an_episode(spec)
+
+
+def _launches_as_an_episode(spec) -> None:
+    """The written env.yaml works as an episode's would: its ready window (class, title) is found at launch."""
+    runner = LocalRunner(spec, hidden_from_apps())
+    try:
+        episode = runner.new_episode()
+        if spec.home_template is not None:
+            shutil.copytree(spec.home_template, episode.home, symlinks=True, dirs_exist_ok=True)
+        assert runner.launch(episode.home, []).frame.std() > 5
+    finally:
+        runner.close()

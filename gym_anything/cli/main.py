@@ -36,6 +36,9 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(software_table(all_software()))
         return 0
     for env in all_software().values():
+        if not env.tasks:  # a scaffold (gym-anything create scaffold): loads, not registered
+            print(f"{env.id:45s} {env.name} (no tasks yet: not registered)")
+            continue
         print(f"{env.gym_id:45s} {env.name} (SOC {', '.join(env.soc_groups)})")
         for task in env.tasks.values():
             print(f"  {task.gym_id:43s} {task.split:5s} {task.difficulty:6s} {task.horizon:5s} "

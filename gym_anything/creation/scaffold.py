@@ -48,8 +48,10 @@ SOC_FILE = DATA / "soc_groups.csv"
 PLACEHOLDER_SOC = "00-0000"
 """soc_groups of a package the candidates list does not know: valid for the loader, no real SOC group; replace it."""
 FIELD_CODES = re.compile(r"%[fFuUdDnNickvm]")
-DIALOG_TITLE = re.compile(r"welcome|tip|setup|wizard|first|getting started|what'?s new|start ?center|"
-                          r"assistant|configur|preferences|register|update|licen[cs]e|warning", re.I)
+DIALOG_TITLE = re.compile(r"\b(welcome|tips?|tip of the day|set ?up|wizard|first[- ]run|first start|getting "
+                          r"started|what'?s new|start ?center|assistant|configuration|preferences|register|"
+                          r"updates?|licen[cs]e|warning|error)\b", re.I)
+"""Titles that read like a first-run or start-up dialog rather than the app's main window."""
 SKIPPED = re.compile(r"(^|/)(\.cache|\.local/state|\.local/share/Trash|\.thumbnails|\.pki|\.dbus|\.gnupg)(/|$)|"
                      r"(^|/)recently-used\.xbel$|\.lock$|(^|/)lock$|\.pid$|\.log$|~$")
 """HOME paths a template must not keep: caches, state the app recreates, recent files, locks, logs."""
