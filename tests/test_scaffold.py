@@ -113,6 +113,16 @@ def test_windows_ready_regex_and_soc_groups():
     assert sc.software_id("Foo_Bar2") == "foo-bar2"
 
 
+def test_the_command_refuses_a_package_without_a_program_or_an_existing_scaffold(tmp_path, capsys):
+    """No display is started: a package with no .desktop entry and no program, and a folder already scaffolded."""
+    assert main(["create", "scaffold", "fonts-dejavu-core", "--root", str(tmp_path)]) == 2
+    assert "no .desktop entry and no program" in capsys.readouterr().err
+    (tmp_path / "envs" / "galculator").mkdir(parents=True)
+    (tmp_path / "envs" / "galculator" / "env.yaml").write_text("id: galculator\n")
+    assert main(["create", "scaffold", "galculator", "--root", str(tmp_path)]) == 2
+    assert "--force" in capsys.readouterr().err
+
+
 # --- real apps ----------------------------------------------------------------------------------
 
 FIRST_RUN_DIALOG = {"librecad": "Welcome", "homebank": "Welcome to HomeBank"}
@@ -165,3 +175,4 @@ def _launches_as_an_episode(spec) -> None:
         assert runner.launch(episode.home, []).frame.std() > 5
     finally:
         runner.close()
+
