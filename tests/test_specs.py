@@ -160,11 +160,15 @@ def test_invalid_yaml_reports_file(tmp_path):
         load_env(folder, tmp_path)
 
 
-def test_folder_without_tasks_is_an_error(tmp_path):
+def test_folder_without_tasks_loads_but_is_not_registered(tmp_path, monkeypatch):
+    """A scaffolded software (``gym-anything create scaffold``) has no tasks yet: it loads, with no Gymnasium id."""
+    from gym_anything.specs import registry
+
     folder = make_root(tmp_path)
     (folder / "tasks" / "do-it.yaml").unlink()
-    with pytest.raises(SpecError, match="at least one task"):
-        load_env(folder, tmp_path)
+    assert load_env(folder, tmp_path).tasks == {}
+    monkeypatch.setattr(registry, "all_software", lambda: {"demoapp": load_env(folder, tmp_path)})
+    assert registry.gym_ids() == []
 
 
 def test_extra_data_root_adds_an_env_without_core_edits(tmp_path, monkeypatch):

@@ -36,6 +36,9 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(software_table(all_software()))
         return 0
     for env in all_software().values():
+        if not env.tasks:  # a scaffold (gym-anything create scaffold): loads, not registered
+            print(f"{env.id:45s} {env.name} (no tasks yet: not registered)")
+            continue
         print(f"{env.gym_id:45s} {env.name} (SOC {', '.join(env.soc_groups)})")
         for task in env.tasks.values():
             print(f"  {task.gym_id:43s} {task.split:5s} {task.difficulty:6s} {task.horizon:5s} "
@@ -398,6 +401,21 @@ def cmd_serve_judge(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_create_scaffold(args: argparse.Namespace) -> int:
+    from ..creation.scaffold import ScaffoldError, scaffold
+
+    try:
+        result = scaffold(args.package, Path(args.root), software=args.software, timeout=args.timeout,
+                          overwrite=args.force)
+    except ScaffoldError as exc:
+        print(f"gym-anything create scaffold: {exc}", file=sys.stderr)
+        return 2
+    print(f"{result.folder}/env.yaml written; first window after {result.first.ready_time}s; first-run windows "
+          f"{[w['title'] for w in result.first.extra] or 'none'}, with the template "
+          f"{[w['title'] for w in result.second.extra] if result.second else '?'}; see scaffold/report.md")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="gym-anything", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -494,6 +512,16 @@ def main(argv: list[str] | None = None) -> int:
     migrate.add_argument("root", metavar="ROOT", help="the data root: the folder holding envs/ (and verifiers/)")
     migrate.add_argument("--dry-run", action="store_true", help="print what would be done; change nothing")
     migrate.set_defaults(func=cmd_migrate)
+    create = sub.add_parser("create", help="create a software: scaffold envs/<software>/ from a Debian package")
+    create_sub = create.add_subparsers(dest="create_command", required=True)
+    scaffold = create_sub.add_parser("scaffold", help="install PACKAGE, launch it in the sandbox, write "
+                                     "envs/<software>/ (env.yaml, HOME template, scaffold/ evidence)")
+    scaffold.add_argument("package", help="the Debian package")
+    scaffold.add_argument("--root", default=".", help="the data root to write envs/<software>/ into (default: .)")
+    scaffold.add_argument("--id", dest="software", help="the software id (default: from the package name)")
+    scaffold.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the first window")
+    scaffold.add_argument("--force", action="store_true", help="replace an existing envs/<software>/env.yaml")
+    scaffold.set_defaults(func=cmd_create_scaffold)
     serve = sub.add_parser("serve-judge", help="serve a local VLM over an OpenAI-compatible API")
     serve.add_argument("--model", required=True, help="a folder loadable with AutoModelForImageTextToText")
     serve.add_argument("--host", default="127.0.0.1")

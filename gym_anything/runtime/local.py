@@ -33,7 +33,7 @@ from .launcher import kill_group, spawn
 from .limits import DEFAULT_MEMORY, DEFAULT_PIDS, Limiter, Limits, make_limiter
 from .sandbox import Account, bwrap_command, bwrap_path, require_launchable, sandbox_account, sandbox_env
 from .watchdog import watchdog
-from .xclient import XClient
+from .xclient import Window, XClient
 from .xserver import X11_DIR, XServer
 
 APP_LOG_TAIL = 2000  # characters of the app's output quoted in a fault
@@ -374,6 +374,28 @@ class LocalRunner(Runner):
                 open(log_path, "wb") as log:
             res.app = spawn(command, limiter, res.account, clean_env=True, stdout=log, pass_fds=fds)
         res.oom_base = limiter.oom_kills()
+
+    def start_command(self, home: Path, argv: list[str]) -> None:
+        """Start ``argv`` (any command, not the spec's ``launch``) sandboxed with ``home`` as HOME and return at
+        once, without waiting for a window: the caller watches :meth:`windows` (``gym-anything create``)."""
+        self.stop_app()
+        self._home = home
+        self._start_app(home, list(argv))
+        self._last_raw = None
+        self._anchor = time.monotonic()
+
+    def windows(self) -> list[Window]:
+        """The top-level client windows on the display (id, WM_CLASS, title)."""
+        client, _ = self._checked()
+        with self._x_call(X_TIMEOUT):
+            return client.windows()
+
+    def request_close(self) -> None:
+        """Ask every top-level window to close (``WM_DELETE_WINDOW``), as a user would: apps save their settings."""
+        client, _ = self._checked()
+        with self._x_call(X_TIMEOUT):
+            for window in client.windows():
+                client.request_close(window.id)
 
     def prepare(self, home: Path, args: list[str]) -> None:
         """Start the app for a later ``launch(home, args)`` on a spare display (warm reset).

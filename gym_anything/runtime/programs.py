@@ -24,6 +24,7 @@ GROUPS = {
     "runtime": "running any environment (display, window manager, sandbox, resource limits)",
     "audit": "the audit gate and OCR checklist items",
     "formats": "task setups and verifiers that convert app files",
+    "create": "gym-anything create (installing and inspecting a software's Debian package)",
     "test": "the test suite only",
     "docker": "the Docker runner (scripts/setup-docker.sh installs these)",
 }
@@ -40,6 +41,8 @@ PROGRAMS: dict[str, Program] = {
     "cat": Program("coreutils", "audit", "the audit's probes inside the sandbox"),
     "grep": Program("grep", "audit", "the audit's probes inside the sandbox"),
     "ssconvert": Program("gnumeric", "formats", "reading Gnumeric workbooks"),
+    "dpkg-query": Program("dpkg", "create", "a package's files, status and dependencies (create scaffold)"),
+    "apt-get": Program("apt", "create", "installs a package that is not installed yet (create scaffold)"),
     "chromium": Program("chromium", "test", "the leaderboard site's browser tests"),
     "python3": Program("python3-minimal", "test", "a CPU-bound probe inside the sandbox (the CPU limit test)"),
     "bash": Program("bash", "test", "scripts run inside containers and sandboxes by the tests"),
@@ -58,8 +61,13 @@ PROGRAMS: dict[str, Program] = {
     "pgrep": Program("procps", "docker", "finds a podman service started earlier"),
 }
 
-EXTRA_PACKAGES = {"x11-utils": "runtime", "fonts-dejavu-core": "runtime"}
-"""Packages that install no program we run but that the environments need (X utilities, fonts)."""
+SCAFFOLD_TEST_APPS = ("galculator", "speedcrunch", "xcircuit", "imagej", "librecad", "homebank")
+"""Apps outside the registry that tests/test_scaffold.py scaffolds: GTK3, Qt5, Tk, Java; LibreCAD (Qt5) and
+HomeBank (GTK3) show a first-run dialog. The set-up installs them with the test group."""
+
+EXTRA_PACKAGES = {"x11-utils": "runtime", "fonts-dejavu-core": "runtime", **dict.fromkeys(SCAFFOLD_TEST_APPS, "test")}
+"""Packages that install no program we run but that the environments or the tests need (X utilities, fonts, the
+apps the scaffold tests launch)."""
 
 
 class MissingProgram(GymAnythingError, RuntimeError):

@@ -92,7 +92,7 @@ class XClient:
                                     | X.PropertyChangeMask)
         self._atom = {name: self.d.intern_atom(name) for name in (
             "_NET_CLIENT_LIST", "_NET_SUPPORTING_WM_CHECK", "_NET_WM_PING", "WM_PROTOCOLS", "_NET_WM_NAME",
-            "UTF8_STRING", "_NET_ACTIVE_WINDOW")}
+            "UTF8_STRING", "_NET_ACTIVE_WINDOW", "WM_DELETE_WINDOW")}
         self._ping_serial = 0
         self._pingable: dict[int, bool] = {}  # window id -> supports _NET_WM_PING (cached: settle's hot path)
         self._pending_pings: dict[int, int] = {}  # ping serial -> window id
@@ -308,6 +308,14 @@ class XClient:
                     title_regex is None or re.search(title_regex, win.title)):
                 return win
         return None
+
+    def request_close(self, wid: int) -> None:
+        """Ask window ``wid`` to close (``WM_DELETE_WINDOW``), as its title bar's close button does."""
+        target = self.d.create_resource_object("window", wid)
+        message = event.ClientMessage(window=target, client_type=self._atom["WM_PROTOCOLS"],
+                                      data=(32, [self._atom["WM_DELETE_WINDOW"], X.CurrentTime, 0, 0, 0]))
+        target.send_event(message, event_mask=0, onerror=error.CatchError())
+        self.d.flush()
 
     def _client_ids(self) -> list[int]:
         self._pump()

@@ -250,7 +250,8 @@ ITEM_FIELDS = {"id", "kind", "points", "evidence", "ocr"}
 
 def load_env(folder: Path, root: Path | None = None, *, warn: bool = True, legacy: bool | None = None
              ) -> SoftwareSpec:
-    """Load ``folder/env.yaml`` and every ``folder/tasks/*.yaml``.
+    """Load ``folder/env.yaml`` and every ``folder/tasks/*.yaml`` (none: a software being created, which the
+    registry does not register).
 
     ``root`` (default: the folder's grandparent) is the data root; a root in the legacy layout loads as before,
     with a :class:`LegacyLayoutWarning` (a DeprecationWarning) unless ``warn`` is false. ``legacy`` forces the
@@ -325,9 +326,7 @@ def load_env(folder: Path, root: Path | None = None, *, warn: bool = True, legac
         if task.id in spec.tasks:
             raise SpecError(task_file, "id", f"a task id unique within {env_id}", task.id)
         spec.tasks[task.id] = task
-    if not spec.tasks:
-        raise SpecError(tasks_dir, "<folder>", "at least one task file tasks/<task>.yaml")
-    return spec
+    return spec  # no tasks yet (a scaffold, `gym-anything create scaffold`): loads, but is not registered
 
 
 def _resources(f: _Fields) -> ResourcesSpec:

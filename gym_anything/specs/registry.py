@@ -49,12 +49,16 @@ def all_tasks() -> list[TaskSpec]:
 
 
 def gym_ids() -> list[str]:
-    """Every Gymnasium id registered by gym_anything: one per environment and one per task."""
-    return [i for env in all_software().values() for i in (env.gym_id, *(t.gym_id for t in env.tasks.values()))]
+    """Every Gymnasium id registered by gym_anything: one per environment and one per task (a software without
+    tasks yet, as ``gym-anything create scaffold`` writes it, has none)."""
+    return [i for env in all_software().values() if env.tasks
+            for i in (env.gym_id, *(t.gym_id for t in env.tasks.values()))]
 
 
 def register_all() -> None:
     for env in all_software().values():
+        if not env.tasks:
+            continue  # a scaffolded software: nothing to reset into until it has a task
         if env.gym_id not in gym.registry:
             gym.register(id=env.gym_id, entry_point=ENTRY_POINT, vector_entry_point=VECTOR_ENTRY_POINT,
                          kwargs={"env_id": env.id}, nondeterministic=True)
