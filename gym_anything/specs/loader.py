@@ -248,9 +248,12 @@ CHECKLIST_FIELDS = {"mode", "weight", "frames", "samples", "judge_context", "ite
 ITEM_FIELDS = {"id", "kind", "points", "evidence", "ocr"}
 
 
-def load_env(folder: Path, root: Path | None = None, *, warn: bool = True, legacy: bool | None = None
-             ) -> SoftwareSpec:
+def load_env(folder: Path, root: Path | None = None, *, warn: bool = True, legacy: bool | None = None,
+             require_tasks: bool = True) -> SoftwareSpec:
     """Load ``folder/env.yaml`` and every ``folder/tasks/*.yaml``.
+
+    A software needs at least one task, except with ``require_tasks=False`` (``gym-anything create explore`` on
+    a freshly scaffolded software: the app alone, never registered).
 
     ``root`` (default: the folder's grandparent) is the data root; a root in the legacy layout loads as before,
     with a :class:`LegacyLayoutWarning` (a DeprecationWarning) unless ``warn`` is false. ``legacy`` forces the
@@ -325,7 +328,7 @@ def load_env(folder: Path, root: Path | None = None, *, warn: bool = True, legac
         if task.id in spec.tasks:
             raise SpecError(task_file, "id", f"a task id unique within {env_id}", task.id)
         spec.tasks[task.id] = task
-    if not spec.tasks:
+    if not spec.tasks and require_tasks:
         raise SpecError(tasks_dir, "<folder>", "at least one task file tasks/<task>.yaml")
     return spec
 
