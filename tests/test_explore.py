@@ -80,6 +80,14 @@ def test_a_task_instance_is_the_one_reset_draws_and_done_runs_its_verifier(tmp_p
     assert verdict["score"] == 0.0 and verdict["items"]  # the untouched list saved: not sorted
 
 
+def test_keep_home_copies_what_the_app_saved(tmp_path):
+    explore(MOUSEPAD, ["pyautogui.hotkey('ctrl', 'a')", "pyautogui.write('Zed')", "pyautogui.hotkey('ctrl', 's')"],
+            tmp_path, task="sort-lines", runner="fake", ocr=False, keep_home=True)
+    assert (tmp_path / "home" / "guest-list.txt").read_text().endswith("Zed")
+    explore(MOUSEPAD, [], tmp_path, runner="fake", ocr=False)
+    assert not (tmp_path / "home").exists()
+
+
 def test_a_fault_ends_the_run_and_is_recorded(tmp_path):
     result = explore(MOUSEPAD, ["pyautogui.hotkey('ctrl', 'q')", "pyautogui.write('never')"], tmp_path,
                      runner="fake", ocr=False)

@@ -401,7 +401,7 @@ def cmd_create_explore(args: argparse.Namespace) -> int:
     out = Path(args.out or f"explore-output/{args.software}")
     try:
         result = explore(args.software, actions, out, task=args.task, seed=args.seed, root=args.root,
-                         runner=args.runner, ocr=not args.no_ocr)
+                         runner=args.runner, ocr=not args.no_ocr, keep_home=args.keep_home)
     except GymAnythingError as exc:
         print(f"gym-anything create explore: {exc}", file=sys.stderr)
         return 2
@@ -556,6 +556,8 @@ def main(argv: list[str] | None = None) -> int:
     explore.add_argument("--root", help="the data root holding envs/SOFTWARE (default: the data roots)")
     explore.add_argument("--runner", default="local", help="local | docker | fake")
     explore.add_argument("--no-ocr", action="store_true", help="skip OCR (no ocr/ folder)")
+    explore.add_argument("--keep-home", action="store_true",
+                         help="copy the episode's HOME, as the app left it, to OUT/home (for the HOME template)")
     explore.set_defaults(func=cmd_create_explore)
     serve = sub.add_parser("serve-judge", help="serve a local VLM over an OpenAI-compatible API")
     serve.add_argument("--model", required=True, help="a folder loadable with AutoModelForImageTextToText")

@@ -10,6 +10,7 @@ runs the actions and writes into ``out/``::
                       time, the windows (title, class, geometry), the pointer, the fault if any
     ocr/NNNN.json     the words tesseract reads on frame NNNN: text, box in screen pixels, confidence, line
     summary.json      software, task, seed, timings (reset, per-step p50/max, OCR, total), where it stopped
+    home/             with ``keep_home``: the episode's HOME as the app left it (the settings it wrote)
 
 Actions are the forms agents use: JSON (``actions.to_json``) or pyautogui-style text (``agents.parsing``), one
 line at a time. Every action is checked before the app starts: a bad one is an :class:`ExploreError` naming its
@@ -49,7 +50,7 @@ from ..specs.paths import data_roots, hidden_from_apps
 from ..verification import run_verifier
 from ..verification.ocr import OCRUnavailable, read_words
 
-OUTPUTS = ("frames", "ocr", "steps.jsonl", "summary.json")  # what a run writes (and a re-run replaces)
+OUTPUTS = ("frames", "ocr", "steps.jsonl", "summary.json", "home")  # what a run writes (and a re-run replaces)
 
 
 class ExploreError(GymAnythingError, ValueError):
@@ -132,9 +133,10 @@ def _short(item: Any, limit: int = 100) -> str:
 
 def explore(software: str | SoftwareSpec, actions: str | Sequence[dict[str, Any] | str], out: Path | str,
             task: str | None = None, seed: int = 0, root: Path | str | None = None, runner: str = "local",
-            ocr: bool = True) -> ExploreResult:
+            ocr: bool = True, keep_home: bool = False) -> ExploreResult:
     """Run ``actions`` on a fresh instance of ``software`` (``task``'s for ``seed``, or the app alone) and write
-    frames, steps.jsonl, OCR words and summary.json into ``out`` (earlier outputs there are replaced)."""
+    frames, steps.jsonl, OCR words and summary.json into ``out`` (earlier outputs there are replaced);
+    ``keep_home``: also a copy of the episode's HOME as the app left it, in ``out/home`` (settings it wrote)."""
     started = time.perf_counter()
     spec = load_software(software, root)
     task_spec = _task(spec, task)
@@ -163,11 +165,14 @@ def explore(software: str | SoftwareSpec, actions: str | Sequence[dict[str, Any]
                 log.write(json.dumps(entry, default=str) + "\n")
                 log.flush()
 
-            instance, frame = _reset(run, spec, task_spec, seed, summary, record)
+            home, instance, frame = _reset(run, spec, task_spec, seed, summary, record)
             if frame is not None:
                 summary["stopped"] = _steps(run, spec, instance, planned, frame, record)
             else:
                 summary["stopped"] = {"step": 0, "reason": "fault", "fault": steps[0].get("fault")}
+        if keep_home:
+            run.stop_app()  # so it has written what it writes on exit
+            shutil.copytree(home, out / "home", symlinks=True)
     finally:
         run.close()
     ocr_times = _ocr(out, frames, summary) if ocr else []
@@ -200,8 +205,9 @@ def _clear(out: Path) -> None:
 
 
 def _reset(run: Runner, spec: SoftwareSpec, task: TaskSpec | None, seed: int, summary: dict[str, Any],
-           record: Any) -> tuple[Instance | None, np.ndarray | None]:
-    """The instance started (a task's for ``seed``, as ``env.reset`` draws it, or the app alone); step 0."""
+           record: Any) -> tuple[Path, Instance | None, np.ndarray | None]:
+    """The instance started (a task's for ``seed``, as ``env.reset`` draws it, or the app alone): its HOME, the
+    instance (None without a task) and the first frame (None after a fault); step 0 recorded."""
     t = time.perf_counter()
     instance = None
     if task is not None:
@@ -225,9 +231,9 @@ def _reset(run: Runner, spec: SoftwareSpec, task: TaskSpec | None, seed: int, su
             entry["windows"] = [w.to_json() for w in run.windows()]
             frame = run.capture()
         record(entry, frame)
-        return instance, None
+        return home, instance, None
     record(entry, settled.frame)
-    return instance, settled.frame
+    return home, instance, settled.frame
 
 
 def _steps(run: Runner, spec: SoftwareSpec, instance: Instance | None, planned: list[dict[str, Any]],
