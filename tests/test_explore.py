@@ -166,6 +166,22 @@ def test_a_software_without_tasks_runs_the_app_alone(tmp_path):
     assert result.summary["stopped"]["reason"] == "end of the actions"
 
 
+def test_a_failing_task_setup_and_a_bad_seed_are_clear_errors(tmp_path):
+    root = _taskless_root(tmp_path)
+    folder = root / "envs" / "blankpad"
+    (folder / "tasks").mkdir()
+    (folder / "tasks" / "first.yaml").write_text(yaml.safe_dump(
+        {"id": "first", "version": 0, "instruction": "Nothing yet.", "max_steps": 5, "split": "train",
+         "difficulty": "easy"}))
+    (folder / "setup.py").write_text("def first(ctx):\n    return {'n': 1 // 0}\n")
+    (folder / "verifier.py").write_text("def first(ctx):\n    ctx.check('nothing', False)\n")
+    (folder / "oracle.py").write_text("def first(ctx):\n    return []\n")
+    with pytest.raises(ExploreError, match=r"the setup of blankpad.first \(seed 3\) raised ZeroDivisionError"):
+        explore("blankpad", [], tmp_path / "run", task="first", seed=3, root=root, runner="fake")
+    with pytest.raises(ExploreError, match="seed must be a non-negative integer"):
+        explore("blankpad", [], tmp_path / "run", seed=-1, root=root, runner="fake")
+
+
 def test_parse_tsv_undoes_the_upscaling_and_adds_the_region():
     header = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext"
     rows = [header, "4\t1\t1\t1\t1\t0\t200\t100\t90\t30\t-1\t", "5\t1\t1\t1\t1\t1\t200\t100\t90\t30\t96.5\tCancel",
@@ -207,6 +223,8 @@ def test_the_cli_prints_each_step_and_reads_text_or_json(tmp_path, capsys):
     assert main(["create", "explore", "mousepad", "--runner", "fake", "--actions", str(script), "--out",
                  str(tmp_path / "b")]) == 2
     assert "step 2 (actions[1])" in capsys.readouterr().err
+    assert main(["create", "explore", "mousepad", "--runner", "fake", "--actions", str(tmp_path / "none.txt")]) == 2
+    assert "--actions" in capsys.readouterr().err
 
 
 # --- the real application ----------------------------------------------------------------------------------------
@@ -250,3 +268,15 @@ def test_a_new_software_with_a_wrong_window_class_shows_the_windows_it_opened(tm
     assert reset["fault"]["kind"] == "app_not_ready" and result.summary["stopped"]["reason"] == "fault"
     assert any("mousepad" in w["class"] for w in reset["windows"]), reset["windows"]
     assert [p.name for p in result.frames] == ["0000.png"] and len(result.steps) == 1
+
+
+def test_a_runner_that_knows_only_titles_lists_windows_without_geometry():
+    from gym_anything.runtime import Runner, WindowInfo, make_runner
+
+    runner = make_runner("fake", MOUSEPAD, [])
+    try:
+        runner.launch(runner.new_episode().home, [])
+        assert Runner.windows(runner) == [WindowInfo("Untitled - Fake editor")]  # the interface's default
+        assert runner.windows()[0].to_json()["class"] == ["fake-editor", "Fake-editor"]
+    finally:
+        runner.close()

@@ -390,7 +390,11 @@ def cmd_create_explore(args: argparse.Namespace) -> int:
 
     actions: list | str = []
     if args.actions:
-        text = sys.stdin.read() if args.actions == "-" else Path(args.actions).read_text(encoding="utf-8")
+        try:
+            text = sys.stdin.read() if args.actions == "-" else Path(args.actions).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"gym-anything create explore: --actions: {exc}", file=sys.stderr)
+            return 2
         try:
             actions = json.loads(text)
         except ValueError:
@@ -418,6 +422,8 @@ def cmd_create_explore(args: argparse.Namespace) -> int:
     print(f"stopped at step {stopped['step']} ({stopped['reason']}); reset {timings['reset']:.2f}s, step p50 "
           f"{timings['step']['p50'] or 0:.2f}s max {timings['step']['max'] or 0:.2f}s, OCR {timings['ocr']:.1f}s, "
           f"total {timings['total']:.1f}s")
+    if "ocr_error" in result.summary:
+        print(f"no OCR: {result.summary['ocr_error']}")
     missing = []
     for text in args.find or []:
         matches = find_text(out, text) if not args.no_ocr else []

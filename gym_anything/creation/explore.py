@@ -140,6 +140,8 @@ def explore(software: str | SoftwareSpec, actions: str | Sequence[dict[str, Any]
     started = time.perf_counter()
     spec = load_software(software, root)
     task_spec = _task(spec, task)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ExploreError(f"seed must be a non-negative integer, got {seed!r}")
     if runner not in RUNNERS:
         raise ExploreError(f"runner must be one of {sorted(RUNNERS)}, got {runner!r}")
     planned = read_actions(actions, *spec.resolution)  # every action checked before the app starts
@@ -213,7 +215,13 @@ def _reset(run: Runner, spec: SoftwareSpec, task: TaskSpec | None, seed: int, su
     if task is not None:
         rng, _ = seeding.np_random(seed)
         _, instance_seed = draw([task], rng, None)
-        instance = new_instance(run, spec, task, instance_seed)
+        try:
+            instance = new_instance(run, spec, task, instance_seed)
+        except GymAnythingError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - task code under development: say where it failed
+            raise ExploreError(f"the setup of {spec.id}.{task.id} (seed {seed}) raised {type(exc).__name__}: "
+                               f"{exc}") from exc
         home, args = instance.home, instance.args
         summary.update(instance_seed=instance_seed, instruction=instance.instruction, values=instance.values)
     else:
