@@ -174,11 +174,14 @@ def explore(software: str | SoftwareSpec, actions: str | Sequence[dict[str, Any]
                 summary["stopped"] = {"step": 0, "reason": "fault", "fault": steps[0].get("fault")}
         if keep_home:
             run.stop_app()  # so it has written what it writes on exit
-            shutil.copytree(home, out / "home", symlinks=True)
+            try:
+                shutil.copytree(home, out / "home", symlinks=True)
+            except OSError as exc:  # e.g. a file the sandbox account made unreadable
+                summary["keep_home_error"] = str(exc)
     finally:
         run.close()
     ocr_times = _ocr(out, frames, summary) if ocr else []
-    step_times = [s["step_time"] for s in steps[1:] if "step_time" in s]
+    step_times = [s["step_time"] for s in steps[1:] if "settle_time" in s]  # performed and settled (not DONE)
     settle_times = [s["settle_time"] for s in steps[1:] if "settle_time" in s]
     summary["steps"] = len(steps) - 1
     summary["timings"] = {"reset": steps[0].get("reset_time"), "step": _spread(step_times),
