@@ -386,6 +386,59 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_create_explore(args: argparse.Namespace) -> int:
+    """``create explore``: run actions on a fresh instance, print one line per step and the --find boxes."""
+    from ..creation.explore import explore, find_text
+    from ..errors import GymAnythingError
+
+    actions: list | str = []
+    if args.actions:
+        try:
+            text = sys.stdin.read() if args.actions == "-" else Path(args.actions).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"gym-anything create explore: --actions: {exc}", file=sys.stderr)
+            return 2
+        try:
+            actions = json.loads(text)
+        except ValueError:
+            actions = text  # pyautogui-style lines
+        if not isinstance(actions, (list, str)):
+            print("gym-anything create explore: a JSON actions file holds a list", file=sys.stderr)
+            return 2
+    out = Path(args.out or f"explore-output/{args.software}")
+    try:
+        result = explore(args.software, actions, out, task=args.task, seed=args.seed, root=args.root,
+                         runner=args.runner, ocr=not args.no_ocr, keep_home=args.keep_home)
+    except GymAnythingError as exc:
+        print(f"gym-anything create explore: {exc}", file=sys.stderr)
+        return 2
+    print(f"explore {args.software}" + (f".{args.task} seed {args.seed}" if args.task else " (no task)")
+          + f" -> {out}/ (frames/, steps.jsonl, ocr/, summary.json)")
+    for step in result.steps:
+        what = step["code"] or "reset"
+        took = step.get("reset_time") if step["step"] == 0 else step.get("step_time")
+        windows = ", ".join(repr(w["title"]) for w in step.get("windows", []))
+        fault = f"  FAULT {step['fault']['kind']}: {step['fault']['detail']}" if step.get("fault") else ""
+        verdict = f"  verifier score {step['verifier']['score']}" if step.get("verifier") else ""
+        print(f"  {step['step']:4d} {what[:60]:60s} {took or 0:6.2f}s  windows: {windows or '-'}{fault}{verdict}")
+    timings, stopped = result.summary["timings"], result.summary["stopped"]
+    print(f"stopped at step {stopped['step']} ({stopped['reason']}); reset {timings['reset']:.2f}s, step p50 "
+          f"{timings['step']['p50'] or 0:.2f}s max {timings['step']['max'] or 0:.2f}s, OCR {timings['ocr']:.1f}s, "
+          f"total {timings['total']:.1f}s")
+    if "ocr_error" in result.summary:
+        print(f"no OCR: {result.summary['ocr_error']}")
+    missing = []
+    for text in args.find or []:
+        matches = find_text(out, text) if not args.no_ocr else []
+        for m in matches:
+            print(f"find {text!r}: frame {m['frame']} box ({m['left']}, {m['top']}) {m['width']}x{m['height']}, "
+                  f"centre ({m['center'][0]}, {m['center'][1]}), confidence {m['conf']:.0f}")
+        if not matches:
+            print(f"find {text!r}: not read on any frame")
+            missing.append(text)
+    return 1 if stopped["reason"] == "fault" or missing else 0
+
+
 def cmd_serve_judge(args: argparse.Namespace) -> int:
     from ..models.server import ModelServer
 
@@ -512,7 +565,7 @@ def main(argv: list[str] | None = None) -> int:
     migrate.add_argument("root", metavar="ROOT", help="the data root: the folder holding envs/ (and verifiers/)")
     migrate.add_argument("--dry-run", action="store_true", help="print what would be done; change nothing")
     migrate.set_defaults(func=cmd_migrate)
-    create = sub.add_parser("create", help="create a software: scaffold envs/<software>/ from a Debian package")
+    create = sub.add_parser("create", help="tools for creating a software (docs/creation.md): scaffold, explore")
     create_sub = create.add_subparsers(dest="create_command", required=True)
     scaffold = create_sub.add_parser("scaffold", help="install PACKAGE, launch it in the sandbox, write "
                                      "envs/<software>/ (env.yaml, HOME template, scaffold/ evidence)")
@@ -522,6 +575,22 @@ def main(argv: list[str] | None = None) -> int:
     scaffold.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the first window")
     scaffold.add_argument("--force", action="store_true", help="replace an existing envs/<software>/env.yaml")
     scaffold.set_defaults(func=cmd_create_scaffold)
+    explore = create_sub.add_parser("explore", help="run actions on a fresh instance; write frames, steps.jsonl, "
+                                                    "OCR words with boxes and summary.json")
+    explore.add_argument("software", metavar="SOFTWARE", help="a software id (tasks optional)")
+    explore.add_argument("--task", help="start this task's instance (its setup for --seed); default: the app alone")
+    explore.add_argument("--seed", type=int, default=0, help="the reset seed (default 0)")
+    explore.add_argument("--actions", metavar="FILE", help="a JSON list of actions, or pyautogui-style lines; - "
+                                                          "reads stdin (default: none, only the start screen)")
+    explore.add_argument("--out", help="output folder (default: explore-output/SOFTWARE; earlier outputs replaced)")
+    explore.add_argument("--find", action="append", metavar="TEXT",
+                         help="print where TEXT was read (box and centre in screen pixels, per frame; repeatable)")
+    explore.add_argument("--root", help="the data root holding envs/SOFTWARE (default: the data roots)")
+    explore.add_argument("--runner", default="local", help="local | docker | fake")
+    explore.add_argument("--no-ocr", action="store_true", help="skip OCR (no ocr/ folder)")
+    explore.add_argument("--keep-home", action="store_true",
+                         help="copy the episode's HOME, as the app left it, to OUT/home (for the HOME template)")
+    explore.set_defaults(func=cmd_create_explore)
     serve = sub.add_parser("serve-judge", help="serve a local VLM over an OpenAI-compatible API")
     serve.add_argument("--model", required=True, help="a folder loadable with AutoModelForImageTextToText")
     serve.add_argument("--host", default="127.0.0.1")

@@ -64,11 +64,17 @@ def draw(tasks: Sequence[TaskSpec], rng: np.random.Generator, options: dict[str,
     return task, int(rng.integers(2**31 - 1))
 
 
-def new_instance(runner: Runner, software: SoftwareSpec, task: TaskSpec, seed: int) -> Instance:
-    """Fresh episode folders: HOME from the template, the task's setup run in it, the instruction formatted."""
+def fresh_episode(runner: Runner, software: SoftwareSpec) -> Episode:
+    """New episode folders with HOME copied from the software's template (what every instance starts from)."""
     episode = runner.new_episode()
     if software.home_template is not None:
         shutil.copytree(software.home_template, episode.home, symlinks=True, dirs_exist_ok=True)
+    return episode
+
+
+def new_instance(runner: Runner, software: SoftwareSpec, task: TaskSpec, seed: int) -> Instance:
+    """Fresh episode folders: HOME from the template, the task's setup run in it, the instruction formatted."""
+    episode = fresh_episode(runner, software)
     rng = np.random.default_rng(seed)
     params = {p.name: p.sample(rng) for p in task.parameters}
     ctx = SetupContext(params=params, rng=rng, home=episode.home, private=episode.private)

@@ -6,7 +6,7 @@ import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .base import Episode, FaultKind, Runner, RuntimeFault, SandboxUnavailable, Settled
+from .base import Episode, FaultKind, Runner, RuntimeFault, SandboxUnavailable, Settled, WindowInfo
 
 if TYPE_CHECKING:
     from ..specs.model import SoftwareSpec
@@ -25,4 +25,4 @@ def make_runner(kind: str, spec: SoftwareSpec, hidden_paths: list[Path]) -> Runn
 
 
 __all__ = ["FaultKind", "RUNNERS", "Episode", "Runner", "RuntimeFault", "SandboxUnavailable", "Settled",
-           "make_runner"]
+           "WindowInfo", "make_runner"]

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import FaultKind, GymAnythingError, RuntimeFault
 
-__all__ = ["Episode", "FaultKind", "Runner", "RuntimeFault", "SandboxUnavailable", "Settled"]
+__all__ = ["Episode", "FaultKind", "Runner", "RuntimeFault", "SandboxUnavailable", "Settled", "WindowInfo"]
 
 class SandboxUnavailable(GymAnythingError, RuntimeError):
     """The sandbox tool is missing: the runner refuses to start an application unsandboxed."""
@@ -41,6 +41,23 @@ class Settled:
     seconds: float
     stable: bool
     redraw: float = 0.0
+
+
+@dataclass(frozen=True)
+class WindowInfo:
+    """One top-level client window: its title, its ``WM_CLASS`` (instance, class) and where it is on the screen
+    (``x``, ``y``, ``width``, ``height`` of its client area in screen pixels; all 0 when unknown)."""
+
+    title: str
+    wm_class: tuple[str, ...] = ()
+    x: int = 0
+    y: int = 0
+    width: int = 0
+    height: int = 0
+
+    def to_json(self) -> dict:
+        return {"title": self.title, "class": list(self.wm_class), "x": self.x, "y": self.y, "width": self.width,
+                "height": self.height}
 
 
 class Runner(ABC):
@@ -96,6 +113,10 @@ class Runner(ABC):
     def window_titles(self) -> list[str]:
         """Titles of the application's top-level windows (exact text shown in the title bars)."""
         return []
+
+    def windows(self) -> list[WindowInfo]:
+        """The application's top-level windows with class and geometry (runners that know only titles: titles)."""
+        return [WindowInfo(title) for title in self.window_titles()]
 
     @abstractmethod
     def pointer(self) -> tuple[int, int]:

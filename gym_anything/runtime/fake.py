@@ -35,7 +35,7 @@ import numpy as np
 from ..actions import ACTION_KINDS, ActionType
 from ..errors import FaultKind, RuntimeFault
 from ..specs.model import SoftwareSpec
-from .base import Episode, Runner, Settled
+from .base import Episode, Runner, Settled, WindowInfo
 from .sandbox import SANDBOX_HOME
 
 DISPLAY_FAULTS = frozenset({FaultKind.DISPLAY_DIED, FaultKind.DISPLAY_UNRESPONSIVE, FaultKind.DISPLAY_FAILED,
@@ -205,6 +205,11 @@ class FakeRunner(Runner):
     def window_titles(self) -> list[str]:
         slot = self._check()
         return [f"{slot.file.name if slot.file is not None else 'Untitled'} - Fake editor"]
+
+    def windows(self) -> list[WindowInfo]:
+        """One window, the editor's, covering the screen."""
+        return [WindowInfo(title, ("fake-editor", "Fake-editor"), 0, 0, self.width, self.height)
+                for title in self.window_titles()]
 
     def fault(self) -> RuntimeFault | None:
         return self._slot.fault

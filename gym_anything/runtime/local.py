@@ -26,7 +26,7 @@ from typing import Protocol
 import numpy as np
 
 from ..specs.model import SettleSpec, SoftwareSpec
-from .base import Episode, Runner, RuntimeFault, Settled
+from .base import Episode, Runner, RuntimeFault, Settled, WindowInfo
 from .capture import ScreenCapture, changed_pixels
 from .guardian import guardian, unmount
 from .launcher import kill_group, spawn
@@ -578,6 +578,16 @@ class LocalRunner(Runner):
         client, _ = self._checked()
         with self._x_call(X_TIMEOUT):
             return [w.title for w in client.windows()]
+
+    def windows(self) -> list[WindowInfo]:
+        client, _ = self._checked()
+        found = []
+        with self._x_call(X_TIMEOUT):
+            for win in client.windows():
+                box = client.geometry(win.id)
+                if box is not None:
+                    found.append(WindowInfo(win.title, win.wm_class, *box))
+        return found
 
     def pointer(self) -> tuple[int, int]:
         client, _ = self._checked()

@@ -301,6 +301,16 @@ class XClient:
             result.append(Window(int(wid), tuple(wm_class), str(title), self._atom["_NET_WM_PING"] in protocols))
         return result
 
+    def geometry(self, wid: int) -> tuple[int, int, int, int] | None:
+        """A window's client area on the screen: (x, y, width, height), or None if it vanished."""
+        win = self.d.create_resource_object("window", wid)
+        try:
+            size = win.get_geometry()
+            origin = self.root.translate_coords(win, 0, 0)
+        except error.XError:
+            return None
+        return int(origin.x), int(origin.y), int(size.width), int(size.height)
+
     def find_window(self, wm_class: str, title_regex: str | None) -> Window | None:
         wanted = wm_class.lower()
         for win in self.windows():
