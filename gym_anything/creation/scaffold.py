@@ -322,7 +322,7 @@ def watch(runner: LocalRunner, home: Path, argv: list[str], timeout: float, calm
         except RuntimeFault as fault:  # the app (or its display) ended
             result.exited = str(fault)
             break
-        if [(w.id, w.title) for w in now] != [(w.id, w.title) for w in seen]:
+        if now != seen:
             seen, changed = now, time.monotonic()
             if now and result.ready_time is None:
                 result.ready_time = round(changed - start, 3)

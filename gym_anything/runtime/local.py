@@ -33,7 +33,7 @@ from .launcher import kill_group, spawn
 from .limits import DEFAULT_MEMORY, DEFAULT_PIDS, Limiter, Limits, make_limiter
 from .sandbox import Account, bwrap_command, bwrap_path, require_launchable, sandbox_account, sandbox_env
 from .watchdog import watchdog
-from .xclient import Window, XClient
+from .xclient import XClient
 from .xserver import X11_DIR, XServer
 
 APP_LOG_TAIL = 2000  # characters of the app's output quoted in a fault
@@ -384,12 +384,6 @@ class LocalRunner(Runner):
         self._last_raw = None
         self._anchor = time.monotonic()
 
-    def windows(self) -> list[Window]:
-        """The top-level client windows on the display (id, WM_CLASS, title)."""
-        client, _ = self._checked()
-        with self._x_call(X_TIMEOUT):
-            return client.windows()
-
     def request_close(self) -> None:
         """Ask every top-level window to close (``WM_DELETE_WINDOW``), as a user would: apps save their settings."""
         client, _ = self._checked()
@@ -580,6 +574,7 @@ class LocalRunner(Runner):
             return [w.title for w in client.windows()]
 
     def windows(self) -> list[WindowInfo]:
+        """The top-level client windows on the display: title, WM_CLASS and screen box of each."""
         client, _ = self._checked()
         found = []
         with self._x_call(X_TIMEOUT):
