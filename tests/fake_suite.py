@@ -82,3 +82,11 @@ class QuittingAgent:
         if self.task == self.fail_task:
             return A.hotkey("ctrl", "q") if self.steps == 1 else A.done()
         return A.type("hello\n") if self.steps == 1 else A.done()
+
+
+def fake_root_on_path(tmp_path_factory) -> Iterator[Path]:
+    """For a module fixture: the fakepad data root (stand-in audit records: test setup, see above) in a fresh
+    folder, first on the data path while the fixture lives."""
+    folder = fake_suite_root(tmp_path_factory.mktemp("data") / "root")
+    with use_root(folder):
+        yield folder

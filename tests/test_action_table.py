@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from browser_for_tests import headless_chromium
 
 from gym_anything import actions as A
 from gym_anything.actions import ACTION_KINDS, ActionKind, ActionType, Overlay, Part
@@ -17,7 +17,6 @@ from gym_anything.agents.parsing import parse_actions
 from gym_anything.runtime import xclient
 
 W, H = 1280, 720
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 
 # One or two examples per type, with the exact forms run folders record (steps.jsonl) and agents are shown.
 EXAMPLES = [
@@ -249,25 +248,13 @@ def test_the_viewer_page_carries_the_overlay_of_every_type_and_the_script_names_
 
 def test_the_viewer_draws_every_type_from_the_table(tmp_path):
     """Headless Chromium, no app: each type's marks, label and banner, then an unknown type and missing fields."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    from gym_anything.runtime.guardian import owner_env
-
-    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-        pytest.fail("chromium and chromium-driver are missing: run scripts/setup.sh")
     assert {A.validate(a, W, H)["type"] for a, *_ in DRAWN} == set(ActionType)
     odd = [{"type": "teleport", "x": 5, "y": 5}, {"type": "click"}, {"type": "drag", "x": 1, "y": 2},
            {"type": "__proto__"}, {"type": "type", "text": {"a": 1}}]
     steps = [_step(i + 1, a) for i, (a, *_) in enumerate(DRAWN)]
     steps += [{"step": len(steps) + i + 1, "action": a, "action_text": "", "reward": 0.0} for i, a in enumerate(odd)]
     page = _viewer(steps, tmp_path)
-    options = webdriver.ChromeOptions()
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000"):
-        options.add_argument(arg)
-    options.binary_location = CHROMIUM
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER, env=owner_env(dict(os.environ))), options=options)
+    driver = headless_chromium()
     try:
         driver.get(page.as_uri())
         marks = """const m = document.getElementById('marks'), one = s => m.querySelector(s);

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from fake_suite import SUITE, fake_suite_root, use_root
+from fake_suite import SUITE, fake_root_on_path
 from PIL import Image
 
 from gym_anything import actions as A
@@ -34,9 +34,7 @@ WIDTH, HEIGHT = 640, 360  # the fixture software's screen
 @pytest.fixture(scope="module")
 def data_root(tmp_path_factory):
     """The fakepad data root (stand-in audit records: test setup, see fake_suite.py) first on the data path."""
-    folder = fake_suite_root(tmp_path_factory.mktemp("data") / "root")
-    with use_root(folder):
-        yield folder
+    yield from fake_root_on_path(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

@@ -6,26 +6,22 @@ The leaderboard only reads run folders, so the runs are written by the real eval
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 from pathlib import Path
 
 import pytest
-from fake_suite import SUITE, TASKS, fake_suite_root, use_root
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
+from browser_for_tests import headless_chromium
+from fake_suite import SUITE, TASKS, fake_root_on_path
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from gym_anything.benchmark.evaluation import run_eval
 from gym_anything.benchmark.leaderboard import LeaderboardError, build_site
 from gym_anything.cli import main as cli
-from gym_anything.runtime.guardian import owner_env
 
 ONLY = TASKS  # fakepad.append-line, fakepad.count-lines
 FIRST, SECOND = ONLY
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 PAYLOAD = "</script><script>window.__pwned = 1</script><img src=x onerror=\"window.__pwned = 2\">'&<!--"
 
 
@@ -38,9 +34,7 @@ def _edit_json(path: Path, change) -> None:
 @pytest.fixture(scope="module")
 def data_root(tmp_path_factory):
     """The fakepad data root (stand-in audit records: test setup, see fake_suite.py) first on the data path."""
-    folder = fake_suite_root(tmp_path_factory.mktemp("data") / "root")
-    with use_root(folder):
-        yield folder
+    yield from fake_root_on_path(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -82,14 +76,7 @@ def site(runs) -> Path:
 
 @pytest.fixture(scope="module")
 def browser():
-    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-        pytest.fail("chromium and chromium-driver are missing: run scripts/setup.sh")
-    options = webdriver.ChromeOptions()
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000"):
-        options.add_argument(arg)
-    options.binary_location = CHROMIUM
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER, env=owner_env(dict(os.environ))), options=options)
+    driver = headless_chromium()
     yield driver
     driver.quit()
 

@@ -15,7 +15,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from fake_suite import SUITE, TASKS, fake_suite_root, use_root
+from fake_suite import SUITE, TASKS, fake_root_on_path
 
 from gym_anything.benchmark.evaluation import EvalConfig, run_eval
 from gym_anything.benchmark.export import ExportError, export_runs
@@ -38,9 +38,7 @@ EPISODES = [f"{task}/seed-{seed}" for task in TASKS for seed in (0, 1)]
 @pytest.fixture(scope="module")
 def root(tmp_path_factory):
     """The fakepad data root (stand-in audit records: test setup, see fake_suite.py) first on the data path."""
-    folder = fake_suite_root(tmp_path_factory.mktemp("data") / "root")
-    with use_root(folder):
-        yield folder
+    yield from fake_root_on_path(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

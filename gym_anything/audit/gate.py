@@ -61,10 +61,16 @@ def run_plan(env, plan: list[dict]) -> tuple[float, dict[str, Any], int]:
     return reward, info, count + 1
 
 
+IDLE = (A.ActionType.WAIT, A.ActionType.DONE)  # actions that do not count towards a task's length
+
+
 def work_steps(env, plan: list[dict]) -> int:
     """The actions of a plan that act on the app: WAIT and DONE do not count towards a task's length."""
-    idle = (A.ActionType.WAIT, A.ActionType.DONE)
-    return sum(A.validate(a, env.unwrapped.width, env.unwrapped.height)["type"] not in idle for a in plan)
+    return _work(A.validate(a, env.unwrapped.width, env.unwrapped.height) for a in plan)
+
+
+def _work(validated) -> int:
+    return sum(action["type"] not in IDLE for action in validated)
 
 
 def random_plan(env, seed: int, steps: int) -> list[dict]:
@@ -331,7 +337,7 @@ def _audit_seeds(env, env_spec: SoftwareSpec, task: TaskSpec, seeds: list[int], 
                              keep_frames=index == 0)
         runs.append(oracle)
         oracle_lengths.append(len(oracle.actions))
-        oracle_work.append(sum(a["type"] not in (A.ActionType.WAIT, A.ActionType.DONE) for a in oracle.actions))
+        oracle_work.append(_work(oracle.actions))
         verdict = oracle.verifier
         detail = (f"score {oracle.reward}; failed items: {_failed_items(oracle)}; error: {verdict.get('error')}; "
                   f"fault: {oracle.info.get('fault')}")

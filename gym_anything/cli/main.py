@@ -8,6 +8,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from ..runtime import programs
@@ -181,17 +182,19 @@ def _selected_tasks(args: argparse.Namespace) -> list[tuple[SoftwareSpec, TaskSp
     return selected
 
 
-def _audit_one(env_id: str, task_id: str, seeds: int, random_steps: int, evidence: str | None, mutate: bool):
-    """One task's audit in a worker process (``--jobs``)."""
+def _audit_one(env_id: str, task_id: str, seeds: int, random_steps: int, evidence: str | None, mutate: bool,
+               progress: Callable[[str], None] = lambda _: None):
+    """One task's audit (in this process, or in a worker process with ``--jobs``)."""
     from ..audit import audit_task
 
     env = all_software()[env_id]
     return audit_task(env, env.tasks[task_id], seeds=seeds, random_steps=random_steps,
-                      evidence=Path(evidence) / f"{env_id}.{task_id}" if evidence else None, mutate=mutate)
+                      evidence=Path(evidence) / f"{env_id}.{task_id}" if evidence else None, mutate=mutate,
+                      progress=progress)
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from ..audit import VersionNotBumpedError, audit_task, is_audited, store
+    from ..audit import VersionNotBumpedError, is_audited, store
 
     selected = _selected_tasks(args)
     if not selected:
@@ -247,9 +250,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
                 if sys.stdout.isatty():
                     print(f"\r{label}: {message:40s}", end="", flush=True)
 
-            finish(number, env, task, audit_task(env, task, seeds=args.seeds, random_steps=args.random_steps,
-                                                 progress=progress, evidence=evidence / f"{env.id}.{task.id}",
-                                                 mutate=args.mutants))
+            finish(number, env, task, _audit_one(env.id, task.id, args.seeds, args.random_steps, str(evidence),
+                                                 args.mutants, progress))
     else:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed
