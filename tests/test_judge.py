@@ -141,7 +141,7 @@ def test_openai_backend_against_a_real_local_server(tiny_model):
         assert server.requests and server.requests[-1]["images"] == 3  # frames sampled to SPEC.frames
         assert "Sum the column" in server.requests[-1]["prompt"] and "99.5" in server.requests[-1]["prompt"]
         assert result.score == 0.0 and result.error  # garbage from the random model fails closed
-        with pytest.raises(ModelAnswerError, match="failed"):
+        with pytest.raises(ModelAnswerError, match="answered HTTP 404"):
             OpenAIBackend(server.base_url.replace("/v1", "/nope"), "local").complete("x", [])
     finally:
         server.stop()

@@ -9,10 +9,8 @@ backends serve checklist judges, VLM agents and test-time reviewers.
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import urllib.request
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any, Protocol
@@ -21,6 +19,7 @@ import numpy as np
 from PIL import Image
 
 from .answers import ModelAnswerError
+from .chat import ChatClient, post_chat_completion
 from .images import png_data_url
 
 MODEL_KINDS = ("openai", "transformers")
@@ -76,21 +75,22 @@ class OpenAIBackend:
                  max_tokens: int = 1024):
         self.base_url, self.model, self.timeout, self.max_tokens = base_url.rstrip("/"), model, timeout, max_tokens
         self.api_key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY", "")
+        self.prompt_tokens = self.completion_tokens = 0  # totals the endpoint reported over this backend's calls
 
     def complete(self, prompt: str, images: list[np.ndarray]) -> str:
         content: list[dict[str, Any]] = [{"type": "text", "text": prompt}] + [
             {"type": "image_url", "image_url": {"url": png_data_url(img)}} for img in images]
         body = {"model": self.model, "messages": [{"role": "user", "content": content}],
                 "temperature": 0, "max_tokens": self.max_tokens}
-        request = urllib.request.Request(f"{self.base_url}/chat/completions", data=json.dumps(body).encode(),
-                                         headers={"Content-Type": "application/json",
-                                                  "Authorization": f"Bearer {self.api_key}"})
+        reply = post_chat_completion(self.base_url, self.api_key, body, self.timeout)
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                reply = json.loads(response.read())
+            usage = reply.get("usage") or {}
+            self.prompt_tokens += int(usage.get("prompt_tokens") or 0)
+            self.completion_tokens += int(usage.get("completion_tokens") or 0)
             return reply["choices"][0]["message"]["content"] or ""
-        except Exception as exc:  # noqa: BLE001 - network, HTTP and format errors all fail closed
-            raise ModelAnswerError(f"the model endpoint {self.base_url} failed: {type(exc).__name__}: {exc}") from None
+        except Exception as exc:  # noqa: BLE001 - format errors fail closed
+            raise ModelAnswerError(f"the model endpoint {self.base_url} answered an unreadable completion: "
+                                   f"{type(exc).__name__}: {exc}") from None
 
 
 class TransformersBackend:
@@ -137,3 +137,12 @@ def make_backend(config: str | ModelSpec | Backend | None = None, api_key: str |
     assert spec.model is not None
     limit = {"max_tokens": max_tokens} if max_tokens else {}
     return OpenAIBackend(spec.location, spec.model, api_key=api_key, **limit)
+
+
+def make_chat_client(spec: str | ModelSpec, **kwargs: Any) -> ChatClient:
+    """A chat client with tool calls for ``openai:URL#MODEL``; ValueError for any other kind of model spec."""
+    parsed = spec if isinstance(spec, ModelSpec) else parse_model_spec(spec)
+    if parsed.kind != "openai" or parsed.model is None:
+        raise ValueError(f"a model with tools must be an OpenAI-compatible endpoint 'openai:URL#MODEL', got "
+                         f"{str(parsed)!r}")
+    return ChatClient(parsed.location, parsed.model, **kwargs)
