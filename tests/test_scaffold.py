@@ -107,7 +107,7 @@ def test_windows_ready_regex_and_soc_groups():
     assert sc.window_class(["galculator", "Galculator"], None, "galculator") == "Galculator"
     assert sc.ready_regex("galculator", "Galculator") == "galculator"
     assert sc.ready_regex("untitled.xhb - HomeBank", "HomeBank") == "HomeBank"
-    assert sc.ready_regex("Main (1)", "Other") == r"Main\ \(1\)"
+    assert sc.ready_regex("Main (1)", "Other") is None  # the document's name, not the app's: class only
     assert sc.soc_groups("librecad")[0] == ["17-0000", "47-0000", "27-0000", "49-0000"]
     assert sc.soc_groups("no-such-package") == ([sc.PLACEHOLDER_SOC], None)
     assert sc.software_id("Foo_Bar2") == "foo-bar2"

@@ -370,14 +370,15 @@ def window_class(classes: list[str], wm_class: str | None, program: str) -> str:
 
 
 def ready_regex(title: str, name: str) -> str | None:
-    """A title regex for ``ready``: the desktop Name when the title shows it, else the whole title (escaped)."""
+    """A title regex for ``ready``: the desktop Name when the title shows it, else None (a title without the
+    app's name names the document, "Untitled", and changes when a task opens a file: the class is enough)."""
     if not title:
         return None
     for word in (name, name.split()[0] if name.split() else ""):
         at = title.lower().find(word.lower()) if word else -1
         if at >= 0:
             return re.escape(title[at:at + len(word)])  # as the title spells it (the regex is case-sensitive)
-    return re.escape(title)
+    return None
 
 
 # --- the command --------------------------------------------------------------------------------
