@@ -471,6 +471,91 @@ def cmd_create_scaffold(args: argparse.Namespace) -> int:
     return 0
 
 
+def _creation_models(args: argparse.Namespace):
+    """The reviewer and summariser backends of ``create run``/``amplify`` (None when not given); the summariser
+    defaults to the creator's ``--model``."""
+    from ..models.backends import make_backend
+
+    reviewer = make_backend(args.reviewer, max_tokens=2048) if args.reviewer else None
+    summary_model = args.summariser or getattr(args, "model", None)
+    summariser = make_backend(summary_model, max_tokens=4096) if summary_model else None
+    return reviewer, summariser
+
+
+def _creation_settings(args: argparse.Namespace):
+    from ..creation.tools import Settings
+
+    return Settings(seeds=args.seeds, random_steps=args.random_steps)
+
+
+def cmd_create_run(args: argparse.Namespace) -> int:
+    """``create run``: the creation-audit loop with a model with tools or an external CLI."""
+    from ..creation.creators import ChatCreator, CommandCreator
+    from ..creation.loop import create_run
+    from ..models.backends import make_chat_client
+
+    if bool(args.model) == bool(args.command):
+        print("gym-anything create run: give exactly one of --model openai:URL#MODEL and --command TEMPLATE",
+              file=sys.stderr)
+        return 2
+    try:
+        creator = ChatCreator(make_chat_client(args.model), max_turns=args.max_turns) if args.model \
+            else CommandCreator(args.command, timeout=args.command_timeout)
+        reviewer, summariser = _creation_models(args)
+        result = create_run(args.software, creator, root=Path(args.root), reviewer=reviewer, package=args.package,
+                            rounds=args.rounds, n_tasks=args.tasks, runs_dir=args.runs, review=not args.no_review,
+                            settings=_creation_settings(args), summariser=summariser)
+    except ValueError as exc:
+        print(f"gym-anything create run: {exc}", file=sys.stderr)
+        return 2
+    print(f"accepted: {', '.join(result.accepted) or 'none'}; rejected: "
+          f"{', '.join(f'{t} ({r[:120]})' for t, r in result.rejected.items()) or 'none'}; run folder {result.run}")
+    return 0 if result.accepted else 1
+
+
+def cmd_create_amplify(args: argparse.Namespace) -> int:
+    from ..creation.amplify import amplify
+    from ..models.backends import make_chat_client
+
+    try:
+        reviewer, summariser = _creation_models(args)
+        result = amplify(args.software, make_chat_client(args.model), args.n, root=Path(args.root),
+                         reviewer=reviewer, runs_dir=args.runs, review=not args.no_review,
+                         settings=_creation_settings(args), summariser=summariser)
+    except ValueError as exc:
+        print(f"gym-anything create amplify: {exc}", file=sys.stderr)
+        return 2
+    print(f"accepted {len(result.accepted)} of {args.n}: {', '.join(result.accepted) or 'none'}; run folder "
+          f"{result.run}")
+    return 0
+
+
+def cmd_create_report(args: argparse.Namespace) -> int:
+    from ..creation.report import load_prices, render, summarise
+    from ..errors import SpecError
+
+    try:
+        report = summarise(args.runs, load_prices(args.prices))
+    except (OSError, SpecError) as exc:
+        print(f"gym-anything create report: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(report, indent=2) if args.json else render(report))
+    return 0
+
+
+def _creation_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("software", metavar="SOFTWARE", help="the software id (envs/SOFTWARE/ of --root)")
+    parser.add_argument("--root", default=".", help="the data root (default: .)")
+    parser.add_argument("--reviewer", metavar="MODEL", help="the auditor agent's model (openai:URL#MODEL or "
+                                                            "transformers:PATH); required unless --no-review")
+    parser.add_argument("--no-review", action="store_true", help="accept on the audit gate alone (recorded)")
+    parser.add_argument("--summariser", metavar="MODEL", help="the model that condenses the run into the memory "
+                                                              "(default: the creator's --model)")
+    parser.add_argument("--runs", help="where run folders go (default: ROOT/creation-runs)")
+    parser.add_argument("--seeds", type=int, default=3, help="seeds per audit (default 3)")
+    parser.add_argument("--random-steps", type=int, default=15, help="random-agent steps per audit (default 15)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="gym-anything", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -567,7 +652,8 @@ def main(argv: list[str] | None = None) -> int:
     migrate.add_argument("root", metavar="ROOT", help="the data root: the folder holding envs/ (and verifiers/)")
     migrate.add_argument("--dry-run", action="store_true", help="print what would be done; change nothing")
     migrate.set_defaults(func=cmd_migrate)
-    create = sub.add_parser("create", help="tools for creating a software (docs/creation.md): scaffold, explore")
+    create = sub.add_parser("create", help="creating a software (docs/creation.md): scaffold, explore, run, amplify, "
+                                             "report")
     create_sub = create.add_subparsers(dest="create_command", required=True)
     scaffold = create_sub.add_parser("scaffold", help="install PACKAGE, launch it in the sandbox, write "
                                      "envs/<software>/ (env.yaml, HOME template, scaffold/ evidence)")
@@ -593,6 +679,30 @@ def main(argv: list[str] | None = None) -> int:
     explore.add_argument("--keep-home", action="store_true",
                          help="copy the episode's HOME, as the app left it, to OUT/home (for the HOME template)")
     explore.set_defaults(func=cmd_create_explore)
+    run = create_sub.add_parser("run", help="the creation-audit loop: a creator writes tasks, the gate and the "
+                                            "auditor agent judge them, feedback for N rounds, memory updated")
+    _creation_options(run)
+    run.add_argument("--model", help="the creator: an OpenAI-compatible endpoint with tool calls, openai:URL#MODEL")
+    run.add_argument("--command", help="the creator: an external CLI agent, a command template with {prompt} (the "
+                                       "prompt file), {folder}, {root}, {software}; run in envs/SOFTWARE/")
+    run.add_argument("--command-timeout", type=float, default=3600, help="seconds per round of --command")
+    run.add_argument("--package", help="the Debian package to scaffold from when envs/SOFTWARE/env.yaml is missing")
+    run.add_argument("--rounds", type=int, default=3, help="creation-audit rounds (default 3)")
+    run.add_argument("--tasks", type=int, default=3, help="how many tasks to ask for (default 3)")
+    run.add_argument("--max-turns", type=int, default=60, help="model turns per round (default 60)")
+    run.set_defaults(func=cmd_create_run)
+    amp = create_sub.add_parser("amplify", help="many more tasks from the accepted ones, one per attempt, each "
+                                                "through the duplicate check, the gate and the auditor")
+    _creation_options(amp)
+    amp.add_argument("-n", type=int, default=10, help="attempts: one new task each (default 10)")
+    amp.add_argument("--model", required=True, help="the (cheaper) model with tool calls, openai:URL#MODEL")
+    amp.set_defaults(func=cmd_create_amplify)
+    report = create_sub.add_parser("report", help="accepted tasks, rounds, audit failures by check, tokens and "
+                                                  "dollars per accepted task, from run folders")
+    report.add_argument("runs", nargs="+", metavar="RUNS", help="run folders, or folders holding them")
+    report.add_argument("--prices", help="YAML: model name -> {input, output} US dollars per million tokens")
+    report.add_argument("--json", action="store_true", help="print the numbers as JSON")
+    report.set_defaults(func=cmd_create_report)
     serve = sub.add_parser("serve-judge", help="serve a local VLM over an OpenAI-compatible API")
     serve.add_argument("--model", required=True, help="a folder loadable with AutoModelForImageTextToText")
     serve.add_argument("--host", default="127.0.0.1")

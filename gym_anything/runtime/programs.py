@@ -65,7 +65,12 @@ SCAFFOLD_TEST_APPS = ("galculator", "speedcrunch", "xcircuit", "imagej", "librec
 """Apps outside the registry that tests/test_scaffold.py scaffolds: GTK3, Qt5, Tk, Java; LibreCAD (Qt5) and
 HomeBank (GTK3) show a first-run dialog. The set-up installs them with the test group."""
 
-EXTRA_PACKAGES = {"x11-utils": "runtime", "fonts-dejavu-core": "runtime", **dict.fromkeys(SCAFFOLD_TEST_APPS, "test")}
+CREATION_TEST_APPS = ("featherpad",)
+"""The app outside the registry that tests/test_creation_loop.py creates tasks for (Qt5: opens a file given on the
+command line and saves it with ctrl+s, no dialog). The set-up installs it with the test group."""
+
+EXTRA_PACKAGES = {"x11-utils": "runtime", "fonts-dejavu-core": "runtime",
+                  **dict.fromkeys(SCAFFOLD_TEST_APPS + CREATION_TEST_APPS, "test")}
 """Packages that install no program we run but that the environments or the tests need (X utilities, fonts, the
 apps the scaffold tests launch)."""
 
