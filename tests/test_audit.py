@@ -127,14 +127,15 @@ def test_a_verifier_that_passes_whenever_the_file_was_saved_fails_the_mutation_t
 
 @pytest.mark.app
 def test_the_gate_passes_a_seeded_sample_of_real_tasks_with_every_mutant_killed():
-    """Every run of the suite audits one task per software with gate v2 (the full audit is the slow test); the sample
-    moves with the date so the whole registry is covered over time. Nothing is stored."""
+    """Every run of the suite audits one task of one software with gate v2 (the full audit is the slow test); the
+    software and the task move with the date, so the whole registry is covered over time. Nothing is stored."""
     import datetime
     import random
 
     day = datetime.date.today().toordinal()
     picker = random.Random(day)
-    for env in all_software().values():
+    software = [env for env in all_software().values() if env.tasks]
+    for env in [software[day % len(software)]]:
         task = env.tasks[picker.choice(sorted(env.tasks))]
         audit = audit_task(env, task, seeds=1, random_steps=5)
         failed = {c.name: c.detail for c in audit.checks if not c.passed}

@@ -1,4 +1,5 @@
-"""Gymnasium's own environment checker on every registered id, and what the env contract means on real apps:
+"""Gymnasium's own environment checker on every registered id (each software's and its first task's by default,
+the other tasks' with -m slow), and what the env contract means on real apps:
 real frames (not blank, the same for the same seed and actions), the real pointer and settling.
 
 The env's own logic (info keys, rewards, truncation, options, faults, warm reset, autoreset) is tested on the
@@ -12,12 +13,27 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
-import gym_anything
 from gym_anything import actions as A
+from gym_anything.specs.registry import all_software
+
+
+def _check_ids() -> list:
+    """Every software id and its first task in the default suite; the other task ids (the same env class on
+    another task's files, whose reset and steps tests/test_tasks.py audits on every task) are marked slow."""
+    params = []
+    for env in all_software().values():
+        if not env.tasks:
+            continue
+        first = sorted(env.tasks)[0]
+        params.append(pytest.param(env.gym_id, id=env.gym_id))
+        for task_id in sorted(env.tasks):
+            gym_id = env.tasks[task_id].gym_id
+            params.append(pytest.param(gym_id, id=gym_id, marks=() if task_id == first else pytest.mark.slow))
+    return params
 
 
 @pytest.mark.app
-@pytest.mark.parametrize("gym_id", gym_anything.gym_ids())
+@pytest.mark.parametrize("gym_id", _check_ids())
 def test_check_env_passes(gym_id):
     """On the real app, too: a seeded reset shows the same first frame twice (test_env_logic runs it on the fake)."""
     env = gym.make(gym_id, render_mode="rgb_array")
@@ -78,7 +94,6 @@ def test_a_launch_program_that_is_not_installed_is_a_spec_error_at_make():
 
     from gym_anything.core.env import GymAnythingEnv
     from gym_anything.specs import SpecError
-    from gym_anything.specs.registry import all_software
 
     spec = dataclasses.replace(all_software()["mousepad"], launch=("no-such-editor", "--flag"))
     with pytest.raises(SpecError, match=r"env.yaml: field 'launch'.*apt-get install -y mousepad"):
