@@ -107,7 +107,52 @@ TEXT_CHARSET = _text_charset()
 _TEXT_SET = frozenset(TEXT_CHARSET)
 
 
-def action_space(width: int, height: int) -> spaces.Dict:
+SAMPLE_WORDS = ("the", "total", "name", "date", "report", "2024", "12", "7", "0.5", "-3", "yes", "Q1", " ", "\n")
+"""The vocabulary :meth:`ActionSpace.sample` types from (a random baseline should type words, not 512 code
+points)."""
+SAMPLE_KEYS = ("enter", "tab", "escape", "backspace", "delete", "up", "down", "left", "right", "home", "end",
+               "ctrl", "shift", "a", "c", "s", "v", "z")
+SAMPLE_MAX_WAIT = 1.0  # seconds: the longest WAIT a sample holds
+_SAMPLE_WEIGHTS = np.array([3, 8, 2, 2, 1, 1, 2, 2, 4, 3, 1, 0.6])  # by ActionType: DONE about 1 in 50
+
+
+class ActionSpace(spaces.Dict):
+    """The ``Dict`` action space, with a sane :meth:`sample` and a short ``repr``.
+
+    ``sample()`` (no mask or probability) draws the type with :data:`_SAMPLE_WEIGHTS` (clicks often, DONE about
+    one action in 50), WAITs of at most :data:`SAMPLE_MAX_WAIT` s, texts of one to three words from
+    :data:`SAMPLE_WORDS` and chords of one or two keys from :data:`SAMPLE_KEYS`; with a mask or probability it
+    is gymnasium's own ``Dict.sample``.
+    """
+
+    def sample(self, mask: Any = None, probability: Any = None) -> dict[str, Any]:
+        if mask is not None or probability is not None:
+            return super().sample(mask=mask, probability=probability)
+        rng = self.np_random
+        value = super().sample()
+        value["type"] = np.int64(rng.choice(len(ActionType), p=_SAMPLE_WEIGHTS / _SAMPLE_WEIGHTS.sum()))
+        value["duration"] = np.asarray(rng.uniform(0.0, SAMPLE_MAX_WAIT), dtype=np.float32)
+        words = rng.choice(len(SAMPLE_WORDS), size=int(rng.integers(1, 4)))
+        value["text"] = " ".join(SAMPLE_WORDS[i] for i in words)[:MAX_TEXT]
+        keys = np.zeros(MAX_CHORD, dtype=np.int64)
+        for slot, key in enumerate(rng.choice(len(SAMPLE_KEYS), size=int(rng.integers(1, 3)), replace=False)):
+            keys[slot] = KEY_NAMES.index(SAMPLE_KEYS[key]) + 1
+        value["keys"] = keys
+        value["dx"], value["dy"] = np.int64(0), np.int64(rng.integers(-3, 4))
+        return value
+
+    def __repr__(self) -> str:
+        parts = []
+        for name, space in self.spaces.items():
+            if isinstance(space, spaces.Text):
+                parts.append(f"{name}: Text({space.min_length}..{space.max_length} characters of "
+                             f"{len(space.character_set)})")
+            else:
+                parts.append(f"{name}: {space!r}")
+        return f"ActionSpace({', '.join(parts)})"
+
+
+def action_space(width: int, height: int) -> ActionSpace:
     """The action space for a screen of ``width`` x ``height`` pixels.
 
     Fields: ``type`` (ActionType); ``x``, ``y`` (pointer position for move/click/down/up/scroll and drag
@@ -116,7 +161,7 @@ def action_space(width: int, height: int) -> spaces.Dict:
     ``KEY_NAMES`` + 1, 0 = none, HOTKEY); ``duration`` (seconds, WAIT). ``ACTION_KINDS`` lists each type's fields.
     """
     coord_x, coord_y = spaces.Discrete(width), spaces.Discrete(height)
-    return spaces.Dict({
+    return ActionSpace({
         "type": spaces.Discrete(len(ActionType)),
         "x": coord_x, "y": coord_y,
         "x2": spaces.Discrete(width), "y2": spaces.Discrete(height),

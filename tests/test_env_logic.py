@@ -148,6 +148,37 @@ def test_options_max_steps_truncates_earlier_and_the_last_step_still_scores(make
     assert info["max_steps"] == 20
 
 
+@pytest.mark.parametrize("how", ["max_steps", "max_episode_steps"])
+def test_a_budget_from_gym_make_truncates_with_the_verifier_run(make, how):
+    """gym.make(id, max_steps=N) (ours) and gym.make(id, max_episode_steps=N) (gymnasium's TimeLimit, with
+    VerifyOnTruncation outside it) both end the oracle's unfinished plan at N with the reward of the saved work."""
+    env = make(**{how: 3})
+    _, info = env.reset(seed=2)
+    plan = env.unwrapped.oracle_actions()[:-1]  # ctrl+end, type the entry, ctrl+s: no DONE
+    _, reward, terminated, truncated, info = run(env, plan)
+    assert truncated and not terminated and reward == 1.0 and info["verifier"]["passed"] and info["step"] == 3
+    assert info.get("truncated_by") == ("TimeLimit" if how == "max_episode_steps" else None)
+    _, info = env.reset(seed=2)
+    _, reward, _, truncated, info = run(env, [A.wait(0)] * 3)
+    assert truncated and reward == 0.0 and info["verifier"]["passed"] is False
+
+
+def test_the_registered_step_limit_is_the_tasks_and_an_outer_limit_above_it_changes_nothing(make):
+    assert gym.spec(TASK).max_episode_steps == 20
+    assert gym.spec(SOFTWARE).max_episode_steps == max(
+        t.max_steps for t in gym_anything.specs.registry.software_spec("mousepad").tasks.values())
+    env = gym.wrappers.TimeAwareObservation(make())  # needs spec.max_episode_steps
+    env.reset(seed=1)
+    long = make(max_episode_steps=50)
+    _, info = long.reset(seed=1)
+    assert info["max_steps"] == 20
+    for _ in range(20):
+        _, _, _, truncated, info = long.step(A.wait(0))
+    assert truncated and "verifier" in info and "truncated_by" not in info  # the env's own budget ended it
+    with pytest.raises(ValueError, match="max_steps must be an integer >= 1"):
+        make(max_steps=0)
+
+
 @pytest.mark.parametrize("max_steps", [0, 21, -1, True, 2.5, "3"])
 def test_options_max_steps_must_be_within_the_tasks_budget(make, max_steps):
     env = make()

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
-from gymnasium import spaces
 
-from .. import actions
+from .. import actions as A
+from ..action_presets import ActionPreset
 from ..authoring.contexts import OracleContext, VerifyContext
 from ..errors import RuntimeFault
 from ..models.backends import Backend, make_backend
 from ..models.images import FrameBuffer
+from ..observations import ObservationShape
 from ..runtime import RUNNERS, make_runner
 from ..runtime.base import Runner
 from ..runtime.sandbox import require_launchable
@@ -47,7 +49,10 @@ class GymAnythingEnv(gym.Env):
     ``info["fault"]``), and truncates at the task's ``max_steps``; the verifier runs on either.
 
     ``reset(options=...)`` accepts ``task`` (a task id of this env) and ``max_steps`` (a step budget for
-    this episode, at most the task's own ``max_steps``; benchmark suites use it).
+    this episode, at most the task's own ``max_steps``; benchmark suites use it). ``max_steps=N`` at
+    construction (``gym.make(id, max_steps=N)``) caps every episode at N steps; either way the verifier runs on
+    the truncating step. ``gym.make(id, max_episode_steps=N)`` does the same through gymnasium's ``TimeLimit`` and
+    :class:`gym_anything.wrappers.VerifyOnTruncation`.
 
     ``warm_reset=True`` prepares the next episode in the background while the current one runs (HOME copy,
     task setup and the app started on a spare display), for the instance the next ``reset()`` without a
@@ -60,7 +65,10 @@ class GymAnythingEnv(gym.Env):
 
     def __init__(self, env_id: str | SoftwareSpec, task_id: str | None = None, render_mode: str | None = None,
                  reward_mode: str = "score", split: str | None = None, runner: str = "local", audit: bool = True,
-                 judge: Any = None, warm_reset: bool = False):
+                 judge: Any = None, warm_reset: bool = False, max_steps: int | None = None,
+                 actions: str = "dict", action_grid: tuple[int, int] = (8, 8),
+                 action_keys: Sequence[Any] | None = None, action_texts: Sequence[str] | None = None,
+                 obs_size: tuple[int, int] | None = None, grayscale: bool = False, observation: str = "image"):
         self.software = env_id if isinstance(env_id, SoftwareSpec) else software_spec(env_id)
         software = self.software
         if task_id is not None:
@@ -81,6 +89,10 @@ class GymAnythingEnv(gym.Env):
             require_launchable(software)  # at gym.make, not at the first reset
         if not isinstance(warm_reset, bool):
             raise ValueError(f"warm_reset must be True or False, got {warm_reset!r}")
+        if max_steps is not None and (isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer))
+                                      or max_steps < 1):
+            raise ValueError(f"max_steps must be an integer >= 1 (a step budget for every episode), got {max_steps!r}")
+        self.max_steps = None if max_steps is None else int(max_steps)
         self.runner_kind, self.warm_reset = runner, warm_reset
         self._warm = WarmStarts()
         self.render_mode, self.reward_mode, self._warn_unaudited = render_mode, reward_mode, audit
@@ -90,8 +102,18 @@ class GymAnythingEnv(gym.Env):
         if audit and len(self.tasks) == 1:
             warn_if_unaudited(software, self.tasks[0])
         self.width, self.height = software.resolution
-        self.observation_space = spaces.Box(0, 255, (self.height, self.width, 3), np.uint8)
-        self.action_space = actions.action_space(self.width, self.height)
+        self._shape = ObservationShape.make(self.width, self.height, obs_size, grayscale, observation)
+        self.observation_space = self._shape.space()
+        self._preset: ActionPreset | None = None
+        if actions != "dict":
+            vocabulary: dict[str, Any] = {}
+            if action_keys is not None:
+                vocabulary["keys"] = tuple(action_keys)
+            if action_texts is not None:
+                vocabulary["texts"] = tuple(action_texts)
+            self._preset = ActionPreset(actions, self.width, self.height, action_grid, **vocabulary)
+        self.action_space = self._preset.space if self._preset is not None else A.action_space(self.width,
+                                                                                                self.height)
         self._runner: Runner | None = None
         self._instance: Instance | None = None
         self._frame: np.ndarray | None = None
@@ -116,7 +138,7 @@ class GymAnythingEnv(gym.Env):
         super().reset(seed=seed)
         started = time.perf_counter()
         task, instance_seed = draw(self.tasks, self.np_random, options)
-        self._max_steps = step_budget(task, (options or {}).get("max_steps"))
+        self._max_steps = min(step_budget(task, (options or {}).get("max_steps")), self.max_steps or task.max_steps)
         if self._warn_unaudited:
             warn_if_unaudited(self.software, task)
         runner = self._ensure_runner()
@@ -153,22 +175,24 @@ class GymAnythingEnv(gym.Env):
                 "instance_seed": instance_seed, "params": inst.values, "max_steps": self._max_steps, "step": 0,
                 "reset_time": timings["total"], "reset_warm": warm, "reset_timings": timings,
                 "settle_time": settled.seconds, "settled": settled.stable}
-        return settled.frame.copy(), info
+        return self._observe(settled.frame), info
 
     def step(self, action: dict[str, Any]):
         if self._ended or self._instance is None:
             raise RuntimeError("the episode has ended (or never started): call reset() before step()")
-        act = actions.validate(action, self.width, self.height)
+        if self._preset is not None and not isinstance(action, dict):  # a typed action still works (the oracle)
+            action = self._preset.to_action(action)
+        act = A.validate(action, self.width, self.height)
         started = time.perf_counter()
         self._steps += 1
         runner = self._ensure_runner()
         info: dict[str, Any] = {"env_id": self.software.id, "task_id": self._instance.task.id, "step": self._steps,
-                                "action": actions.describe(act)}
-        terminated = act["type"] is actions.ActionType.DONE
+                                "action": A.describe(act)}
+        terminated = act["type"] is A.ActionType.DONE
         fault: RuntimeFault | None = None
         if not terminated:
             try:
-                if act["type"] is actions.ActionType.WAIT:
+                if act["type"] is A.ActionType.WAIT:
                     runner.wait(act["duration"])
                 else:
                     runner.perform(act)
@@ -184,18 +208,37 @@ class GymAnythingEnv(gym.Env):
                 terminated = True
                 info["fault"] = {"kind": exc.kind, "detail": exc.detail}
         truncated = not terminated and self._steps >= self._max_steps
-        reward = 0.0
-        if terminated or truncated:
-            self._ended = True
-            result = self._verify(self._instance)
-            info["verifier"] = result.to_info()
-            reward = float(result.passed) if self.reward_mode == "binary" else float(result.score)
-            late = runner.fault() if fault is None else None  # e.g. the app exited on the final action
-            if late is not None:
-                info["fault"] = {"kind": late.kind, "detail": late.detail}
+        reward = self._end(info, check_late_fault=fault is None) if terminated or truncated else 0.0
         info["step_time"] = time.perf_counter() - started
         assert self._frame is not None
-        return self._frame.copy(), reward, terminated, truncated, info
+        return self._observe(self._frame), reward, terminated, truncated, info
+
+    def _observe(self, frame: np.ndarray) -> Any:
+        return self._shape.convert(frame, self._instance.instruction if self._instance is not None else "")
+
+    def _end(self, info: dict[str, Any], check_late_fault: bool = True) -> float:
+        """End the episode: run the verifier, put its result (and a late fault) in ``info``; the reward."""
+        assert self._instance is not None
+        self._ended = True
+        result = self._verify(self._instance)
+        info["verifier"] = result.to_info()
+        late = self._runner.fault() if check_late_fault and self._runner is not None else None
+        if late is not None:  # e.g. the app exited on the final action
+            info["fault"] = {"kind": late.kind, "detail": late.detail}
+        return float(result.passed) if self.reward_mode == "binary" else float(result.score)
+
+    def truncate(self, info: dict[str, Any] | None = None) -> float:
+        """Harness-only: end the running episode now, as a truncation, with the verifier run on what the app
+        saved; returns the reward and adds the verifier's result to ``info``. An outer step limit uses it
+        (``gym_anything.wrappers.VerifyOnTruncation``, which ``gym.make`` adds after its ``TimeLimit``)."""
+        if self._ended or self._instance is None:
+            raise RuntimeError("there is no running episode to truncate")
+        return self._end(info if info is not None else {})
+
+    @property
+    def episode_running(self) -> bool:
+        """Whether an episode has been reset and not ended (by DONE, a fault or its step budget)."""
+        return not self._ended and self._instance is not None
 
     def _verify(self, inst: Instance) -> VerifierResult:
         task = inst.task
@@ -251,8 +294,8 @@ class GymAnythingEnv(gym.Env):
         ctx = OracleContext(params=inst.params, public=inst.public, private=inst.private,
                             width=self.width, height=self.height)
         steps = list(load_function(inst.task.oracle)(ctx))
-        if not steps or int(steps[-1]["type"]) != actions.ActionType.DONE:
-            steps.append(actions.done())
+        if not steps or int(steps[-1]["type"]) != A.ActionType.DONE:
+            steps.append(A.done())
         return steps
 
     def privileged(self) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import warnings
 from functools import lru_cache
 
 import gymnasium as gym
+from gymnasium.envs.registration import WrapperSpec
 
 from ..errors import SpecError
 from .loader import load_all
@@ -13,6 +14,9 @@ from .model import SoftwareSpec, TaskSpec
 
 ENTRY_POINT = "gym_anything.core.env:GymAnythingEnv"
 VECTOR_ENTRY_POINT = "gym_anything.vector.ray:vector_entry_point"
+KEEP_REWARD = WrapperSpec("VerifyOnTruncation", "gym_anything.wrappers:VerifyOnTruncation", {})
+"""Applied by ``gym.make`` outside its ``TimeLimit``: ``max_episode_steps`` is the task's ``max_steps`` (a software
+id: its tasks' largest), and ``gym.make(id, max_episode_steps=N)`` truncates at N with the verifier run."""
 """``gym.make_vec(id, num_envs=N, vectorization_mode="vector_entry_point", backend="ray")``; the default
 ``backend="sync"`` keeps ``gym.make_vec(id)`` a gymnasium ``SyncVectorEnv``."""
 
@@ -61,11 +65,14 @@ def register_all() -> None:
             continue  # a scaffolded software: nothing to reset into until it has a task
         if env.gym_id not in gym.registry:
             gym.register(id=env.gym_id, entry_point=ENTRY_POINT, vector_entry_point=VECTOR_ENTRY_POINT,
-                         kwargs={"env_id": env.id}, nondeterministic=True)
+                         kwargs={"env_id": env.id}, nondeterministic=True,
+                         max_episode_steps=max(t.max_steps for t in env.tasks.values()),
+                         additional_wrappers=(KEEP_REWARD,))
         for task in env.tasks.values():
             if task.gym_id not in gym.registry:
                 gym.register(id=task.gym_id, entry_point=ENTRY_POINT, vector_entry_point=VECTOR_ENTRY_POINT,
-                             kwargs={"env_id": env.id, "task_id": task.id}, nondeterministic=True)
+                             kwargs={"env_id": env.id, "task_id": task.id}, nondeterministic=True,
+                             max_episode_steps=task.max_steps, additional_wrappers=(KEEP_REWARD,))
 
 
 all_envs = all_software  # the names before the software/env split; kept for existing callers
