@@ -122,7 +122,7 @@ class RayVectorEnv(VectorEnv):
     on the actor (e.g. ``runner=``, ``reward_mode=``).
     """
 
-    metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}
+    metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": ["rgb_array"]}
 
     def __init__(self, env_id: str, num_envs: int, *, address: str | None = None,
                  resources_per_env: dict[str, float] | None = None, scheduling_strategy: Any = "SPREAD",
@@ -140,6 +140,7 @@ class RayVectorEnv(VectorEnv):
         if self._owns_ray:
             ray.init(address=address, include_dashboard=False)
         self.env_id, self.num_envs = env_id, num_envs
+        self.render_mode = env_kwargs.get("render_mode")
         self.call_timeout, self.max_restarts = float(call_timeout), max_restarts
         self._env_kwargs, self._options = dict(env_kwargs), options
         self._actors: list[Any] = []
@@ -276,6 +277,12 @@ class RayVectorEnv(VectorEnv):
         """Call ``name`` (or read the attribute) on every sub-env, e.g. ``call("oracle_actions")``."""
         ray = _ray()
         return tuple(ray.get([a.call.remote(name, args, kwargs) for a in self._actors], timeout=self.call_timeout))
+
+    def render(self) -> Any:
+        """Each sub-env's full-resolution screen (with ``render_mode="rgb_array"``; else None), for videos."""
+        if self.render_mode != "rgb_array":
+            return None
+        return self.call("render")
 
     def get_attr(self, name: str) -> tuple[Any, ...]:
         return self.call(name)
