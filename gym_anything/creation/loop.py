@@ -20,7 +20,7 @@ from typing import Any
 
 from ..errors import SpecError
 from ..models.backends import Backend
-from ..specs.audits import TaskAudit, audit_path, store, task_digest
+from ..specs.audits import TaskAudit, VersionNotBumpedError, audit_path, store, task_digest
 from ..specs.model import SoftwareSpec, TaskSpec
 from ..specs.paths import PACKAGE_DIR
 from .creators import Creator
@@ -243,7 +243,7 @@ def _judge_round(toolbox: Toolbox, result: RunResult, before: dict[str, str], ju
         judged[task_id] = digest
         outcome = result.tasks.setdefault(task_id, TaskOutcome(task_id))
         outcome.round, outcome.accepted = run.round, False
-        text = judge_task(spec, task, toolbox, outcome, reviewer, log)
+        text = judge_task(spec, task, toolbox, outcome, reviewer, log, fresh=task_id not in before)
         if text:
             findings.append(text)
     for task_id, gone in result.tasks.items():
@@ -253,7 +253,9 @@ def _judge_round(toolbox: Toolbox, result: RunResult, before: dict[str, str], ju
 
 
 def judge_task(spec: SoftwareSpec, task: TaskSpec, toolbox: Toolbox, outcome: TaskOutcome,
-                reviewer: Backend | None, log: Callable[[str], None]) -> str:
+                reviewer: Backend | None, log: Callable[[str], None], fresh: bool = True) -> str:
+    """Audit one candidate, review it when the gate passed, store it when both passed; the findings for the
+    creator ('' when accepted). ``fresh``: the task did not exist before the run (see :func:`store_accepted`)."""
     from ..audit.gate import audit_task
     from ..audit.review import assemble_evidence, review_task, store_review
 
@@ -290,17 +292,26 @@ def judge_task(spec: SoftwareSpec, task: TaskSpec, toolbox: Toolbox, outcome: Ta
                 lines.append(f"- the review failed: {review.error}")
             lines += [f"- FAIL {v.name}: {v.evidence}" for v in failed_items]
             return "\n".join(lines)
+    try:
+        store_accepted(spec, task, audit, fresh)
+    except VersionNotBumpedError as exc:
+        outcome.reason = f"it passed but cannot be stored: {exc}"
+        return f"## {task.id}: passed the gate and the auditor, but cannot be stored\n- {exc}"
+    if reviewer is not None:
         store_review(spec, task, review)
-    _store_audit(spec, task, audit)
     outcome.accepted, outcome.reason = True, ""
     return ""
 
 
-def _store_audit(spec: SoftwareSpec, task: TaskSpec, audit: TaskAudit) -> None:
-    """Store a passing audit; a version first audited in this run may be re-recorded with its new digest."""
+def store_accepted(spec: SoftwareSpec, task: TaskSpec, audit: TaskAudit, fresh: bool) -> None:
+    """Store a passing audit. A ``fresh`` task (first written in this run) may be re-recorded with a new digest
+    for the same version; a task that existed before the run keeps its history: changing it without bumping
+    ``version:`` raises :class:`VersionNotBumpedError`."""
     try:
         store(spec, task, audit)
-    except SpecError:  # VersionNotBumpedError: the task changed since this version's audit
+    except VersionNotBumpedError:
+        if not fresh:
+            raise
         audit_path(spec, task).unlink(missing_ok=True)
         store(spec, task, audit)
 
