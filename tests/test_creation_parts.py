@@ -327,3 +327,14 @@ def test_a_task_from_before_the_run_keeps_its_audit_history(root: Path):
     assert stored_audit(*passing()[:2])["digest"] == first
     store_accepted(*passing(), fresh=True)  # written in this run: re-recorded
     assert stored_audit(*passing()[:2])["digest"] != first
+
+
+def test_a_failing_creator_endpoint_ends_the_run_with_its_record(root: Path, tmp_path: Path):
+    creator = ChatCreator(ChatClient("http://127.0.0.1:9/v1", "m", timeout=2))
+    result = create_run("notes", creator, root=root, reviewer=None, review=False, rounds=3, runs_dir=tmp_path,
+                        log=lambda _: None)
+    assert result.rounds == 1 and result.stopped.startswith("the creator failed in round 1: error: the model endpoint")
+    record = json.loads((result.run / "result.json").read_text())
+    assert record["stopped"] == result.stopped and record["accepted"] == []
+    assert "error: the model endpoint" in read_jsonl(result.run / "stages.jsonl")[1]["ended"]
+    assert Memory(root, "notes").stats()["runs"] == 1  # the memory still counts the run

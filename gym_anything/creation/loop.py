@@ -81,6 +81,7 @@ class RunResult:
     rounds: int = 0
     tasks: dict[str, TaskOutcome] = field(default_factory=dict)
     memory_problem: str | None = None
+    stopped: str | None = None  # why the run ended before its last round (the creator's endpoint failed)
 
     @property
     def accepted(self) -> list[str]:
@@ -183,6 +184,10 @@ def create_run(software: str, creator: Creator, *, root: Path | str, reviewer: B
                   completion_tokens=played.completion_tokens, turns=played.turns, ended=played.ended)
         feedback = _judge_round(toolbox, result, before, judged, reviewer if review else None, log)
         run.write_text(f"feedback/r{number}.md", feedback or "(nothing to report: every candidate was accepted)")
+        if played.ended.startswith("error"):
+            result.stopped = f"the creator failed in round {number}: {played.ended}"
+            log(result.stopped)
+            break
         if not feedback:
             break
         message = (f"Round {number} findings. Fix the tasks below (or delete a task you cannot fix), then call "
@@ -207,6 +212,7 @@ def finish_run(toolbox: Toolbox, result: RunResult, memory: Memory, summariser: 
         "reviewer": getattr(reviewer, "model", None) if reviewer else "none (accepted on the gate alone)",
         "rounds": result.rounds, "accepted": result.accepted, "rejected": result.rejected,
         "tasks": {t: o.__dict__ for t, o in sorted(result.tasks.items())}, "memory_problem": result.memory_problem,
+        "stopped": result.stopped,
         "wall_seconds": round(seconds + t(), 1), "settings": toolbox.settings.__dict__})
     log(f"{result.software}: {len(result.accepted)} accepted {result.accepted}, {len(result.rejected)} rejected; "
         f"{run.path}")
