@@ -304,3 +304,37 @@ def test_the_report_prices_tokens_and_refuses_a_bad_price_table(tmp_path: Path):
     with pytest.raises(SpecError, match="prices.yaml: field 'big'"):
         load_prices(prices)
     assert cli(["create", "report", str(tmp_path / "runs"), "--prices", str(prices)]) == 2
+
+
+def test_a_task_from_before_the_run_keeps_its_audit_history(root: Path):
+    """A task first written in the run may be re-recorded under the same version; one that existed before must have
+    its version bumped (its stored record is never dropped)."""
+    from gym_anything.creation.loop import store_accepted
+    from gym_anything.specs.audits import TaskAudit, VersionNotBumpedError, stored_audit, task_digest
+
+    add_task(root, "t", "Save the file a.txt.")
+
+    def passing() -> tuple:
+        spec = load_env(root / "envs" / "notes", root, warn=False)
+        task = spec.tasks["t"]
+        return spec, task, TaskAudit(task=task.gym_id, digest=task_digest(spec, task), seeds=[1000], passed=True)
+
+    store_accepted(*passing(), fresh=False)
+    first = stored_audit(*passing()[:2])["digest"]
+    add_task(root, "t", "Save the file a.txt now.")  # changed, version not bumped
+    with pytest.raises(VersionNotBumpedError):
+        store_accepted(*passing(), fresh=False)
+    assert stored_audit(*passing()[:2])["digest"] == first
+    store_accepted(*passing(), fresh=True)  # written in this run: re-recorded
+    assert stored_audit(*passing()[:2])["digest"] != first
+
+
+def test_a_failing_creator_endpoint_ends_the_run_with_its_record(root: Path, tmp_path: Path):
+    creator = ChatCreator(ChatClient("http://127.0.0.1:9/v1", "m", timeout=2))
+    result = create_run("notes", creator, root=root, reviewer=None, review=False, rounds=3, runs_dir=tmp_path,
+                        log=lambda _: None)
+    assert result.rounds == 1 and result.stopped.startswith("the creator failed in round 1: error: the model endpoint")
+    record = json.loads((result.run / "result.json").read_text())
+    assert record["stopped"] == result.stopped and record["accepted"] == []
+    assert "error: the model endpoint" in read_jsonl(result.run / "stages.jsonl")[1]["ended"]
+    assert Memory(root, "notes").stats()["runs"] == 1  # the memory still counts the run

@@ -508,6 +508,8 @@ def cmd_create_run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"gym-anything create run: {exc}", file=sys.stderr)
         return 2
+    if result.stopped:
+        print(f"gym-anything create run: {result.stopped}", file=sys.stderr)
     print(f"accepted: {', '.join(result.accepted) or 'none'}; rejected: "
           f"{', '.join(f'{t} ({r[:120]})' for t, r in result.rejected.items()) or 'none'}; run folder {result.run}")
     return 0 if result.accepted else 1

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..models.answers import ModelAnswerError
 from ..models.chat import ChatClient
 from .runfolder import Stopwatch
 from .tools import TOOL_SCHEMAS, Toolbox
@@ -34,7 +35,7 @@ class RoundResult:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     turns: int = 0
-    ended: str = ""  # finish | no tool call | turn limit | exit <code> | error ...
+    ended: str = ""  # finish | no tool call | turn limit | exit <code> | timeout ... | error: <why>
     summary: str = ""  # the creator's own account of the round
 
 
@@ -62,7 +63,11 @@ class ChatCreator:
             if result.turns >= self.max_turns:
                 result.ended = "turn limit"
                 break
-            reply = self.client.chat(self.messages, TOOL_SCHEMAS)
+            try:
+                reply = self.client.chat(self.messages, TOOL_SCHEMAS)
+            except ModelAnswerError as exc:  # the endpoint failed: the round ends; what was written is judged
+                result.ended = f"error: {exc}"
+                break
             result.turns += 1
             result.prompt_tokens += reply.prompt_tokens
             result.completion_tokens += reply.completion_tokens

@@ -20,7 +20,7 @@ from typing import Any
 
 from ..errors import SpecError
 from ..models.backends import Backend
-from ..specs.audits import TaskAudit, audit_path, store, task_digest
+from ..specs.audits import TaskAudit, VersionNotBumpedError, audit_path, store, task_digest
 from ..specs.model import SoftwareSpec, TaskSpec
 from ..specs.paths import PACKAGE_DIR
 from .creators import Creator
@@ -81,6 +81,7 @@ class RunResult:
     rounds: int = 0
     tasks: dict[str, TaskOutcome] = field(default_factory=dict)
     memory_problem: str | None = None
+    stopped: str | None = None  # why the run ended before its last round (the creator's endpoint failed)
 
     @property
     def accepted(self) -> list[str]:
@@ -183,6 +184,10 @@ def create_run(software: str, creator: Creator, *, root: Path | str, reviewer: B
                   completion_tokens=played.completion_tokens, turns=played.turns, ended=played.ended)
         feedback = _judge_round(toolbox, result, before, judged, reviewer if review else None, log)
         run.write_text(f"feedback/r{number}.md", feedback or "(nothing to report: every candidate was accepted)")
+        if played.ended.startswith("error"):
+            result.stopped = f"the creator failed in round {number}: {played.ended}"
+            log(result.stopped)
+            break
         if not feedback:
             break
         message = (f"Round {number} findings. Fix the tasks below (or delete a task you cannot fix), then call "
@@ -207,6 +212,7 @@ def finish_run(toolbox: Toolbox, result: RunResult, memory: Memory, summariser: 
         "reviewer": getattr(reviewer, "model", None) if reviewer else "none (accepted on the gate alone)",
         "rounds": result.rounds, "accepted": result.accepted, "rejected": result.rejected,
         "tasks": {t: o.__dict__ for t, o in sorted(result.tasks.items())}, "memory_problem": result.memory_problem,
+        "stopped": result.stopped,
         "wall_seconds": round(seconds + t(), 1), "settings": toolbox.settings.__dict__})
     log(f"{result.software}: {len(result.accepted)} accepted {result.accepted}, {len(result.rejected)} rejected; "
         f"{run.path}")
@@ -243,7 +249,7 @@ def _judge_round(toolbox: Toolbox, result: RunResult, before: dict[str, str], ju
         judged[task_id] = digest
         outcome = result.tasks.setdefault(task_id, TaskOutcome(task_id))
         outcome.round, outcome.accepted = run.round, False
-        text = judge_task(spec, task, toolbox, outcome, reviewer, log)
+        text = judge_task(spec, task, toolbox, outcome, reviewer, log, fresh=task_id not in before)
         if text:
             findings.append(text)
     for task_id, gone in result.tasks.items():
@@ -253,7 +259,9 @@ def _judge_round(toolbox: Toolbox, result: RunResult, before: dict[str, str], ju
 
 
 def judge_task(spec: SoftwareSpec, task: TaskSpec, toolbox: Toolbox, outcome: TaskOutcome,
-                reviewer: Backend | None, log: Callable[[str], None]) -> str:
+                reviewer: Backend | None, log: Callable[[str], None], fresh: bool = True) -> str:
+    """Audit one candidate, review it when the gate passed, store it when both passed; the findings for the
+    creator ('' when accepted). ``fresh``: the task did not exist before the run (see :func:`store_accepted`)."""
     from ..audit.gate import audit_task
     from ..audit.review import assemble_evidence, review_task, store_review
 
@@ -290,17 +298,26 @@ def judge_task(spec: SoftwareSpec, task: TaskSpec, toolbox: Toolbox, outcome: Ta
                 lines.append(f"- the review failed: {review.error}")
             lines += [f"- FAIL {v.name}: {v.evidence}" for v in failed_items]
             return "\n".join(lines)
+    try:
+        store_accepted(spec, task, audit, fresh)
+    except VersionNotBumpedError as exc:
+        outcome.reason = f"it passed but cannot be stored: {exc}"
+        return f"## {task.id}: passed the gate and the auditor, but cannot be stored\n- {exc}"
+    if reviewer is not None:
         store_review(spec, task, review)
-    _store_audit(spec, task, audit)
     outcome.accepted, outcome.reason = True, ""
     return ""
 
 
-def _store_audit(spec: SoftwareSpec, task: TaskSpec, audit: TaskAudit) -> None:
-    """Store a passing audit; a version first audited in this run may be re-recorded with its new digest."""
+def store_accepted(spec: SoftwareSpec, task: TaskSpec, audit: TaskAudit, fresh: bool) -> None:
+    """Store a passing audit. A ``fresh`` task (first written in this run) may be re-recorded with a new digest
+    for the same version; a task that existed before the run keeps its history: changing it without bumping
+    ``version:`` raises :class:`VersionNotBumpedError`."""
     try:
         store(spec, task, audit)
-    except SpecError:  # VersionNotBumpedError: the task changed since this version's audit
+    except VersionNotBumpedError:
+        if not fresh:
+            raise
         audit_path(spec, task).unlink(missing_ok=True)
         store(spec, task, audit)
 
