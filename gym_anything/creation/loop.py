@@ -253,7 +253,7 @@ def _judge_round(toolbox: Toolbox, result: RunResult, before: dict[str, str], ju
         if text:
             findings.append(text)
     for task_id, gone in result.tasks.items():
-        if task_id not in spec.tasks and (gone.accepted or "deleted" not in gone.reason):
+        if task_id not in spec.tasks and not gone.reason.startswith("deleted"):
             gone.accepted, gone.reason = False, f"deleted by the creator in round {run.round}"
     return "\n\n".join(findings)
 

@@ -7,6 +7,7 @@ and can correct itself). Every call is recorded in the run folder.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,7 @@ from ..specs.audits import TaskAudit
 from ..specs.loader import load_env
 from ..specs.model import SoftwareSpec, TaskSpec
 from .memory import Memory
-from .runfolder import RunFolder, Stopwatch
+from .runfolder import RunFolder, Stopwatch, read_jsonl
 from .workspace import PathRefused, Workspace
 
 OCR_WORDS = 250  # words of the last frame listed with their centres in an explore result
@@ -95,7 +96,6 @@ class Toolbox:
     settings: Settings = field(default_factory=Settings)
     disabled: frozenset[str] = frozenset()  # tools refused in this run (``create amplify``: no scaffold)
     finished: str | None = None  # the summary given to ``finish`` (None: not finished)
-    audits: dict[str, TaskAudit] = field(default_factory=dict)  # the latest gate report per task id, this round
 
     def call(self, name: str, arguments: dict[str, Any] | str, stage: str = "create") -> tuple[bool, str]:
         """Run tool ``name``; (ok, the text for the model). Never raises for the model's mistakes."""
@@ -163,7 +163,6 @@ class Toolbox:
         audit = audit_task(spec, task_spec, seeds=self.settings.seeds, random_steps=self.settings.random_steps,
                            mutate=self.settings.mutate,
                            evidence=self.run.path / "evidence" / f"{task}.r{self.run.round}.tool")
-        self.audits[task] = audit
         return gate_text(audit)
 
     def _read_memory(self) -> str:
@@ -197,7 +196,7 @@ def explore_text(out: Path, find: str | None = None) -> str:
     lines = [f"explore: {summary.get('steps')} step(s), stopped: {summary.get('stopped')}; frames and OCR in {out}"]
     if summary.get("ocr_error"):
         lines.append(f"OCR unavailable: {summary['ocr_error']}")
-    steps = [json.loads(s) for s in (out / "steps.jsonl").read_text(encoding="utf-8").splitlines() if s.strip()]
+    steps = read_jsonl(out / "steps.jsonl")
     last_words: list[dict[str, Any]] = []
     for step in steps:
         windows = "; ".join(f"{w['title']!r} {w['class']} at {w['x']},{w['y']} {w['width']}x{w['height']}"
@@ -230,8 +229,6 @@ def open_run(software: str, root: Path | str, runs_dir: Path | str | None, name:
              settings: Settings | None = None, disabled: frozenset[str] = frozenset()) -> Toolbox:
     """The toolbox of a new run on ``software`` in data root ``root``: its folder ``<runs_dir>/<name>-<UTC time>``
     (default ``ROOT/creation-runs``), the confined workspace and the memory."""
-    import datetime as dt
-
     root = Path(root).resolve()
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     run = RunFolder(Path(runs_dir or root / "creation-runs") / f"{name}-{stamp}")
