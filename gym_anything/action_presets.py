@@ -7,8 +7,9 @@ one typed action of :mod:`gym_anything.actions`, so recording, the viewer and th
 * ``discrete``: ``Discrete(n)``: one index per click cell, per key, per text, and DONE.
 * ``multidiscrete``: ``MultiDiscrete([kinds, cells, keys, texts])``: the kind (click, double click, right click,
   key, type, scroll up, scroll down, DONE) and the cell, key and text it uses (the others are ignored).
-* ``box``: ``Box(0, 1, (4,))``: kind, x, y, item, each in [0, 1]: the kind and the key/text are picked by the
-  value's bin, x and y are the pointer position as a fraction of the screen.
+* ``box``: ``Box(-1, 1, (4,))`` (symmetric, as Gaussian policies want): kind, x, y, item: the kind and the
+  key/text are picked by the value's bin, x and y are the pointer position (-1 the left/top edge, 1 the
+  right/bottom one).
 
 ``gym.make(id, actions="discrete", action_grid=(8, 8))`` selects one (the env then takes preset actions);
 ``gym_anything.wrappers.PresetActions`` wraps an env with one. Bad settings are a ``ValueError`` naming the
@@ -59,7 +60,7 @@ class ActionPreset:
             self.space = spaces.MultiDiscrete([len(KINDS), rows * cols, max(1, len(self.keys)),
                                                max(1, len(self.texts))])
         else:
-            self.space = spaces.Box(0.0, 1.0, (4,), np.float32)
+            self.space = spaces.Box(-1.0, 1.0, (4,), np.float32)
 
     @property
     def cells(self) -> int:
@@ -79,7 +80,7 @@ class ActionPreset:
         if self.kind == "multidiscrete":
             kind, cell, key, text = (int(v) for v in np.asarray(value))
             return self._make(KINDS[kind], self.cell_centre(cell), key, text)
-        v = np.asarray(value, dtype=np.float64)
+        v = (np.asarray(value, dtype=np.float64) + 1.0) / 2.0  # each in [0, 1]
         kind = min(int(v[0] * len(KINDS)), len(KINDS) - 1)
         items = max(1, len(self.keys), len(self.texts))
         item = min(int(v[3] * items), items - 1)

@@ -17,7 +17,7 @@ from gym_anything.runtime.guardian import OWNER_VARIABLE, owned_processes
 ray = pytest.importorskip("ray")
 cluster_utils = pytest.importorskip("ray.cluster_utils")
 
-from gym_anything.vector.ray import RayVectorEnv, make_ray_vec  # noqa: E402 - after the skip
+from gym_anything.vector.ray import make_ray_vec  # noqa: E402 - after the skip
 
 pytestmark = pytest.mark.app  # real apps in Ray actors
 
@@ -80,8 +80,8 @@ def test_bad_arguments_are_named_before_any_actor_starts():
         make_ray_vec(TASK, num_envs=1, resources_per_env={"CPU": -1})
     with pytest.raises(gym.error.Error, match="nope"):
         make_ray_vec("GymAnything/nope-v0", num_envs=1)
-    with pytest.raises(ValueError, match="backend must be one of"):
-        gym.make_vec(TASK, num_envs=1, vectorization_mode="vector_entry_point", backend="threads")
+    with pytest.raises(ValueError, match="wrappers must be a sequence of callables"):
+        make_ray_vec(TASK, num_envs=1, wrappers=["RecordVideo"])
 
 
 def test_spread_step_oracle_autoreset_actor_death_and_close(cluster):
@@ -140,19 +140,52 @@ def test_spread_step_oracle_autoreset_actor_death_and_close(cluster):
     assert wait_until(lambda: set(glob.glob("/tmp/gym-anything-actor-*")) == scratch_before)
 
 
-def test_gym_make_vec_ray_backend(cluster):
+def test_rl_options_presets_budget_wrappers_and_vector_wrappers(cluster):
+    """What an RL loop uses on the Ray env: a Discrete preset, small grey observations, an episode budget that
+    keeps the verifier's reward, per-sub-env wrappers on the actors, gymnasium's vector wrappers, render()."""
     before = set(owned_processes())
-    envs = gym.make_vec(TASK, num_envs=2, vectorization_mode="vector_entry_point", backend="ray",
-                        resources_per_env={"CPU": 0.5}, reward_mode="binary")
+    envs = make_ray_vec(TASK, num_envs=2, resources_per_env={"CPU": 0.5}, actions="discrete", action_grid=(4, 4),
+                        obs_size=(48, 64), grayscale=True, max_steps=2, render_mode="rgb_array",
+                        wrappers=[gym.wrappers.RecordEpisodeStatistics])
     try:
-        assert isinstance(envs, RayVectorEnv) and envs.spec.id == TASK
-        obs, info = envs.reset(seed=7)
-        assert obs.shape == (2, 720, 1280, 3) and info["instance_seed"][0] != info["instance_seed"][1]
-        obs, reward, terminated, truncated, info = envs.step(batch(A.done(), A.done()))
-        assert terminated.all() and reward.tolist() == [0.0, 0.0]  # untouched: not pre-solved
+        assert envs.single_action_space == gym.spaces.Discrete(16 + 16 + 14 + 1)
+        assert envs.single_observation_space.shape == (48, 64, 1)
+        stats = gym.wrappers.vector.RecordEpisodeStatistics(envs, stats_key="vector_episode")
+        obs, info = stats.reset(seed=3)
+        assert obs.shape == (2, 48, 64, 1) and obs.dtype == np.uint8 and obs.std() > 1
+        with pytest.raises(ValueError, match=r"sub-env 1: action .* is not in Discrete\(47\)"):
+            stats.step(np.array([0, 99]))
+        stats.step(np.array([5, 16 + 2]))  # a click on cell 5; the key "escape"
+        obs, reward, terminated, truncated, info = stats.step(np.array([0, 1]))
+        assert truncated.tolist() == [True, True] and not terminated.any()
+        assert info["verifier"]["score"].tolist() == [0.0, 0.0]  # the verifier ran at the cut (nothing done)
+        assert info["vector_episode"]["l"].tolist() == [2, 2]  # the vector wrapper saw both episodes end
+        assert info["episode"]["l"].tolist() == [2, 2]  # and so did each actor's own wrapper
+        frames = envs.render()
+        assert len(frames) == 2 and frames[0].shape == (720, 1280, 3)  # videos at full resolution
+        assert [list(q) for q in envs.call("length_queue")] == [[2], [2]]  # the actors' wrappers' own record
     finally:
         envs.close()
     assert wait_until(lambda: set(owned_processes()) - before == set())
+
+
+def test_max_episode_steps_on_actors_keeps_the_oracles_reward(cluster):
+    """gym.make's own TimeLimit (max_episode_steps) on the actor, cut right after the oracle's last edit."""
+    envs = make_ray_vec(TASK, num_envs=1, resources_per_env={"CPU": 0.5}, max_episode_steps=1)
+    try:
+        envs.reset(seed=11)
+        oracle = [a for a in envs.call("oracle_actions")[0] if a["type"] != A.ActionType.DONE]
+    finally:
+        envs.close()
+    envs = make_ray_vec(TASK, num_envs=1, resources_per_env={"CPU": 0.5}, max_episode_steps=len(oracle))
+    try:
+        envs.reset(seed=11)
+        for action in oracle:
+            obs, reward, terminated, truncated, info = envs.step(batch(action))
+        assert truncated.tolist() == [True] and not terminated.any()
+        assert reward.tolist() == [1.0] and info["truncated_by"].tolist() == ["TimeLimit"]
+    finally:
+        envs.close()
 
 
 def test_an_env_that_cannot_start_on_its_actor_is_named(cluster):
@@ -162,9 +195,10 @@ def test_an_env_that_cannot_start_on_its_actor_is_named(cluster):
     assert wait_until(lambda: set(owned_processes()) - before == set())
 
 
-def test_make_vec_without_backend_is_still_gymnasiums_sync_env():
-    envs = gym.make_vec(TASK, num_envs=2)  # nothing starts before reset
+def test_make_vec_is_gymnasiums_own_vector_env_with_its_wrappers():
+    envs = gym.make_vec(TASK, num_envs=2, wrappers=[gym.wrappers.RecordEpisodeStatistics])  # nothing starts yet
     try:
         assert isinstance(envs, gym.vector.SyncVectorEnv)
+        assert str(envs.envs[0]).startswith("<RecordEpisodeStatistics<VerifyOnTruncation<TimeLimit<")
     finally:
         envs.close()

@@ -58,10 +58,11 @@ def test_the_multidiscrete_and_box_presets_cover_every_kind():
     assert multi.to_action([KINDS.index("scroll_down"), 0, 0, 0])["dy"] == 3
     assert js(multi.to_action([KINDS.index("done"), 5, 1, 0])) == js(A.done())
     box = ActionPreset("box", 1280, 720, texts=["a", "b"])
-    assert box.space == gym.spaces.Box(0.0, 1.0, (4,), np.float32)
-    assert js(box.to_action(np.array([0.0, 0.5, 0.5, 0.0], np.float32))) == js(A.click(640, 360))
+    assert box.space == gym.spaces.Box(-1.0, 1.0, (4,), np.float32)
+    assert js(box.to_action(np.array([-1.0, 0.0, 0.0, -1.0], np.float32))) == js(A.click(640, 360))
+    assert js(box.to_action(np.array([-1.0, -1.0, 1.0, -1.0], np.float32))) == js(A.click(0, 719))
     assert js(box.to_action(np.array([1.0, 1.0, 1.0, 1.0], np.float32))) == js(A.done())
-    assert box.to_action(np.array([KINDS.index("type") / len(KINDS), 0, 0, 0.99], np.float32))["type"] \
+    assert box.to_action(np.array([2 * KINDS.index("type") / len(KINDS) - 1, 0, 0, 0.99], np.float32))["type"] \
         == A.ActionType.TYPE
 
 
@@ -82,6 +83,8 @@ def test_bad_preset_settings_name_the_setting(settings, message):
 def test_gym_make_with_a_preset_passes_gymnasiums_checker_and_steps(make, preset):
     env = make(actions=preset, action_grid=(6, 6))
     assert not isinstance(env.action_space, gym.spaces.Dict)
+    described = repr(env.unwrapped.action_preset)
+    assert described.startswith(f"ActionPreset({preset}: ") and "6x6 grid" in described and len(described) < 200
     check_env(env.unwrapped)
     env.reset(seed=1)
     env.action_space.seed(1)
@@ -121,7 +124,8 @@ def test_the_dict_space_samples_a_sane_random_baseline():
 
 def test_observation_options_resize_grey_and_carry_the_instruction(make):
     small = make(obs_size=(90, 160), grayscale=True)
-    obs, _ = small.reset(seed=1)
+    grey, _ = small.reset(seed=1)
+    obs = grey
     assert obs.shape == (90, 160, 1) and obs.dtype == np.uint8 and small.observation_space.contains(obs)
     assert small.unwrapped.render() is None or small.unwrapped.render().shape == (720, 1280, 3)
     check_env(small.unwrapped)
@@ -132,7 +136,12 @@ def test_observation_options_resize_grey_and_carry_the_instruction(make):
     obs, *_ = multi.step(A.wait(0))
     assert obs["instruction"] == info["instruction"]
     check_env(multi.unwrapped)
+    floats = make(obs_size=(90, 160), grayscale=True, obs_dtype="float32")
+    obs_f, _ = floats.reset(seed=1)
+    assert obs_f.dtype == np.float32 and floats.observation_space.contains(obs_f)
+    np.testing.assert_allclose(obs_f, grey / 255.0, atol=1e-6)  # the same screen, scaled to [0, 1]
+    check_env(floats.unwrapped)
     for kwargs, message in [({"obs_size": (4, 4)}, "obs_size"), ({"grayscale": 1}, "grayscale"),
-                            ({"observation": "text"}, "observation must be")]:
+                            ({"observation": "text"}, "observation must be"), ({"obs_dtype": "f16"}, "obs_dtype")]:
         with pytest.raises(ValueError, match=message):
             make(**kwargs)

@@ -68,7 +68,8 @@ class GymAnythingEnv(gym.Env):
                  judge: Any = None, warm_reset: bool = False, max_steps: int | None = None,
                  actions: str = "dict", action_grid: tuple[int, int] = (8, 8),
                  action_keys: Sequence[Any] | None = None, action_texts: Sequence[str] | None = None,
-                 obs_size: tuple[int, int] | None = None, grayscale: bool = False, observation: str = "image"):
+                 obs_size: tuple[int, int] | None = None, grayscale: bool = False, observation: str = "image",
+                 obs_dtype: str = "uint8"):
         self.software = env_id if isinstance(env_id, SoftwareSpec) else software_spec(env_id)
         software = self.software
         if task_id is not None:
@@ -102,7 +103,7 @@ class GymAnythingEnv(gym.Env):
         if audit and len(self.tasks) == 1:
             warn_if_unaudited(software, self.tasks[0])
         self.width, self.height = software.resolution
-        self._shape = ObservationShape.make(self.width, self.height, obs_size, grayscale, observation)
+        self._shape = ObservationShape.make(self.width, self.height, obs_size, grayscale, observation, obs_dtype)
         self.observation_space = self._shape.space()
         self._preset: ActionPreset | None = None
         if actions != "dict":
@@ -234,6 +235,11 @@ class GymAnythingEnv(gym.Env):
         if self._ended or self._instance is None:
             raise RuntimeError("there is no running episode to truncate")
         return self._end(info if info is not None else {})
+
+    @property
+    def action_preset(self) -> ActionPreset | None:
+        """The RL action preset ``gym.make(actions=...)`` chose (its ``repr`` says what the values mean), or None."""
+        return self._preset
 
     @property
     def episode_running(self) -> bool:

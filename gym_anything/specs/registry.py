@@ -13,12 +13,11 @@ from .loader import load_all
 from .model import SoftwareSpec, TaskSpec
 
 ENTRY_POINT = "gym_anything.core.env:GymAnythingEnv"
-VECTOR_ENTRY_POINT = "gym_anything.vector.ray:vector_entry_point"
 KEEP_REWARD = WrapperSpec("VerifyOnTruncation", "gym_anything.wrappers:VerifyOnTruncation", {})
 """Applied by ``gym.make`` outside its ``TimeLimit``: ``max_episode_steps`` is the task's ``max_steps`` (a software
 id: its tasks' largest), and ``gym.make(id, max_episode_steps=N)`` truncates at N with the verifier run."""
-"""``gym.make_vec(id, num_envs=N, vectorization_mode="vector_entry_point", backend="ray")``; the default
-``backend="sync"`` keeps ``gym.make_vec(id)`` a gymnasium ``SyncVectorEnv``."""
+# No vector_entry_point: gymnasium refuses one beside additional_wrappers, so ``gym.make_vec(id)`` is gymnasium's own
+# sync or async vector env (each sub-env with the wrapper above); Ray is ``gym_anything.make_ray_vec``.
 
 
 @lru_cache(maxsize=1)
@@ -64,13 +63,13 @@ def register_all() -> None:
         if not env.tasks:
             continue  # a scaffolded software: nothing to reset into until it has a task
         if env.gym_id not in gym.registry:
-            gym.register(id=env.gym_id, entry_point=ENTRY_POINT, vector_entry_point=VECTOR_ENTRY_POINT,
+            gym.register(id=env.gym_id, entry_point=ENTRY_POINT,
                          kwargs={"env_id": env.id}, nondeterministic=True,
                          max_episode_steps=max(t.max_steps for t in env.tasks.values()),
                          additional_wrappers=(KEEP_REWARD,))
         for task in env.tasks.values():
             if task.gym_id not in gym.registry:
-                gym.register(id=task.gym_id, entry_point=ENTRY_POINT, vector_entry_point=VECTOR_ENTRY_POINT,
+                gym.register(id=task.gym_id, entry_point=ENTRY_POINT,
                              kwargs={"env_id": env.id, "task_id": task.id}, nondeterministic=True,
                              max_episode_steps=task.max_steps, additional_wrappers=(KEEP_REWARD,))
 

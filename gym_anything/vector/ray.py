@@ -1,10 +1,13 @@
 """A vector env whose sub-envs are Ray actors, placed on any node of a Ray cluster.
 
-``make_ray_vec("GymAnything/<id>", num_envs=N)`` (or ``gym.make_vec(id, num_envs=N,
-vectorization_mode="vector_entry_point", backend="ray")``) returns a :class:`RayVectorEnv`: a
+``make_ray_vec("GymAnything/<id>", num_envs=N, **gym_make_kwargs)`` returns a :class:`RayVectorEnv`: a
 ``gymnasium.vector.VectorEnv`` with next-step autoreset, like gymnasium's own vector envs. Each sub-env is one
-actor running ``gym.make(id, **env_kwargs)`` on its node (which needs ``scripts/setup.sh`` done). A step sends
-every sub-env its action first and then gathers the results, so the sub-envs step in parallel.
+actor running ``gym.make(id, **gym_make_kwargs)`` on its node (which needs ``scripts/setup.sh`` done), then the
+``wrappers`` given, so every ``gym.make`` option works here too: action presets, ``max_steps`` /
+``max_episode_steps`` (the verifier still runs at the cut), small or grey observations, the instruction ``Dict``.
+A step sends every sub-env its action first and then gathers the results, so the sub-envs step in parallel.
+(``gym.make_vec(id)`` is gymnasium's own sync or async vector env; RLlib takes this one through its
+``VECTOR_ENTRY_POINT`` mode, see docs/rl.md.)
 
 If an actor dies (process killed, node lost, the env raised), its sub-env's step returns ``terminated=True``,
 reward 0 and ``info["fault"] = {"kind": "actor_died" | "actor_timeout" | "env_error", "detail": ...}``; the
@@ -18,6 +21,7 @@ from __future__ import annotations
 import os
 import socket
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -25,12 +29,12 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv
-from gymnasium.vector.utils import batch_space, iterate
+from gymnasium.vector.utils import batch_space, concatenate, create_empty_array, iterate
 
 from .. import actions
+from ..errors import ActionError
 from ..runtime.guardian import OWNER_VARIABLE, owner
 
-BACKENDS = ("sync", "async", "ray")
 FAULT_DETAIL_CHARS = 2000
 
 
@@ -48,20 +52,24 @@ class Placement:
 class _SubEnv:
     """The actor body: one gym-anything env in a dedicated Ray worker process."""
 
-    def __init__(self, env_id: str, env_kwargs: dict[str, Any]):
-        self.env = gym.make(env_id, **env_kwargs)
+    def __init__(self, env_id: str, env_kwargs: dict[str, Any], wrappers: Sequence[Callable[[gym.Env], gym.Env]]):
+        env = gym.make(env_id, **env_kwargs)
+        for wrap in wrappers:
+            env = wrap(env)
+        self.env = env
 
     def describe(self) -> dict[str, Any]:
         import ray
 
         return {"node_id": ray.get_runtime_context().get_node_id(), "hostname": socket.gethostname(),
                 "pid": os.getpid(), "observation_space": self.env.observation_space,
-                "action_space": self.env.action_space}
+                "action_space": self.env.action_space,
+                "screen": (self.env.unwrapped.width, self.env.unwrapped.height)}  # type: ignore[attr-defined]
 
     def reset(self, seed: int | None, options: dict[str, Any] | None) -> tuple[Any, dict[str, Any]]:
         return self.env.reset(seed=seed, options=options)
 
-    def step(self, action: dict[str, Any]) -> tuple[Any, Any, bool, bool, dict[str, Any]]:
+    def step(self, action: Any) -> tuple[Any, Any, bool, bool, dict[str, Any]]:
         return self.env.step(action)
 
     def call(self, name: str, args: tuple, kwargs: dict[str, Any]) -> Any:
@@ -112,21 +120,23 @@ def _fault_kind(exc: Exception) -> str:
 
 
 class RayVectorEnv(VectorEnv):
-    """``num_envs`` copies of a gym-anything env, each in a Ray actor; batched uint8 observations.
+    """``num_envs`` copies of a gym-anything env, each in a Ray actor; observations batched as gymnasium does.
 
     Connects to ``address`` (``"auto"``, ``"ray://host:10001"``, ``host:port``) or, with ``address=None``, to
     the Ray instance this process already initialised, else a new local one (shut down again by ``close()``).
     ``resources_per_env`` asks Ray for each actor's resources (default ``{"CPU": 1}``); actors are spread over
     the nodes (``scheduling_strategy``, any Ray strategy). ``call_timeout`` bounds each remote call (seconds);
     a sub-env replaced more than ``max_restarts`` times in a row raises. ``env_kwargs`` go to ``gym.make``
-    on the actor (e.g. ``runner=``, ``reward_mode=``).
+    on the actor (e.g. ``actions="discrete"``, ``obs_size=(64, 64)``, ``max_steps=``, ``runner=``); ``wrappers``
+    (picklable callables ``env -> env``) then wrap each sub-env on its actor, as ``gym.make_vec(wrappers=)``.
     """
 
     metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": ["rgb_array"]}
 
     def __init__(self, env_id: str, num_envs: int, *, address: str | None = None,
                  resources_per_env: dict[str, float] | None = None, scheduling_strategy: Any = "SPREAD",
-                 call_timeout: float = 300.0, max_restarts: int = 3, **env_kwargs: Any):
+                 call_timeout: float = 300.0, max_restarts: int = 3,
+                 wrappers: Sequence[Callable[[gym.Env], gym.Env]] = (), **env_kwargs: Any):
         if isinstance(num_envs, bool) or not isinstance(num_envs, int) or num_envs < 1:
             raise ValueError(f"num_envs must be a positive integer, got {num_envs!r}")
         if isinstance(call_timeout, bool) or not isinstance(call_timeout, (int, float)) or call_timeout <= 0:
@@ -134,6 +144,8 @@ class RayVectorEnv(VectorEnv):
         if isinstance(max_restarts, bool) or not isinstance(max_restarts, int) or max_restarts < 0:
             raise ValueError(f"max_restarts must be a non-negative integer, got {max_restarts!r}")
         gym.spec(env_id)  # an unknown id fails here, before any actor starts
+        if not isinstance(wrappers, Sequence) or not all(callable(w) for w in wrappers):
+            raise ValueError(f"wrappers must be a sequence of callables env -> env, got {wrappers!r}")
         options = _actor_options(resources_per_env, scheduling_strategy)
         ray = _ray()
         self._owns_ray = not ray.is_initialized()
@@ -142,7 +154,7 @@ class RayVectorEnv(VectorEnv):
         self.env_id, self.num_envs = env_id, num_envs
         self.render_mode = env_kwargs.get("render_mode")
         self.call_timeout, self.max_restarts = float(call_timeout), max_restarts
-        self._env_kwargs, self._options = dict(env_kwargs), options
+        self._env_kwargs, self._options, self._wrappers = dict(env_kwargs), options, tuple(wrappers)
         self._actors: list[Any] = []
         self._placements: list[Placement | Any] = []
         self._restarts = [0] * num_envs
@@ -160,15 +172,14 @@ class RayVectorEnv(VectorEnv):
             raise
         self.observation_space = batch_space(self.single_observation_space, num_envs)
         self.action_space = batch_space(self.single_action_space, num_envs)
-        shape: tuple[int, ...] = self.single_observation_space.shape or ()
-        self._height, self._width = shape[0], shape[1]
-        self._last_obs = [np.zeros(shape, np.uint8) for _ in range(num_envs)]
+        self._width, self._height = described["screen"]  # typed actions are in screen pixels, whatever obs_size
+        self._last_obs: list[Any] = list(iterate(self.observation_space, self._empty_obs()))
         self._autoreset = np.zeros(num_envs, dtype=bool)
 
     # --- actors -----------------------------------------------------------------------------------
 
     def _spawn(self, i: int) -> None:
-        actor = _actor_class().options(**self._options).remote(self.env_id, self._env_kwargs)
+        actor = _actor_class().options(**self._options).remote(self.env_id, self._env_kwargs, self._wrappers)
         if i < len(self._actors):
             self._actors[i] = actor
             self._placements[i] = actor.describe.remote()
@@ -246,16 +257,16 @@ class RayVectorEnv(VectorEnv):
             self._last_obs[i], info = result
             infos = self._add_info(infos, {**info, "fault": fault} if fault else info, i)
         self._autoreset[:] = False
-        return np.stack(self._last_obs), infos
+        return self._batch(), infos
 
-    def step(self, actions_batch: dict[str, Any]):
+    def step(self, actions_batch: Any):
         """Send each sub-env its action (or a reset, after its episode ended), then gather the results."""
         per_env = list(iterate(self.action_space, actions_batch))
         if len(per_env) != self.num_envs:
             raise ValueError(f"actions must batch {self.num_envs} actions, got {len(per_env)}")
         for i, action in enumerate(per_env):
             if not self._autoreset[i]:
-                actions.validate(action, self._width, self._height)  # a bad action raises here, not as a fault
+                self._check_action(i, action)
         refs = [actor.reset.remote(None, None) if self._autoreset[i] else actor.step.remote(per_env[i])
                 for i, actor in enumerate(self._actors)]
         rewards = np.zeros(self.num_envs, dtype=np.float64)
@@ -271,7 +282,24 @@ class RayVectorEnv(VectorEnv):
                 self._last_obs[i], rewards[i], terminated[i], truncated[i], info = result
             infos = self._add_info(infos, info, i)
         self._autoreset = terminated | truncated
-        return np.stack(self._last_obs), rewards, terminated, truncated, infos
+        return self._batch(), rewards, terminated, truncated, infos
+
+    def _empty_obs(self) -> Any:
+        return create_empty_array(self.single_observation_space, self.num_envs, fn=np.zeros)
+
+    def _batch(self) -> Any:
+        """The sub-envs' last observations as one batch of ``observation_space`` (a new array each call)."""
+        return concatenate(self.single_observation_space, self._last_obs, self._empty_obs())
+
+    def _check_action(self, i: int, action: Any) -> None:
+        """A bad action raises here, naming the sub-env, rather than coming back as an actor fault."""
+        if isinstance(action, dict):  # a typed action
+            try:
+                actions.validate(action, self._width, self._height)
+            except ActionError as exc:
+                raise ActionError(f"sub-env {i}: {exc}") from exc
+        elif not self.single_action_space.contains(action):
+            raise ValueError(f"sub-env {i}: action {action!r} is not in {self.single_action_space}")
 
     def call(self, name: str, *args: Any, **kwargs: Any) -> tuple[Any, ...]:
         """Call ``name`` (or read the attribute) on every sub-env, e.g. ``call("oracle_actions")``."""
@@ -299,23 +327,9 @@ class RayVectorEnv(VectorEnv):
 
 
 def make_ray_vec(env_id: str, num_envs: int = 1, *, address: str | None = None,
-                 resources_per_env: dict[str, float] | None = None, **kwargs: Any) -> RayVectorEnv:
-    """A :class:`RayVectorEnv` of ``num_envs`` copies of ``env_id`` (a ``GymAnything/...`` id)."""
-    return RayVectorEnv(env_id, num_envs, address=address, resources_per_env=resources_per_env, **kwargs)
-
-
-def vector_entry_point(num_envs: int = 1, *, env_id: str, task_id: str | None = None, backend: str = "sync",
-                       **kwargs: Any) -> VectorEnv:
-    """``gym.make_vec``'s ``vector_entry_point`` for every gym-anything id: ``backend="ray"`` gives a
-    :class:`RayVectorEnv` (Ray options among ``kwargs``); ``"sync"`` (the default, as without an entry point)
-    and ``"async"`` give gymnasium's own vector envs."""
-    from ..specs.registry import software_spec
-
-    spec = software_spec(env_id)
-    gym_id = spec.tasks[task_id].gym_id if task_id is not None else spec.gym_id
-    if backend == "ray":
-        return make_ray_vec(gym_id, num_envs, **kwargs)
-    if backend not in BACKENDS:
-        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
-    make = [lambda: gym.make(gym_id, **kwargs)] * num_envs
-    return gym.vector.SyncVectorEnv(make) if backend == "sync" else gym.vector.AsyncVectorEnv(make)
+                 resources_per_env: dict[str, float] | None = None,
+                 wrappers: Sequence[Callable[[gym.Env], gym.Env]] = (), **kwargs: Any) -> RayVectorEnv:
+    """A :class:`RayVectorEnv` of ``num_envs`` copies of ``env_id`` (a ``GymAnything/...`` id); ``kwargs`` are
+    ``gym.make``'s and the Ray options of :class:`RayVectorEnv`."""
+    return RayVectorEnv(env_id, num_envs, address=address, resources_per_env=resources_per_env, wrappers=wrappers,
+                        **kwargs)
