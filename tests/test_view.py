@@ -351,7 +351,8 @@ def test_view_finds_the_display_of_a_running_eval(tmp_path):
     flag = tmp_path / "flag"
     out = tmp_path / "run"
     evaluation = threading.Thread(target=run_eval, args=("test", "agents_for_tests:WaitingAgent", out), kwargs={
-        "only": ["mousepad.append-entry"], "agent_kwargs": {"flag": str(flag)}, "progress": False, "video": False})
+        "only": ["mousepad.append-entry"], "agent_kwargs": {"flag": str(flag), "wait": 1.0}, "progress": False,
+        "video": False})
     evaluation.start()
     driver = None
     try:
@@ -433,7 +434,10 @@ def test_play_records_the_humans_episode_and_its_reward(tmp_path):
         while len(_lines(steps)) < 3:
             assert time.monotonic() < deadline, f"steps so far: {_lines(steps)}"
             time.sleep(0.2)
-        assert float(np.mean(np.any(_canvas(driver) != start, axis=2))) > 0.001  # the app drew the entry
+        deadline = time.monotonic() + 5
+        while float(np.mean(np.any(_canvas(driver) != start, axis=2))) < 0.001:  # the app drew the entry
+            assert time.monotonic() < deadline, "the canvas did not change"
+            time.sleep(0.2)
         driver.find_element("id", "done").click()
         assert proc.wait(60) == 0, proc.stderr.read()
         printed = proc.stdout.read()

@@ -16,6 +16,7 @@ What is served is only the screen and the public instruction (``view/server.py``
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import platform
 import queue
@@ -65,6 +66,19 @@ def serving(display: str, mode: str, session: dict[str, Any], port: int = 0,
             server.close()
     finally:
         vnc.close()
+
+
+def require_viewer() -> None:
+    """Fail before anything starts when x11vnc or the noVNC client is missing (MissingProgram names the package)."""
+    from ..runtime import programs
+    from .server import NOVNC_DIR
+
+    programs.find("x11vnc")
+    if importlib.util.find_spec("websockets") is None:
+        raise programs.MissingProgram("the Python package websockets is missing: pip install 'gym-anything[view]'")
+    if not (NOVNC_DIR / "core" / "rfb.js").is_file():
+        raise programs.MissingProgram(f"the noVNC client is missing ({NOVNC_DIR}): apt-get install -y novnc "
+                                      "(scripts/setup.sh installs every package gym-anything needs)")
 
 
 def _display_of(env: Any) -> str:
@@ -141,6 +155,7 @@ def view_env(gym_id: str, seed: int | None = None, task: str | None = None, port
     """Start ``gym_id``, reset it (``seed``, ``task``) and serve its screen view-only until Ctrl+C (or ``stop()``)."""
     seed = _check_seed(seed)
     env = _make_env(gym_id, runner)
+    require_viewer()
     try:
         with _terminate_as_interrupt():
             options = {"task": _task_of(env, task, 0).id} if task is not None else None
@@ -164,6 +179,7 @@ def view_run(folder: str | Path, episode: str | None = None, port: int = 0, anno
     run = RunFolder(folder)
     run.meta  # noqa: B018 - RunFormatError for a folder that is not a run
     live = run.live()
+    require_viewer()
     if episode is not None:
         chosen = [r for r in live if r["episode"] == episode]
         if not chosen:
@@ -280,6 +296,7 @@ def play(gym_id: str, out: str | Path, seed: int | None = None, task: str | None
         raise ValueError(f"out must be a folder path, got {out!r}")
     run = RunFolder(out)
     env = _make_env(gym_id, "local")
+    require_viewer()
     try:
         base = env.unwrapped
         chosen = _task_of(env, task, seed)

@@ -2,7 +2,8 @@
 // In view mode the client sends no input; the server drops any input it gets anyway.
 import RFB from './novnc/core/rfb.js';
 
-const base = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${location.pathname}`;
+const folder = location.pathname.replace(/[^/]*$/, '');  // /<token>/
+const base = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${folder}`;
 const body = document.body;
 const $ = (id) => document.getElementById(id);
 const view = { rfb: null, session: null, status: {}, connected: false };
