@@ -154,8 +154,8 @@ def view_env(gym_id: str, seed: int | None = None, task: str | None = None, port
              announce: Announce = _print, stop: Callable[[], bool] | None = None) -> None:
     """Start ``gym_id``, reset it (``seed``, ``task``) and serve its screen view-only until Ctrl+C (or ``stop()``)."""
     seed = _check_seed(seed)
-    env = _make_env(gym_id, runner)
     require_viewer()
+    env = _make_env(gym_id, runner)
     try:
         with _terminate_as_interrupt():
             options = {"task": _task_of(env, task, 0).id} if task is not None else None
@@ -295,8 +295,8 @@ def play(gym_id: str, out: str | Path, seed: int | None = None, task: str | None
     if not isinstance(out, (str, Path)) or not str(out):
         raise ValueError(f"out must be a folder path, got {out!r}")
     run = RunFolder(out)
-    env = _make_env(gym_id, "local")
     require_viewer()
+    env = _make_env(gym_id, "local")
     try:
         base = env.unwrapped
         chosen = _task_of(env, task, seed)
