@@ -333,9 +333,10 @@ def test_view_only_shows_the_app_and_ignores_input(software_envs):
             assert server.ignored_input >= 8  # the click's pointer events and the keys reached the server ...
             time.sleep(0.5)
             after = runner.capture()
-            # ... and went no further: typing "xyz\n" would move every line of the log down (and mark the title)
-            assert float(np.mean(np.any(after != before, axis=2))) < 0.001
+            # ... and went no further: not a pixel changed (no cursor blinks: the HOME template turns blinking off),
+            # and the title has no "*" (Mousepad's mark of unsaved changes)
             assert not any(title.startswith("*") for title in runner.window_titles())
+            assert np.array_equal(after, before)
             assert _wait_for_canvas(driver, after) >= 0.999
     finally:
         driver.quit()
@@ -455,7 +456,7 @@ def test_play_records_the_humans_episode_and_its_reward(tmp_path):
     assert episode.result["reward"] == 1.0 and episode.result["success"] is True
     actions = [s["action"] for s in episode.steps]
     assert [a["type"] for a in actions] == ["click", "type", "hotkey", "done"]
-    assert (actions[0]["x"], actions[0]["y"]) == (640, 620)
+    assert abs(actions[0]["x"] - 640) <= 1 and abs(actions[0]["y"] - 620) <= 1  # the page may sit at a half pixel
     assert actions[1]["text"] == entry + "\n" and actions[2]["keys"] == ["ctrl", "s"]
     assert run.summary()["overall"]["successes"] == 1
     deadline = time.monotonic() + 5
