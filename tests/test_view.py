@@ -494,3 +494,30 @@ def test_a_killed_viewer_leaves_nothing_and_ctrl_c_ends_it_cleanly():
         while owned_processes(owner) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert owned_processes(owner) == [], how
+
+
+@pytest.mark.app
+def test_ctrl_c_in_play_mode_ends_the_episode_with_the_verifiers_reward(tmp_path):
+    out = tmp_path / "play"
+    owner, env = _own_owner()
+    proc = subprocess.Popen([sys.executable, "-m", "gym_anything.cli", "view", TASK_ID, "--play", "--seed", "2",
+                             "--out", str(out), "--no-video"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, cwd=ROOT, env=env)
+    try:
+        deadline = time.monotonic() + 40
+        while "open http://" not in proc.stdout.readline():
+            assert time.monotonic() < deadline and proc.poll() is None, proc.stderr.read()
+        proc.send_signal(signal.SIGINT)  # nobody played: DONE at once, the verifier says 0
+        assert proc.wait(60) == 0, proc.stderr.read()
+        assert "reward 0.00 (no success, 1 step)" in proc.stdout.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    (episode,) = RunFolder(out).episodes()
+    assert episode.complete and episode.video is None
+    assert [s["action"]["type"] for s in episode.steps] == ["done"] and episode.result["verifier"]["items"]
+    deadline = time.monotonic() + 5
+    while owned_processes(owner) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert owned_processes(owner) == []

@@ -463,7 +463,8 @@ def cmd_view(args: argparse.Namespace) -> int:
                                   video=not args.no_video)
             error = result.get("error")
             outcome = "success" if result["success"] else "no success"
-            print(f"play: {result['episode']}: reward {result['reward']:.2f} ({outcome}, {result['steps']} steps)"
+            steps = f"{result['steps']} step{'' if result['steps'] == 1 else 's'}"
+            print(f"play: {result['episode']}: reward {result['reward']:.2f} ({outcome}, {steps})"
                   f"{'; error: ' + error['message'] if error else ''}; recorded in {out}")
             return 0 if error is None else 1
         else:
