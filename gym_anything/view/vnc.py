@@ -18,6 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from ..errors import GymAnythingError
 from ..runtime import programs
 from ..runtime.guardian import guardian
 from ..runtime.launcher import kill_group, spawn
@@ -28,7 +29,7 @@ X11VNC_OPTIONS = ("-viewonly", "-shared", "-forever", "-nopw", "-norc", "-nosel"
                   "-noremote", "-nobell", "-rfbport", "0", "-rfbportv6", "0", "-quiet")
 
 
-class VNCError(RuntimeError):
+class VNCError(GymAnythingError, RuntimeError):
     """x11vnc did not start or stopped; the message quotes its log."""
 
 
