@@ -332,7 +332,8 @@ def play(gym_id: str, out: str | Path, seed: int | None = None, task: str | None
             if interrupts[0] > 1:
                 raise KeyboardInterrupt
             agent.on_done()
-            os.write(sys.stderr.fileno(), b"\nplay: finishing (the verifier runs); Ctrl+C again aborts\n")
+            with contextlib.suppress(Exception):  # stderr may be no real file (captured)
+                os.write(sys.stderr.fileno(), b"\nplay: finishing (the verifier runs); Ctrl+C again aborts\n")
 
         in_main = threading.current_thread() is threading.main_thread()
         previous = signal.signal(signal.SIGINT, interrupt) if in_main else None
