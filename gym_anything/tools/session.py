@@ -36,12 +36,15 @@ class ToolResult:
     reward: float | None = None  # set by finish()
     verifier: dict[str, Any] | None = None  # the verifier's public result, set by finish()
 
-    def png_base64(self) -> str:
+    def png(self) -> bytes:
         if self.image is None:
-            return ""
+            return b""
         buffer = io.BytesIO()
-        Image.fromarray(self.image).save(buffer, format="PNG")
-        return base64.b64encode(buffer.getvalue()).decode()
+        Image.fromarray(self.image).save(buffer, format="PNG", compress_level=1)
+        return buffer.getvalue()
+
+    def png_base64(self) -> str:
+        return base64.b64encode(self.png()).decode()
 
 
 class ToolSession:
