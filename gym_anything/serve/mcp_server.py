@@ -123,29 +123,12 @@ class EnvMCP:
         async def left_mouse_up() -> list[Any]:
             return await self.call("left_mouse_up")
 
-        @tool(description="Click the left mouse button at [x, y] (or at the cursor).")
-        async def left_click(coordinate: list[int] | None = None, text: str | None = None) -> list[Any]:
-            return await self.call("left_click", coordinate=coordinate, text=text)
+        for name, description in CLICKS.items():
+            self._click_tool(tool, name, description)
 
         @tool(description="Click and drag from start_coordinate to coordinate.")
         async def left_click_drag(start_coordinate: list[int], coordinate: list[int]) -> list[Any]:
             return await self.call("left_click_drag", start_coordinate=start_coordinate, coordinate=coordinate)
-
-        @tool(description="Click the right mouse button at [x, y] (or at the cursor).")
-        async def right_click(coordinate: list[int] | None = None, text: str | None = None) -> list[Any]:
-            return await self.call("right_click", coordinate=coordinate, text=text)
-
-        @tool(description="Click the middle mouse button at [x, y] (or at the cursor).")
-        async def middle_click(coordinate: list[int] | None = None, text: str | None = None) -> list[Any]:
-            return await self.call("middle_click", coordinate=coordinate, text=text)
-
-        @tool(description="Double-click the left mouse button at [x, y] (or at the cursor).")
-        async def double_click(coordinate: list[int] | None = None, text: str | None = None) -> list[Any]:
-            return await self.call("double_click", coordinate=coordinate, text=text)
-
-        @tool(description="Triple-click the left mouse button at [x, y] (or at the cursor).")
-        async def triple_click(coordinate: list[int] | None = None, text: str | None = None) -> list[Any]:
-            return await self.call("triple_click", coordinate=coordinate, text=text)
 
         @tool(description="Scroll at [x, y] (or at the cursor): scroll_direction up/down/left/right, "
                           "scroll_amount wheel clicks.")
@@ -161,6 +144,17 @@ class EnvMCP:
         @tool(description="A screenshot of the region [x0, y0, x1, y1] at full resolution.")
         async def zoom(region: list[int]) -> list[Any]:
             return await self.call("zoom", region=region)
+
+    def _click_tool(self, tool: Any, name: str, description: str) -> None:
+        async def click(coordinate: list[int] | None = None, text: str | None = None) -> list[Any]:
+            return await self.call(name, coordinate=coordinate, text=text)
+        tool(name=name, description=description)(click)
+
+
+CLICKS = {name: f"{what} at [x, y] (or at the cursor)." for name, what in [
+    ("left_click", "Click the left mouse button"), ("right_click", "Click the right mouse button"),
+    ("middle_click", "Click the middle mouse button"), ("double_click", "Double-click the left mouse button"),
+    ("triple_click", "Triple-click the left mouse button")]}
 
 
 def _content(result: ToolResult, instruction: bool = False) -> list[Any]:
