@@ -98,7 +98,7 @@ class RandomAgent:
             return A.done()
         self._taken += 1
         while True:
-            action = self._space.sample()
+            action = self._space.sample_uniform()
             if int(action["type"]) not in (A.ActionType.DONE, A.ActionType.WAIT):
                 return action
 
