@@ -178,7 +178,17 @@ def test_a_running_episode_is_listed_by_its_live_record_while_its_worker_lives(t
 def _own_owner() -> tuple[str, dict[str, str]]:
     """A leak-check owner of its own for a command run by a test, and the environment that gives it."""
     owner = f"test-view-{os.getpid()}-{time.monotonic_ns()}"
-    return owner, {**os.environ, OWNER_VARIABLE: owner}
+    return owner, {**os.environ, OWNER_VARIABLE: owner, "PYTHONFAULTHANDLER": "1"}  # SIGABRT: its threads' stacks
+
+
+def _wait_or_dump(proc: subprocess.Popen, timeout: float) -> int:
+    """``proc.wait(timeout)``; a command that hangs is aborted with its stacks in the failure message."""
+    try:
+        return proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGABRT)
+        proc.wait(10)
+        raise AssertionError(f"{proc.args} did not end within {timeout} s: {proc.stderr.read()[-6000:]}") from None
 
 
 def test_the_command_names_what_is_wrong(tmp_path, capsys):
@@ -440,7 +450,7 @@ def test_play_records_the_humans_episode_and_its_reward(tmp_path):
             assert time.monotonic() < deadline, "the canvas did not change"
             time.sleep(0.2)
         driver.find_element("id", "done").click()
-        assert proc.wait(60) == 0, proc.stderr.read()
+        assert _wait_or_dump(proc, 60) == 0, proc.stderr.read()
         printed = proc.stdout.read()
     finally:
         if driver is not None:
@@ -483,7 +493,7 @@ def test_a_killed_viewer_leaves_nothing_and_ctrl_c_ends_it_cleanly():
             assert "view only: http://127.0.0.1:" in line, proc.stderr.read()
             assert _x11vnc_pids(owner), "x11vnc is not running"
             proc.send_signal(how)
-            code = proc.wait(30)
+            code = _wait_or_dump(proc, 30)
         finally:
             if proc.poll() is None:
                 proc.kill()
@@ -508,7 +518,7 @@ def test_ctrl_c_in_play_mode_ends_the_episode_with_the_verifiers_reward(tmp_path
         while "open http://" not in proc.stdout.readline():
             assert time.monotonic() < deadline and proc.poll() is None, proc.stderr.read()
         proc.send_signal(signal.SIGINT)  # nobody played: DONE at once, the verifier says 0
-        assert proc.wait(60) == 0, proc.stderr.read()
+        assert _wait_or_dump(proc, 60) == 0, proc.stderr.read()
         assert "reward 0.00 (no success, 1 step)" in proc.stdout.read()
     finally:
         if proc.poll() is None:

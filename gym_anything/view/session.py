@@ -163,8 +163,8 @@ def view_env(gym_id: str, seed: int | None = None, task: str | None = None, port
             title = f"{info['env_id']}.{info['task_id']} (seed {seed if seed is not None else 'random'})"
             with serving(_display_of(env), "view", {"title": title, "instruction": info["instruction"],
                                                     "max_steps": info["max_steps"]}, port) as server:
-                announce(f"view: {title}, view only: {server.url}  (Ctrl+C stops)")
-                with contextlib.suppress(KeyboardInterrupt):
+                with contextlib.suppress(KeyboardInterrupt):  # from the announcement on: Ctrl+C is the way out
+                    announce(f"view: {title}, view only: {server.url}  (Ctrl+C stops)")
                     _wait(stop)
     finally:
         env.close()
@@ -201,9 +201,9 @@ def view_run(folder: str | Path, episode: str | None = None, port: int = 0, anno
     with _terminate_as_interrupt(), serving(record["display"], "view", {
             "title": f"{run.name}: {record['episode']} (eval, agent {run.meta.get('agent')})",
             "instruction": record.get("instruction", "")}, port) as server:
-        announce(f"view: {record['episode']} of the running eval {folder}, view only: {server.url}  "
-                 "(ends with the episode; Ctrl+C stops)")
         with contextlib.suppress(KeyboardInterrupt):
+            announce(f"view: {record['episode']} of the running eval {folder}, view only: {server.url}  "
+                     "(ends with the episode; Ctrl+C stops)")
             _wait(over)
 
 
