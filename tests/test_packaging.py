@@ -19,6 +19,7 @@ def test_wheel_bundles_environment_data_and_works_installed(tmp_path):
     for expected in ("gym_anything/_bundled/envs/gnumeric/env.yaml", "gym_anything/_bundled/envs/gnumeric/verifier.py",
                      "gym_anything/_bundled/benchmarks/perf.py",
                      "gym_anything/benchmark/leaderboard/assets/viewer.js",
+                     "gym_anything/view/assets/page.html", "gym_anything/view/assets/view.js",
                      "gym_anything/_bundled/envs/gnumeric/home/.config/gtk-3.0/settings.ini"):
         assert expected in names, f"{expected} missing from the wheel"
     target = tmp_path / "site"

@@ -441,6 +441,45 @@ def cmd_create_explore(args: argparse.Namespace) -> int:
     return 1 if stopped["reason"] == "fault" or missing else 0
 
 
+def cmd_view(args: argparse.Namespace) -> int:
+    """``view RUN_OR_ID``: an env's screen in the browser (view-only), or ``--play`` its task and record it."""
+    from ..benchmark.runs import RUN_FILE, RunFormatError
+    from ..view import session
+
+    target = Path(args.target)
+    try:
+        if target.is_dir():
+            if args.play or args.seed is not None or args.task is not None:
+                raise ValueError(f"{args.target} is a folder: a running eval's episode is viewed as it is, view "
+                                 "only (--play, --seed and --task need a gym id)")
+            if not (target / RUN_FILE).is_file():
+                raise ValueError(f"{args.target} is not a run folder (no {RUN_FILE})")
+            session.view_run(target, args.episode, port=args.port)
+        elif args.episode is not None:
+            raise ValueError("--episode needs a run folder")
+        elif args.play:
+            out = args.out or f"runs/play-{time.strftime('%Y%m%d-%H%M%S')}"
+            result = session.play(args.target, out, seed=args.seed, task=args.task, port=args.port,
+                                  video=not args.no_video)
+            error = result.get("error")
+            outcome = "success" if result["success"] else "no success"
+            steps = f"{result['steps']} step{'' if result['steps'] == 1 else 's'}"
+            print(f"play: {result['episode']}: reward {result['reward']:.2f} ({outcome}, {steps})"
+                  f"{'; error: ' + error['message'] if error else ''}; recorded in {out}")
+            return 0 if error is None else 1
+        else:
+            if args.out is not None:
+                raise ValueError("--out needs --play (view only records nothing)")
+            session.view_env(args.target, seed=args.seed, task=args.task, port=args.port)
+    except (ValueError, RunFormatError, programs.MissingProgram) as exc:
+        print(f"gym-anything view: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("gym-anything view: aborted", file=sys.stderr)
+        return 130
+    return 0
+
+
 def _shown_size(text: str | None) -> tuple[int, int] | None:
     if text is None:
         return None
@@ -731,6 +770,19 @@ def main(argv: list[str] | None = None) -> int:
     report.add_argument("--prices", help="YAML: model name -> {input, output} US dollars per million tokens")
     report.add_argument("--json", action="store_true", help="print the numbers as JSON")
     report.set_defaults(func=cmd_create_report)
+    view = sub.add_parser("view", help="an env's screen in the browser (view only), or --play its task: your input "
+                                       "is recorded as a trajectory (docs/view.md)")
+    view.add_argument("target", metavar="RUN_OR_ID", help="a gym id (the env is started) or the folder of a running "
+                                                           "eval (the display of its running episode)")
+    view.add_argument("--play", action="store_true", help="play mode: the browser's input becomes actions, "
+                                                          "recorded into --out; Done (or Ctrl+C) ends the episode")
+    view.add_argument("--seed", type=int, help="the reset seed (default: random)")
+    view.add_argument("--task", help="the task, for a software id (default: the one the seed draws)")
+    view.add_argument("--out", help="with --play: the run folder (default: runs/play-<time>)")
+    view.add_argument("--episode", help="with a run folder: which running episode (when several run)")
+    view.add_argument("--port", type=int, default=0, help="the port on 127.0.0.1 (default: a free one)")
+    view.add_argument("--no-video", action="store_true", help="with --play: no video.mp4")
+    view.set_defaults(func=cmd_view)
     serve_env = sub.add_parser("serve", help="serve one env instance over MCP (Anthropic's computer tools, "
                                              "docs/tools.md)")
     serve_env.add_argument("id", help="a gym id, e.g. GymAnything/mousepad.append-entry-v0")
