@@ -1,2 +1,3 @@
 """Exports to other harnesses: Harbor task folders (``harbor``, with ``harbor_container`` run inside their
-containers) and a Prime Intellect ``verifiers`` environment (``verifiers_env``). See docs/exports.md."""
+containers). The Prime Intellect ``verifiers`` environment is the top-level module ``gym_anything_vf`` (it needs
+``verifiers``). See docs/exports.md."""

@@ -327,6 +327,9 @@ def export_instance(software: SoftwareSpec, task: TaskSpec, seed: int, suite: Su
                     scratch: Path) -> Path:
     """Write one task instance's folder under ``out``; returns it."""
     folder = out / f"{software.id}.{task.id}-seed-{seed}"
+    if task.checklist is not None:
+        raise HarborExportError(f"{software.id}.{task.id} has a checklist (model-judged or OCR items): the Harbor "
+                                "export runs only program verifiers (docs/exports.md, what is not supported)")
     inst = new_instance(_Folders(scratch), software, task, instance_seed(task, seed))  # type: ignore[arg-type]
     budget = suite.budget_for(task)
     width, height = software.resolution
