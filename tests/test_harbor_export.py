@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import subprocess
 import tarfile
 import time
@@ -92,6 +93,22 @@ def test_nothing_privileged_is_readable_by_the_agent(exported):
 def instance_and_instruction(folder: Path) -> str:
     text = (folder / "instruction.md").read_text()
     return text.split("\n\n", 1)[1].split("\n## How to work", 1)[0]
+
+
+def test_the_verifier_in_tests_scores_the_saved_files(exported, tmp_path):
+    """ga verify (what test.sh runs) is our verifier on HOME with tests/' values: untouched 0, the right file 1."""
+    from gym_anything.integrations.harbor_container import verify
+
+    folder = exported / "mousepad.replace-name-seed-0"
+    home = tmp_path / "home"
+    shutil.copytree(folder / "environment" / "home", home)
+    assert verify(folder / "tests", home=home, logs=tmp_path / "logs") == 0.0
+    assert (tmp_path / "logs" / "reward.txt").read_text() == "0.0\n"
+    instance = decode(json.loads((folder / "tests" / "instance.json").read_text()))
+    (home / instance["params"]["file"]).write_text(instance["private"]["expected"])
+    assert verify(folder / "tests", home=home, logs=tmp_path / "logs") == 1.0
+    details = json.loads((tmp_path / "logs" / "verifier.json").read_text())
+    assert details["passed"] and len(details["items"]) == 4
 
 
 def test_the_leak_check_finds_a_privileged_value(exported):
