@@ -235,7 +235,7 @@ def _trial(client, image: str, folder: Path, solve: bool) -> tuple[float, dict, 
 
 @pytest.mark.app
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["mousepad.replace-name"])
+@pytest.mark.parametrize("name", DEMO)
 def test_a_task_runs_end_to_end_in_its_container(tmp_path, name):
     """Build the task image (Docker API: podman here), then as Harbor does: solve.sh (our oracle) then test.sh
     (our verifier) -> reward 1; without solve.sh -> 0; the agent sees the screen but never the privileged data."""

@@ -59,11 +59,17 @@ def test_a_rollout_on_the_fake_runner_goes_through_verifiers(vf_python):
 @pytest.mark.app
 def test_rollouts_on_the_real_app_score_the_oracle_1_and_a_quitter_0(vf_python):
     before = set(owned_processes())
-    oracle, quitter = _rollouts(vf_python, "--task", "mousepad.replace-name", "--runner", "local",
-                                "--models", "oracle,done")
-    print(json.dumps([oracle["info"], quitter["info"]], indent=1))
+    oracle, stepwise, quitter = _rollouts(vf_python, "--task", "mousepad.replace-name", "--runner", "local",
+                                          "--models", "oracle,stepwise,done")
+    print(json.dumps([oracle["info"], stepwise["info"], quitter["info"]], indent=1))
     assert oracle["ok"] and oracle["rewards"] == {"gym_anything": 1.0}, oracle
     assert oracle["info"]["verifier"]["passed"] and oracle["requests"] == 1
     assert oracle["info"]["fault"] is None and oracle["info"]["steps"] >= 5
+    # one action per turn: every turn after the first shows the screen the previous actions left
+    steps = oracle["info"]["steps"]
+    assert stepwise["ok"] and stepwise["rewards"] == {"gym_anything": 1.0}, stepwise
+    assert stepwise["requests"] == steps and stepwise["info"]["steps"] == steps
+    assert len(stepwise["screens"]) == steps and None not in stepwise["screens"]
+    assert len(set(stepwise["screens"])) >= steps // 2, stepwise["screens"]  # the screen changed along the way
     assert quitter["ok"] and quitter["rewards"] == {"gym_anything": 0.0}, quitter
     assert set(owned_processes()) - before == set()  # the env's displays and apps are gone

@@ -2,7 +2,8 @@
 .venv-verifiers (scripts/setup-verifiers.sh).
 
 The model is a real OpenAI-compatible HTTP server (tests/scripted_models.py) whose scripted replies are
-``oracle`` (the task instance's oracle plan as pyautogui code, in one reply), ``done`` (DONE at once) or
+``oracle`` (the task instance's oracle plan as pyautogui code, in one reply), ``stepwise`` (the same plan,
+one action per reply), ``done`` (DONE at once) or
 ``garbage`` (unusable replies). verifiers' null harness runs its chat program against verifiers' interception
 server, which relays to that server; our env steps the real app host-side. Prints one JSON line per rollout.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import sys
 import tempfile
@@ -66,7 +68,13 @@ async def main() -> None:
             return {"content": reply}
         return answer
 
-    server = ScriptedModels({"oracle": script("oracle", f"I will solve it.\n{code}"),
+    lines = code.strip("`").removeprefix("python").strip().splitlines()
+
+    def stepwise(body: dict) -> dict:  # one oracle action per reply: a multi-turn episode
+        seen.setdefault("stepwise", []).append(body)
+        return {"content": f"```python\n{lines[len(seen['stepwise']) - 1]}\n```"}
+
+    server = ScriptedModels({"oracle": script("oracle", f"I will solve it.\n{code}"), "stepwise": stepwise,
                              "done": script("done", "DONE"),
                              "garbage": script("garbage", "I am not sure what to do here.")})
     try:
@@ -84,7 +92,14 @@ async def main() -> None:
                 user = [m for m in first.get("messages", []) if m.get("role") == "user"]
                 images = [p for m in user for p in (m.get("content") if isinstance(m.get("content"), list) else [])
                           if p.get("type") == "image_url"]
+                screens = []  # per request: a digest of the newest user message's image
+                for body in seen.get(model, []):
+                    last = [m for m in body["messages"] if m.get("role") == "user"][-1]
+                    urls = [p["image_url"]["url"] for p in last.get("content") or [] if isinstance(p, dict)
+                            and p.get("type") == "image_url"]
+                    screens.append(hashlib.sha256(urls[-1].encode()).hexdigest()[:12] if urls else None)
                 print(json.dumps({
+                    "screens": screens,
                     "model": model, "task": tasks[0].data.name, "ok": episode.ok,
                     "errors": [e.message[-500:] for e in episode.errors],
                     "rewards": {k: r.score for k, r in trace.rewards.items()} if trace else None,
