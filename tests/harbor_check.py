@@ -28,6 +28,8 @@ for folder in sys.argv[1:]:
         "instruction": task.instruction,
         "network_mode": config.environment.network_mode.value,
         "agent_user": config.agent.user,
+        "agent_network": config.agent.network_mode.value if config.agent.network_mode else None,
+        "verifier_network": config.verifier.network_mode.value if config.verifier.network_mode else None,
         "verifier_user": config.verifier.user,
         "healthcheck": config.environment.healthcheck.command if config.environment.healthcheck else None,
         "test": str(task.paths.discovered_test_path),

@@ -146,6 +146,12 @@ def test_bad_input_is_refused_clearly(tmp_path, capsys):
     assert cli(["export-harbor", "demo", "--out", str(tmp_path / "one"), "--no-build",
                           "--task", "mousepad.replace-name"]) == 0
     assert [p.name for p in (tmp_path / "one").iterdir()] == ["mousepad.replace-name-seed-0"]
+    with pytest.raises(harbor.HarborExportError, match="agent_network must be one of"):
+        harbor.export_suite("demo", tmp_path / "w", build=False, agent_network="lan")
+    assert harbor.export_suite("demo", tmp_path / "pub", build=False, tasks=["mousepad.replace-name"],
+                               agent_network="public")
+    toml = (tmp_path / "pub" / "mousepad.replace-name-seed-0" / "task.toml").read_text()
+    assert 'user = "agent"\nnetwork_mode = "public"' in toml and toml.count('network_mode = "no-network"') == 2
     with pytest.raises(A.ActionError, match="action 1 is not JSON"):
         parse_actions(["{nope"], 1280, 720)
     with pytest.raises(A.ActionError):
@@ -166,6 +172,7 @@ def test_harbors_loader_and_linter_accept_the_folders(exported):
         folder = Path(report["folder"])
         assert report["instruction"] == (folder / "instruction.md").read_text()
         assert report["network_mode"] == "no-network" and report["agent_user"] == "agent"
+        assert report["agent_network"] == "no-network" and report["verifier_network"] == "no-network"
         assert report["verifier_user"] == "root" and report["dockerfile"]
         assert report["test"] == str(folder / "tests" / "test.sh")
         assert report["solve"] == str(folder / "solution" / "solve.sh")

@@ -144,7 +144,8 @@ def cmd_export_harbor(args: argparse.Namespace) -> int:
     from ..integrations.harbor import HarborExportError, export_suite
 
     try:
-        folders = export_suite(args.suite, args.out, build=not args.no_build, tasks=args.task)
+        folders = export_suite(args.suite, args.out, build=not args.no_build, tasks=args.task,
+                               agent_network=args.agent_network)
     except (HarborExportError, SuiteError) as exc:
         print(f"export-harbor: {exc}", file=sys.stderr)
         return 2
@@ -630,6 +631,9 @@ def main(argv: list[str] | None = None) -> int:
     harbor.add_argument("--task", action="append", metavar="SW.TASK", help="only this task of the suite (repeatable)")
     harbor.add_argument("--no-build", action="store_true",
                         help="do not build the task images through the Docker API (the Dockerfiles name their tags)")
+    harbor.add_argument("--agent-network", choices=("no-network", "public"), default="no-network",
+                        help="the agent phase's network: none (default, like the env) or public (agents that run in "
+                             "the container and call their model from there)")
     harbor.set_defaults(func=cmd_export_harbor)
     board = sub.add_parser("leaderboard", help="build a static HTML leaderboard site from eval run folders")
     board.add_argument("runs_dir", help="a folder of run folders (each made by gym-anything eval), or one run")

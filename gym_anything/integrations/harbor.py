@@ -274,7 +274,11 @@ def _toml(value: Any) -> str:
     raise TypeError(f"no TOML form for {value!r}")
 
 
-def task_toml(software: SoftwareSpec, task: TaskSpec, budget: int, suite: Suite) -> str:
+AGENT_NETWORKS = ("no-network", "public")
+
+
+def task_toml(software: SoftwareSpec, task: TaskSpec, budget: int, suite: Suite,
+              agent_network: str = "no-network") -> str:
     memory = software.resources.memory or 2 * 1024**3
     tables: dict[str, dict[str, Any]] = {
         "metadata": {"author_name": "gym-anything", "difficulty": task.difficulty, "category": "computer-use",
@@ -284,8 +288,9 @@ def task_toml(software: SoftwareSpec, task: TaskSpec, budget: int, suite: Suite)
         # the env's episode: about budget steps of a model plus the app's settle per step
         # The agent runs as the app's user (not root): it cannot read the root-only tests/ Harbor copies in for
         # the verifier, which runs as root and first stops every process of that user.
-        "agent": {"timeout_sec": float(max(600, 30 * budget)), "user": "agent"},
-        "verifier": {"timeout_sec": float(max(120, 4 * task.verifier_timeout)), "user": "root"},
+        "agent": {"timeout_sec": float(max(600, 30 * budget)), "user": "agent", "network_mode": agent_network},
+        "verifier": {"timeout_sec": float(max(120, 4 * task.verifier_timeout)), "user": "root",
+                     "network_mode": "no-network"},
         "environment": {"build_timeout_sec": 900.0, "cpus": software.resources.cpus or 1,
                         "memory_mb": int(memory // 1024**2), "network_mode": "no-network"},
         "environment.healthcheck": {"command": "test -e /tmp/gym-anything/ready", "interval_sec": 1.0,
@@ -324,7 +329,7 @@ def _agent_readable(folder: Path) -> dict[str, str]:
 
 
 def export_instance(software: SoftwareSpec, task: TaskSpec, seed: int, suite: Suite, out: Path, image: str,
-                    scratch: Path) -> Path:
+                    scratch: Path, agent_network: str = "no-network") -> Path:
     """Write one task instance's folder under ``out``; returns it."""
     folder = out / f"{software.id}.{task.id}-seed-{seed}"
     if task.checklist is not None:
@@ -336,7 +341,7 @@ def export_instance(software: SoftwareSpec, task: TaskSpec, seed: int, suite: Su
 
     _write(folder / "instruction.md", f"# {software.name}\n\n{inst.instruction.strip()}\n"
            + _HOW_TO_ACT.format(width=width, height=height))
-    _write(folder / "task.toml", task_toml(software, task, budget, suite))
+    _write(folder / "task.toml", task_toml(software, task, budget, suite, agent_network))
 
     env_dir = folder / "environment"
     shutil.copytree(inst.home, env_dir / "home", symlinks=True)
@@ -378,11 +383,15 @@ def export_instance(software: SoftwareSpec, task: TaskSpec, seed: int, suite: Su
 
 
 def export_suite(suite_name: str, out: Path | str, build: bool = True, tasks: list[str] | None = None,
-                 client: Any = None) -> list[Path]:
+                 client: Any = None, agent_network: str = "no-network") -> list[Path]:
     """Every (task, seed) of the suite as a Harbor task folder under ``out`` (which must be new or empty).
 
     ``build``: build the task images through the Docker API (else the Dockerfiles name the tags the build would
-    make, and ``build_image`` can be run later); ``tasks``: only these ``<software>.<task>`` names."""
+    make, and ``build_image`` can be run later); ``tasks``: only these ``<software>.<task>`` names;
+    ``agent_network``: the agent phase's network (``no-network``, like our env; ``public`` for agents that run
+    inside the container and call their model from there). The verifier phase never has one."""
+    if agent_network not in AGENT_NETWORKS:
+        raise HarborExportError(f"agent_network must be one of {AGENT_NETWORKS}, got {agent_network!r}")
     suite = load_suite(suite_name)
     out = Path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
@@ -397,5 +406,5 @@ def export_suite(suite_name: str, out: Path | str, build: bool = True, tasks: li
             if software.id not in images:
                 images[software.id] = build_image(software, client) if build else harbor_image_tag(software)
             written.append(export_instance(software, software.tasks[episode.task], episode.seed, suite, out,
-                                           images[software.id], Path(scratch)))
+                                           images[software.id], Path(scratch), agent_network))
     return written
