@@ -251,7 +251,7 @@ def test_a_task_runs_end_to_end_in_its_container(tmp_path, name):
     client = docker_runtime.connect()
     folders = harbor.export_suite("demo", tmp_path / "out", build=True, tasks=[name], client=client)
     folder = folders[0]
-    tag = f"localhost/gym-anything-harbor-test-{name.replace('.', '-')}:latest"
+    tag = f"localhost/gym-anything-harbor-test-{name.replace('.', '-')}:{os.getpid()}"  # rmi -f kills its users
     client.images.build(path=str(folder / "environment"), tag=tag, rm=True, network_mode="none")
     try:
         solved, details, facts = _trial(client, tag, folder, solve=True)
