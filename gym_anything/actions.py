@@ -125,6 +125,11 @@ class ActionSpace(spaces.Dict):
     is gymnasium's own ``Dict.sample``.
     """
 
+    def sample_uniform(self) -> dict[str, Any]:
+        """gymnasium's own ``Dict.sample``: every field uniform (the random agent's draw, so its runs stay
+        comparable across versions)."""
+        return super().sample()
+
     def sample(self, mask: Any = None, probability: Any = None) -> dict[str, Any]:
         if mask is not None or probability is not None:
             return super().sample(mask=mask, probability=probability)

@@ -98,7 +98,7 @@ class RandomAgent:
             return A.done()
         self._taken += 1
         while True:
-            action = self._space.sample()
+            action = self._space.sample_uniform()
             if int(action["type"]) not in (A.ActionType.DONE, A.ActionType.WAIT):
                 return action
 
@@ -135,9 +135,14 @@ def load_agent(spec: str, **kwargs: Any) -> Agent:
     """Build an agent from a name: ``random``, ``oracle``, ``package.module:ClassName`` (your own class), or a
     model: ``openai:http://host:8000/v1#model`` / ``transformers:/path/to/model`` (a :class:`VLMAgent`).
 
-    ``kwargs`` go to the class constructor (e.g. ``steps=5`` for random, ``api_key=...`` for a model).
+    ``kwargs`` go to the class constructor (e.g. ``steps=5`` for random, ``api_key=...`` for a model;
+    ``tool_calls=True`` makes a model a :class:`~gym_anything.agents.tool_agent.ToolCallingAgent`).
     """
     if is_model_spec(spec):
+        if kwargs.pop("tool_calls", False):  # native tool calls instead of pyautogui text
+            from .tool_agent import ToolCallingAgent
+
+            return ToolCallingAgent(spec, **kwargs)
         from .vlm import VLMAgent
 
         return VLMAgent(spec, **kwargs)

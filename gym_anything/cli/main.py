@@ -455,6 +455,32 @@ def cmd_create_explore(args: argparse.Namespace) -> int:
     return 1 if stopped["reason"] == "fault" or missing else 0
 
 
+def _shown_size(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    width, sep, height = text.partition("x")
+    if not sep or not width.isdigit() or not height.isdigit():
+        raise SystemExit(f"--shown expects WIDTHxHEIGHT (e.g. 1024x576), got {text!r}")
+    return int(width), int(height)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from ..serve.mcp_server import EnvMCP
+
+    if args.host not in ("127.0.0.1", "localhost", "::1") and not args.public:
+        raise SystemExit(f"--host {args.host} is not loopback: the env's screen would be open to the network; "
+                         f"add --public if that is what you want")
+    served = EnvMCP(args.id, seed=args.seed, shown=_shown_size(args.shown))
+    print(f"serving {args.id} over MCP at http://{args.host}:{args.port}/mcp (one client; Ctrl+C stops)", flush=True)
+    try:
+        uvicorn.run(served.app(), host=args.host, port=args.port, log_level="warning")
+    finally:
+        served.close()
+    return 0
+
+
 def cmd_serve_judge(args: argparse.Namespace) -> int:
     from ..models.server import ModelServer
 
@@ -729,6 +755,15 @@ def main(argv: list[str] | None = None) -> int:
     report.add_argument("--prices", help="YAML: model name -> {input, output} US dollars per million tokens")
     report.add_argument("--json", action="store_true", help="print the numbers as JSON")
     report.set_defaults(func=cmd_create_report)
+    serve_env = sub.add_parser("serve", help="serve one env instance over MCP (Anthropic's computer tools, "
+                                             "docs/tools.md)")
+    serve_env.add_argument("id", help="a gym id, e.g. GymAnything/mousepad.append-entry-v0")
+    serve_env.add_argument("--host", default="127.0.0.1")
+    serve_env.add_argument("--port", type=int, default=8765)
+    serve_env.add_argument("--seed", type=int, default=None, help="the first episode's seed")
+    serve_env.add_argument("--shown", default=None, help="the screenshot size the client sees, WIDTHxHEIGHT")
+    serve_env.add_argument("--public", action="store_true", help="allow a host that is not loopback")
+    serve_env.set_defaults(func=cmd_serve)
     serve = sub.add_parser("serve-judge", help="serve a local VLM over an OpenAI-compatible API")
     serve.add_argument("--model", required=True, help="a folder loadable with AutoModelForImageTextToText")
     serve.add_argument("--host", default="127.0.0.1")

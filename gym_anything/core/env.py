@@ -13,7 +13,7 @@ import numpy as np
 from .. import actions as A
 from ..action_presets import ActionPreset
 from ..authoring.contexts import OracleContext, VerifyContext
-from ..errors import RuntimeFault
+from ..errors import ActionError, RuntimeFault
 from ..models.backends import Backend, make_backend
 from ..models.images import FrameBuffer
 from ..observations import ObservationShape
@@ -38,6 +38,7 @@ from .episodes import (
 )
 
 REWARD_MODES = ("score", "binary")
+MAX_BATCH = 32  # actions per batched step (a provider turn's tool calls)
 
 
 class GymAnythingEnv(gym.Env):
@@ -178,26 +179,27 @@ class GymAnythingEnv(gym.Env):
                 "settle_time": settled.seconds, "settled": settled.stable}
         return self._observe(settled.frame), info
 
-    def step(self, action: dict[str, Any]):
+    def step(self, action: Any):
         if self._ended or self._instance is None:
             raise RuntimeError("the episode has ended (or never started): call reset() before step()")
-        if self._preset is not None and not isinstance(action, dict):  # a typed action still works (the oracle)
-            action = self._preset.to_action(action)
-        act = A.validate(action, self.width, self.height)
+        batch = self._typed_batch(action)
         started = time.perf_counter()
         self._steps += 1
         runner = self._ensure_runner()
         info: dict[str, Any] = {"env_id": self.software.id, "task_id": self._instance.task.id, "step": self._steps,
-                                "action": A.describe(act)}
-        terminated = act["type"] is A.ActionType.DONE
+                                "action": "; ".join(A.describe(a) for a in batch)}
+        if len(batch) > 1:
+            info["batch"] = len(batch)
+        terminated = batch[-1]["type"] is A.ActionType.DONE
         fault: RuntimeFault | None = None
-        if not terminated:
+        if not (terminated and len(batch) == 1):
             try:
-                if act["type"] is A.ActionType.WAIT:
-                    runner.wait(act["duration"])
-                else:
-                    runner.perform(act)
-                settled = runner.settle()
+                for act in batch:
+                    if act["type"] is A.ActionType.WAIT:
+                        runner.wait(act["duration"])
+                    elif act["type"] is not A.ActionType.DONE:
+                        runner.perform(act)
+                settled = runner.settle()  # once per batch: the frame after its last action
                 self._frame = settled.frame
                 if self._frames is not None:
                     self._frames.add(settled.frame)
@@ -213,6 +215,28 @@ class GymAnythingEnv(gym.Env):
         info["step_time"] = time.perf_counter() - started
         assert self._frame is not None
         return self._observe(self._frame), reward, terminated, truncated, info
+
+    def _typed_batch(self, action: Any) -> list[dict[str, Any]]:
+        """The step's typed actions, all validated before any runs: one action, or a batch (a list or tuple of
+        typed actions performed in order and settled once, as a provider's batched tool call; DONE may end
+        it). With a preset, preset values map to typed actions first."""
+        if isinstance(action, (list, tuple)):
+            if not 1 <= len(action) <= MAX_BATCH:
+                raise ActionError(f"a batch of actions holds 1 to {MAX_BATCH} actions, got {len(action)}")
+            items = list(action)
+        else:
+            items = [action]
+        batch = []
+        for i, item in enumerate(items):
+            if self._preset is not None and not isinstance(item, dict):  # typed actions still work (the oracle)
+                item = self._preset.to_action(item)
+            try:
+                batch.append(A.validate(item, self.width, self.height))
+            except ActionError as exc:
+                raise ActionError(f"batch action {i}: {exc}" if len(items) > 1 else str(exc)) from None
+        if any(a["type"] is A.ActionType.DONE for a in batch[:-1]):
+            raise ActionError("DONE may only be the last action of a batch")
+        return batch
 
     def _observe(self, frame: np.ndarray) -> Any:
         return self._shape.convert(frame, self._instance.instruction if self._instance is not None else "")
@@ -235,6 +259,12 @@ class GymAnythingEnv(gym.Env):
         if self._ended or self._instance is None:
             raise RuntimeError("there is no running episode to truncate")
         return self._end(info if info is not None else {})
+
+    @property
+    def screen(self) -> np.ndarray | None:
+        """The last full-resolution screen (what ``render()`` returns with ``render_mode="rgb_array"``), for
+        harnesses that scale or crop it themselves (``gym_anything.tools``)."""
+        return self._frame
 
     @property
     def action_preset(self) -> ActionPreset | None:

@@ -1,0 +1,186 @@
+"""A provider's tool calls, run on a gym-anything env: one model turn's calls become one batched env step.
+
+``ToolSession(env, "anthropic-20251124", shown=(1024, 576))``: ``definitions()`` are the tools to send;
+``reset()`` gives the first screenshot; ``turn(calls)`` runs every call of one model turn (all their actions
+as one batch, settled once) and gives one :class:`ToolResult` per call, in order: an error text for a call
+that could not run (the others still run), else the screenshot (at the shown size), a zoomed region (at the
+screen's full resolution) or the pointer position; ``finish()`` ends the episode (the model's final answer)
+and gives the reward and the verifier's public result. ``reply(call, result)`` is the result in the
+provider's message format. The privileged values and the oracle never cross a session.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from PIL import Image
+
+from .. import actions as A
+from ..errors import ActionError
+from .base import Display, ToolCallError, ToolSchema, ToolStep, as_mapping
+from .registry import get_schema
+
+
+@dataclass
+class ToolResult:
+    """What one tool call returns to the model."""
+
+    image: np.ndarray | None = None  # RGB uint8: the screenshot (shown size) or the zoomed region
+    text: str = ""
+    is_error: bool = False
+    reward: float | None = None  # set by finish()
+    verifier: dict[str, Any] | None = None  # the verifier's public result, set by finish()
+
+    def png(self) -> bytes:
+        if self.image is None:
+            return b""
+        buffer = io.BytesIO()
+        Image.fromarray(self.image).save(buffer, format="PNG", compress_level=1)
+        return buffer.getvalue()
+
+    def png_base64(self) -> str:
+        return base64.b64encode(self.png()).decode()
+
+
+class ToolSession:
+    """Provider tool calls on one env (a ``gym.make`` env or its ``unwrapped``)."""
+
+    def __init__(self, env: gym.Env, schema: str | ToolSchema, shown: tuple[int, int] | None = None):
+        self.env = env
+        base = env.unwrapped
+        self.schema = get_schema(schema) if isinstance(schema, str) else schema
+        self.display = Display(base.width, base.height, shown)  # type: ignore[attr-defined]
+        self.pointer = (self.display.width // 2, self.display.height // 2)
+        self.frame: np.ndarray | None = None
+        self.ended = False
+        self.last_info: dict[str, Any] = {}
+
+    def definitions(self) -> list[dict[str, Any]]:
+        return self.schema.definitions(self.display)
+
+    def reset(self, seed: int | None = None, options: dict[str, Any] | None = None) -> ToolResult:
+        _, info = self.env.reset(seed=seed, options=options)
+        self.frame = self._screen()
+        self.ended, self.last_info = False, {"instruction": info.get("instruction", "")}
+        return ToolResult(image=self._shown(self.frame), text=info.get("instruction", ""))
+
+    @property
+    def instruction(self) -> str:
+        return str(self.last_info.get("instruction", ""))
+
+    def turn(self, calls: list[Any]) -> list[ToolResult]:
+        """Run one model turn's tool calls: every valid call's actions in one batched step, one screenshot."""
+        if self.ended:
+            raise RuntimeError("the episode has ended: reset() before the next turn")
+        parsed: list[list[ToolStep] | ToolCallError] = []
+        for call in calls:
+            try:
+                parsed.append(self.schema.parse(call, self.display, self.pointer))
+            except ToolCallError as exc:
+                parsed.append(exc)
+        batch = [a for steps in parsed if not isinstance(steps, ToolCallError) for s in steps for a in s.actions]
+        failure = self._run(batch) if batch else None
+        results = []
+        for steps in parsed:
+            if isinstance(steps, ToolCallError):
+                results.append(ToolResult(text=str(steps), is_error=True))
+            elif failure is not None:
+                results.append(ToolResult(text=failure, is_error=True, image=self._shown(self.frame)))
+            else:
+                results.append(self._result(steps[-1]))
+        return results
+
+    def call(self, call: Any) -> ToolResult:
+        return self.turn([call])[0]
+
+    def finish(self) -> ToolResult:
+        """The model's final answer: DONE, the verifier runs; the reward and its public result."""
+        if self.ended:
+            raise RuntimeError("the episode has ended")
+        _, reward, _, _, info = self.env.step(A.done())
+        self.ended = True
+        return ToolResult(text=f"episode ended, reward {reward}", reward=float(reward),
+                          verifier=info.get("verifier"))
+
+    # --- internals --------------------------------------------------------------------------------
+
+    def _run(self, batch: list[dict[str, Any]]) -> str | None:
+        try:
+            _, reward, terminated, truncated, info = self.env.step(batch)
+        except ActionError as exc:
+            return f"the actions were not run: {exc}"
+        self.frame = self._screen()
+        self.pointer = tuple(info.get("pointer", self.pointer))
+        self.last_info = {**self.last_info, **{k: v for k, v in info.items() if k in ("fault", "verifier")}}
+        if terminated or truncated:
+            self.ended = True
+            why = f"fault {info['fault']['kind']}" if "fault" in info else "the step budget is used up"
+            return f"the episode ended ({why}); reward {reward}"
+        return None
+
+    def _screen(self) -> np.ndarray:
+        return np.asarray(self.env.unwrapped.screen)  # type: ignore[attr-defined]
+
+    def _shown(self, frame: np.ndarray | None) -> np.ndarray | None:
+        if frame is None or self.display.shown is None:
+            return frame
+        return np.asarray(Image.fromarray(frame).resize(self.display.size, Image.Resampling.LANCZOS))
+
+    def _result(self, step: ToolStep) -> ToolResult:
+        assert self.frame is not None
+        if step.result == "cursor":
+            x, y = self.display.from_screen(*self.pointer)
+            return ToolResult(text=f"X={x},Y={y}")
+        if step.result == "zoom":
+            assert step.region is not None
+            x0, y0, x1, y1 = step.region
+            return ToolResult(image=np.ascontiguousarray(self.frame[y0:y1, x0:x1]))
+        return ToolResult(image=self._shown(self.frame))
+
+    def reply(self, call: Any, result: ToolResult) -> dict[str, Any]:
+        """``result`` as the provider's tool-result message for ``call``."""
+        return REPLIES[self.schema.provider](as_mapping(call, "a tool call"), result)
+
+
+def _anthropic_reply(call: dict[str, Any], result: ToolResult) -> dict[str, Any]:
+    content: list[dict[str, Any]] = []
+    if result.text:
+        content.append({"type": "text", "text": result.text})
+    if result.image is not None:
+        content.append({"type": "image", "source": {"type": "base64", "media_type": "image/png",
+                                                    "data": result.png_base64()}})
+    return {"type": "tool_result", "tool_use_id": call.get("id", ""), "content": content,
+            "is_error": result.is_error}
+
+
+def _openai_reply(call: dict[str, Any], result: ToolResult) -> dict[str, Any]:
+    reply: dict[str, Any] = {"type": "computer_call_output", "call_id": call.get("call_id", ""),
+                             "output": {"type": "computer_screenshot",
+                                        "image_url": "data:image/png;base64," + result.png_base64()}}
+    if result.is_error or result.text:
+        reply["gym_anything_text"] = result.text  # the error text; send it as an input_text message too
+    return reply
+
+
+def _gemini_reply(call: dict[str, Any], result: ToolResult) -> dict[str, Any]:
+    response: dict[str, Any] = {"error": result.text} if result.is_error else {"url": "desktop"}
+    reply: dict[str, Any] = {"function_response": {"name": call.get("name", ""), "response": response}}
+    if result.image is not None:
+        reply["inline_data"] = {"mime_type": "image/png", "data": result.png_base64()}
+    return reply
+
+
+def _chat_reply(call: dict[str, Any], result: ToolResult) -> dict[str, Any]:
+    content: list[dict[str, Any]] = [{"type": "text", "text": result.text or ("error" if result.is_error else "ok")}]
+    if result.image is not None:
+        content.append({"type": "image_url", "image_url": {"url": "data:image/png;base64," + result.png_base64()}})
+    return {"role": "tool", "tool_call_id": call.get("id", ""), "content": content}
+
+
+REPLIES = {"anthropic": _anthropic_reply, "openai": _openai_reply, "google": _gemini_reply,
+           "gym-anything": _chat_reply}
