@@ -21,6 +21,7 @@ from .. import actions as A
 from ..models.backends import make_chat_client, parse_model_spec
 from ..models.images import png_data_url
 from ..tools import Display, ToolCallError, get_schema
+from .vlm import _code
 
 SYSTEM = ("You operate a desktop application on a Linux computer to complete a task. Act with the computer tool: "
           "each call is one action; coordinates are fractions of the screen (x from 0 at the left to 1 at the "
@@ -56,7 +57,7 @@ class ToolCallingAgent:
         height, width = observation.shape[:2]
         if self._queue:
             action = self._queue.popleft()
-            self.trace = {"model_output": None, "action": _code(action, width, height), "queued": len(self._queue)}
+            self.trace = {"model_output": None, "action": _code(action, observation), "queued": len(self._queue)}
             return action
         display = Display(width, height)
         pointer = tuple(info.get("pointer") or (width // 2, height // 2))
@@ -93,16 +94,13 @@ class ToolCallingAgent:
             self.failures += 1
             action = A.done() if self.failures >= self.max_failures else A.wait(0)
             self.trace = {"model_output": assistant, "model_seconds": seconds, "refused": refused,
-                          "action": _code(action, width, height), "queued": 0,
+                          "action": _code(action, observation), "queued": 0,
                           "gave_up": action["type"] is A.ActionType.DONE}
             return action
         self.failures = 0
         action, *rest = planned
         self._queue.extend(rest)
         self.trace = {"model_output": assistant, "model_seconds": seconds, "refused": refused,
-                      "action": _code(action, width, height), "queued": len(self._queue)}
+                      "action": _code(action, observation), "queued": len(self._queue)}
         return action
 
-
-def _code(action: dict[str, Any], width: int, height: int) -> str:
-    return A.to_code(A.validate(action, width, height))

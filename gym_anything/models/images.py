@@ -43,8 +43,13 @@ def even_sample(frames: list[np.ndarray], count: int) -> list[np.ndarray]:
     return [frames[i] for i in sorted(set(picks.tolist()))]
 
 
-def png_data_url(frame: np.ndarray) -> str:
-    """A frame as a ``data:image/png;base64,...`` URL (what OpenAI-compatible endpoints take)."""
+def png_bytes(frame: np.ndarray) -> bytes:
+    """A frame as PNG (fast compression: frames go to models, not to disk)."""
     buffer = io.BytesIO()
     Image.fromarray(frame).save(buffer, format="PNG", compress_level=1)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    return buffer.getvalue()
+
+
+def png_data_url(frame: np.ndarray) -> str:
+    """A frame as a ``data:image/png;base64,...`` URL (what OpenAI-compatible endpoints take)."""
+    return "data:image/png;base64," + base64.b64encode(png_bytes(frame)).decode()

@@ -42,7 +42,6 @@ class EnvMCP:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gym-anything-env")
         self._env: gym.Env = self._executor.submit(gym.make, gym_id, **env_kwargs).result()
         self.session = ToolSession(self._env, SCHEMA, shown)
-        self._started = False
         self.server = MCPServer("gym-anything", instructions=(
             f"A desktop application ({gym_id}). Call reset (or any tool) to start; the instruction says the task. "
             "Coordinates are [x, y] pixels of the screenshot. Call finish when the task is done."))
@@ -61,13 +60,12 @@ class EnvMCP:
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
     def _reset(self, seed: int | None) -> ToolResult:
-        self._started = True
         return self.session.reset(seed=seed if seed is not None else self.seed)
 
     def _act(self, name: str, arguments: dict[str, Any]) -> ToolResult:
-        if not self._started or self.session.ended:
-            if self.session.ended:
-                raise ToolError("the episode has ended: call reset to start a new one")
+        if self.session.ended:
+            raise ToolError("the episode has ended: call reset to start a new one")
+        if self.session.frame is None:  # no episode yet: the first tool call starts one
             self._reset(None)
         (result,) = self.session.turn([{"name": name, "input": {k: v for k, v in arguments.items()
                                                                  if v is not None}}])
@@ -89,7 +87,7 @@ class EnvMCP:
 
         @tool(description="End the episode (the task is done): the verifier scores what the app saved.")
         async def finish() -> str:
-            if not self._started or self.session.ended:
+            if self.session.frame is None or self.session.ended:
                 raise ToolError("no episode is running: call reset first")
             result = await self._on_env(self.session.finish)
             passed = bool((result.verifier or {}).get("passed"))

@@ -16,8 +16,6 @@ from typing import Any
 from .. import actions as A
 from ..errors import ActionError, GymAnythingError
 
-RESULTS = ("screenshot", "zoom", "cursor")
-
 
 class ToolCallError(GymAnythingError, ValueError):
     """A tool call the env cannot run; the message is the tool result's error text, in the provider's terms."""
@@ -75,7 +73,7 @@ class ToolStep:
     """One tool call, parsed: the typed actions it performs and what its result shows."""
 
     actions: list[dict[str, Any]] = field(default_factory=list)
-    result: str = "screenshot"  # one of RESULTS
+    result: str = "screenshot"  # "screenshot", "zoom" (see region) or "cursor"
     region: tuple[int, int, int, int] | None = None  # zoom: screen pixels (x0, y0, x1, y1)
 
 

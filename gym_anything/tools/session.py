@@ -12,7 +12,6 @@ provider's message format. The privileged values and the oracle never cross a se
 from __future__ import annotations
 
 import base64
-import io
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +21,7 @@ from PIL import Image
 
 from .. import actions as A
 from ..errors import ActionError
+from ..models.images import png_bytes, png_data_url
 from .base import Display, ToolCallError, ToolSchema, ToolStep, as_mapping
 from .registry import get_schema
 
@@ -37,11 +37,7 @@ class ToolResult:
     verifier: dict[str, Any] | None = None  # the verifier's public result, set by finish()
 
     def png(self) -> bytes:
-        if self.image is None:
-            return b""
-        buffer = io.BytesIO()
-        Image.fromarray(self.image).save(buffer, format="PNG", compress_level=1)
-        return buffer.getvalue()
+        return b"" if self.image is None else png_bytes(self.image)
 
     def png_base64(self) -> str:
         return base64.b64encode(self.png()).decode()
@@ -58,7 +54,7 @@ class ToolSession:
         self.pointer = (self.display.width // 2, self.display.height // 2)
         self.frame: np.ndarray | None = None
         self.ended = False
-        self.last_info: dict[str, Any] = {}
+        self.instruction = ""
 
     def definitions(self) -> list[dict[str, Any]]:
         return self.schema.definitions(self.display)
@@ -66,12 +62,8 @@ class ToolSession:
     def reset(self, seed: int | None = None, options: dict[str, Any] | None = None) -> ToolResult:
         _, info = self.env.reset(seed=seed, options=options)
         self.frame = self._screen()
-        self.ended, self.last_info = False, {"instruction": info.get("instruction", "")}
-        return ToolResult(image=self._shown(self.frame), text=info.get("instruction", ""))
-
-    @property
-    def instruction(self) -> str:
-        return str(self.last_info.get("instruction", ""))
+        self.ended, self.instruction = False, str(info.get("instruction", ""))
+        return ToolResult(image=self._shown(self.frame), text=self.instruction)
 
     def turn(self, calls: list[Any]) -> list[ToolResult]:
         """Run one model turn's tool calls: every valid call's actions in one batched step, one screenshot."""
@@ -85,14 +77,15 @@ class ToolSession:
                 parsed.append(exc)
         batch = [a for steps in parsed if not isinstance(steps, ToolCallError) for s in steps for a in s.actions]
         failure = self._run(batch) if batch else None
+        shown = self._shown(self.frame)  # once per turn: every call's screenshot is this one
         results = []
         for steps in parsed:
             if isinstance(steps, ToolCallError):
                 results.append(ToolResult(text=str(steps), is_error=True))
             elif failure is not None:
-                results.append(ToolResult(text=failure, is_error=True, image=self._shown(self.frame)))
+                results.append(ToolResult(text=failure, is_error=True, image=shown))
             else:
-                results.append(self._result(steps[-1]))
+                results.append(self._result(steps[-1], shown))
         return results
 
     def call(self, call: Any) -> ToolResult:
@@ -116,7 +109,6 @@ class ToolSession:
             return f"the actions were not run: {exc}"
         self.frame = self._screen()
         self.pointer = tuple(info.get("pointer", self.pointer))
-        self.last_info = {**self.last_info, **{k: v for k, v in info.items() if k in ("fault", "verifier")}}
         if terminated or truncated:
             self.ended = True
             why = f"fault {info['fault']['kind']}" if "fault" in info else "the step budget is used up"
@@ -131,7 +123,7 @@ class ToolSession:
             return frame
         return np.asarray(Image.fromarray(frame).resize(self.display.size, Image.Resampling.LANCZOS))
 
-    def _result(self, step: ToolStep) -> ToolResult:
+    def _result(self, step: ToolStep, shown: np.ndarray | None) -> ToolResult:
         assert self.frame is not None
         if step.result == "cursor":
             x, y = self.display.from_screen(*self.pointer)
@@ -140,7 +132,7 @@ class ToolSession:
             assert step.region is not None
             x0, y0, x1, y1 = step.region
             return ToolResult(image=np.ascontiguousarray(self.frame[y0:y1, x0:x1]))
-        return ToolResult(image=self._shown(self.frame))
+        return ToolResult(image=shown)
 
     def reply(self, call: Any, result: ToolResult) -> dict[str, Any]:
         """``result`` as the provider's tool-result message for ``call``."""
@@ -161,7 +153,7 @@ def _anthropic_reply(call: dict[str, Any], result: ToolResult) -> dict[str, Any]
 def _openai_reply(call: dict[str, Any], result: ToolResult) -> dict[str, Any]:
     reply: dict[str, Any] = {"type": "computer_call_output", "call_id": call.get("call_id", ""),
                              "output": {"type": "computer_screenshot",
-                                        "image_url": "data:image/png;base64," + result.png_base64()}}
+                                        "image_url": png_data_url(result.image) if result.image is not None else ""}}
     if result.is_error or result.text:
         reply["gym_anything_text"] = result.text  # the error text; send it as an input_text message too
     return reply
@@ -178,7 +170,7 @@ def _gemini_reply(call: dict[str, Any], result: ToolResult) -> dict[str, Any]:
 def _chat_reply(call: dict[str, Any], result: ToolResult) -> dict[str, Any]:
     content: list[dict[str, Any]] = [{"type": "text", "text": result.text or ("error" if result.is_error else "ok")}]
     if result.image is not None:
-        content.append({"type": "image_url", "image_url": {"url": "data:image/png;base64," + result.png_base64()}})
+        content.append({"type": "image_url", "image_url": {"url": png_data_url(result.image)}})
     return {"role": "tool", "tool_call_id": call.get("id", ""), "content": content}
 
 
