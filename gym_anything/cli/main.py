@@ -139,6 +139,20 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_harbor(args: argparse.Namespace) -> int:
+    from ..benchmark.suites import SuiteError
+    from ..integrations.harbor import HarborExportError, export_suite
+
+    try:
+        folders = export_suite(args.suite, args.out, build=not args.no_build, tasks=args.task,
+                               agent_network=args.agent_network)
+    except (HarborExportError, SuiteError) as exc:
+        print(f"export-harbor: {exc}", file=sys.stderr)
+        return 2
+    print(f"{len(folders)} Harbor task folder(s) in {args.out}")
+    return 0
+
+
 def cmd_leaderboard(args: argparse.Namespace) -> int:
     from ..benchmark.leaderboard import LeaderboardError, build_site
 
@@ -676,6 +690,16 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--seed", type=int, default=0, help="seed of the train/test split")
     export.add_argument("--overwrite", action="store_true", help="replace a non-empty --out folder")
     export.set_defaults(func=cmd_export)
+    harbor = sub.add_parser("export-harbor", help="a suite's task instances as Harbor task folders (docs/exports.md)")
+    harbor.add_argument("suite", help="a suite name (benchmarks/<name>.yaml) or a suite file")
+    harbor.add_argument("--out", required=True, help="a new or empty folder: one task folder per task and seed")
+    harbor.add_argument("--task", action="append", metavar="SW.TASK", help="only this task of the suite (repeatable)")
+    harbor.add_argument("--no-build", action="store_true",
+                        help="do not build the task images through the Docker API (the Dockerfiles name their tags)")
+    harbor.add_argument("--agent-network", choices=("no-network", "public"), default="no-network",
+                        help="the agent phase's network: none (default, like the env) or public (agents that run in "
+                             "the container and call their model from there)")
+    harbor.set_defaults(func=cmd_export_harbor)
     board = sub.add_parser("leaderboard", help="build a static HTML leaderboard site from eval run folders")
     board.add_argument("runs_dir", help="a folder of run folders (each made by gym-anything eval), or one run")
     board.add_argument("--out", required=True, help="site folder (new, empty, or a site built before)")
