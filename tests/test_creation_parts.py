@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from scripted_models import ScriptedModels, Turns, text_of
 
-from gym_anything.cli.main import main as cli
 from gym_anything.audit.similarity import CODE_LIMIT, Index, near_duplicate
+from gym_anything.cli.main import main as cli
 from gym_anything.creation.creators import ChatCreator, CommandCreator
 from gym_anything.creation.loop import build_prompt, create_run
 from gym_anything.creation.memory import Memory
