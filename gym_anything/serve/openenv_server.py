@@ -330,5 +330,5 @@ def _problems(exc: ValidationError) -> str:
 async def _close_quietly(ws: WebSocket, code: int, reason: str) -> None:
     try:
         await ws.close(code=code, reason=reason[:123])  # a close reason is at most 123 bytes
-    except RuntimeError:  # already closed
+    except (WebSocketDisconnect, RuntimeError, OSError):  # the client closed first
         pass
