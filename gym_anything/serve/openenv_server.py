@@ -30,6 +30,7 @@ import asyncio
 import base64
 import json
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -157,7 +158,7 @@ class OpenEnvEndpoint:
 
     # --- HTTP ---------------------------------------------------------------------------------------
 
-    def _get(self, make: Any) -> Any:
+    def _get(self, make: Callable[[], dict[str, Any]]) -> Callable[[Request], Awaitable[JSONResponse]]:
         async def endpoint(request: Request) -> JSONResponse:
             if not self._trusted(request.headers):
                 return JSONResponse({"detail": "not a loopback request"}, status_code=403)
