@@ -10,6 +10,7 @@ more specific code in the same entry overrides it (docs/selection.md).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,7 +70,7 @@ class Catalog:
         self.entries = tuple(entries)
         self.by_id = {s.id: s for s in entries}
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Software]:
         return iter(self.entries)
 
     def __len__(self) -> int:

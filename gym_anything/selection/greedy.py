@@ -18,11 +18,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from functools import partial
 
 from .catalog import Catalog, Software
-from .occupations import OccupationTable
+from .occupations import SOURCE, OccupationTable
 from .shares import ScreenShare
 
 EXPONENT = 0.5
@@ -70,8 +70,7 @@ class Selection:
     reach: float
     total_wage_bill: float
     not_sandboxable: tuple[str, ...]
-    source: str = ""
-    notes: tuple[str, ...] = field(default_factory=tuple)
+    source: str = SOURCE
 
     @property
     def reached(self) -> tuple[GroupCoverage, ...]:
@@ -177,29 +176,24 @@ def select(table: OccupationTable, shares: dict[str, ScreenShare], catalog: Cata
     model = ValueModel(table, shares, catalog)
     total_bill = table.total.wage_bill
 
-    def run(order: Iterable[str] | None, limit: int | None) -> tuple[list[Pick], _State]:
-        state = _State(model, exponent, breadth, reach)
-        picks: list[Pick] = []
-        candidates = [s.id for s in catalog if s.sandboxable and s.id not in start]
-        queue = list(order or [])
-        while queue or (candidates and (limit is None or len(picks) - len(start) < limit)):
-            if queue:
-                chosen, gain = queue.pop(0), None
-            else:
-                gains = [(state.gain(c), -i, c) for i, c in enumerate(candidates)]
-                gain, _, chosen = max(gains)
-                candidates.remove(chosen)
-            gain = state.gain(chosen) if gain is None else gain
-            new = state.add(chosen)
-            software = catalog[chosen]
-            picks.append(Pick(rank=len(picks) + 1, id=chosen, name=software.name, groups=software.groups,
-                              registered=chosen in registered, start=chosen in start, gain=gain,
-                              value=model.alone(chosen), new_groups=new, groups_reached=len(state.reached),
-                              wage_bill_reached=sum(model.group_bill[g] for g in state.reached) / total_bill,
-                              screen_covered=state.screen_covered()))
-        return picks, state
-
-    picks, state = run(start, top)
+    state = _State(model, exponent, breadth, reach)
+    picks: list[Pick] = []
+    queue = list(start)
+    candidates = [s.id for s in catalog if s.sandboxable and s.id not in start]
+    while queue or (candidates and (top is None or len(picks) - len(start) < top)):
+        if queue:
+            chosen = queue.pop(0)
+            gain = state.gain(chosen)
+        else:  # the largest marginal gain; ties: the earlier catalog entry
+            gain, _, chosen = max((state.gain(c), -i, c) for i, c in enumerate(candidates))
+            candidates.remove(chosen)
+        new = state.add(chosen)
+        software = catalog[chosen]
+        picks.append(Pick(rank=len(picks) + 1, id=chosen, name=software.name, groups=software.groups,
+                          registered=chosen in registered, start=chosen in start, gain=gain,
+                          value=model.alone(chosen), new_groups=new, groups_reached=len(state.reached),
+                          wage_bill_reached=sum(model.group_bill[g] for g in state.reached) / total_bill,
+                          screen_covered=state.screen_covered()))
     everything = _State(model, exponent, breadth, reach)  # reach only grows: the order does not matter
     for software in catalog:
         if software.sandboxable:
