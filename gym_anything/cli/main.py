@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..runtime import programs
+from ..selection import BREADTH, EXPONENT
 from ..specs.model import SoftwareSpec, TaskSpec
 from ..specs.registry import all_software
 
@@ -33,10 +34,20 @@ def software_table(envs) -> str:
 def cmd_list(args: argparse.Namespace) -> int:
     from ..audit.review import review_state
 
+    envs = all_software()
+    if args.group:
+        from ..selection import load_occupations
+
+        try:
+            code = load_occupations().group_code(args.group)
+        except ValueError as exc:
+            print(f"gym-anything list: --group expects {exc}", file=sys.stderr)
+            return 2
+        envs = {key: env for key, env in envs.items() if code in env.soc_groups}
     if args.markdown:
-        print(software_table(all_software()))
+        print(software_table(envs))
         return 0
-    for env in all_software().values():
+    for env in envs.values():
         if not env.tasks:  # a scaffold (gym-anything create scaffold): loads, not registered
             print(f"{env.id:45s} {env.name} (no tasks yet: not registered)")
             continue
@@ -44,6 +55,35 @@ def cmd_list(args: argparse.Namespace) -> int:
         for task in env.tasks.values():
             print(f"  {task.gym_id:43s} {task.split:5s} {task.difficulty:6s} {task.horizon:5s} "
                   f"max_steps={task.max_steps:<4d} reviewed: {review_state(env, task)}")
+    return 0
+
+
+def cmd_select(args: argparse.Namespace) -> int:
+    """The GDP-grounded ranking of the catalog's software (docs/selection.md)."""
+    from .. import selection as sel
+
+    try:
+        table = sel.load_occupations()
+        catalog = sel.load_catalog(table, args.catalog or sel.CATALOG_FILE)
+        shares = sel.load_screen_shares(table)
+    except sel.SelectionDataError as exc:
+        print(f"gym-anything select: {exc}", file=sys.stderr)
+        return 2
+    registered = {env.id: env.soc_groups for env in all_software().values() if env.tasks}
+    for problem in sel.group_mismatches(catalog, registered):
+        print(f"gym-anything select: warning: {problem}", file=sys.stderr)
+    unranked = sorted(set(registered) - set(catalog.by_id))
+    if unranked:
+        print(f"gym-anything select: note: registered software without a catalog entry (not ranked): "
+              f"{', '.join(unranked)}", file=sys.stderr)
+    start = [i for i in registered if i in catalog and catalog[i].sandboxable] if args.registered else []
+    try:
+        selection = sel.select(table, shares, catalog, top=None if args.all else args.top, start=start,
+                               registered=registered, exponent=args.exponent, breadth=args.breadth)
+    except ValueError as exc:
+        print(f"gym-anything select: {exc}", file=sys.stderr)
+        return 2
+    print(sel.selection_json(selection) if args.json else sel.format_selection(selection))
     return 0
 
 
@@ -644,7 +684,25 @@ def main(argv: list[str] | None = None) -> int:
     listing.add_argument("--markdown", action="store_true",
                          help="print the software as a Markdown table (id, name, Debian packages, SOC groups, "
                               "tasks, long-horizon tasks): the README's table")
+    listing.add_argument("--group", metavar="SOC", help="only the software serving this SOC major group (43 or "
+                                                        "43-0000)")
     listing.set_defaults(func=cmd_list)
+    choose = sub.add_parser("select", help="rank candidate software by the wage bill of the occupations they serve "
+                                           "(BLS OEWS May 2025), with diminishing returns per SOC group "
+                                           "(docs/selection.md)")
+    choose.add_argument("--top", type=int, default=25, metavar="N",
+                        help="software to choose after the start set (default 25)")
+    choose.add_argument("--all", action="store_true", help="rank the whole sandboxable catalog")
+    choose.add_argument("--registered", action="store_true",
+                        help="start from the software already in the registry, then choose --top more")
+    choose.add_argument("--json", action="store_true", help="print the selection as JSON")
+    choose.add_argument("--exponent", type=float, default=EXPONENT, metavar="P",
+                        help=f"diminishing returns per group: a group counts as V_g * C_g^P (0 < P <= 1; default "
+                             f"{EXPONENT})")
+    choose.add_argument("--breadth", type=float, default=BREADTH, metavar="B",
+                        help=f"the share of a group's wage bill earned by reaching it (>= 0; default {BREADTH})")
+    choose.add_argument("--catalog", metavar="FILE", help="another catalog file (default: the bundled catalog.yaml)")
+    choose.set_defaults(func=cmd_select)
     packages = sub.add_parser("packages", help="print the Debian packages needed (scripts/setup.sh installs them)")
     packages.add_argument("--group", action="append", choices=sorted(programs.GROUPS),
                           help="only the programs of this group (repeatable); default: all but docker, plus "
