@@ -47,3 +47,18 @@ class HangingAgent(RaisingAgent):
 
             time.sleep(3600)
         return super().act(observation, info)
+
+
+class WaitingAgent:
+    """WAITs until the file ``flag`` exists, then says DONE: an episode that stays on screen while a test looks."""
+
+    name = "waiting"
+
+    def __init__(self, flag: str, wait: float = 0.3):
+        self.flag, self.wait = flag, wait
+
+    def reset(self, instruction, info):
+        pass
+
+    def act(self, observation, info):
+        return A.done() if os.path.exists(self.flag) else A.wait(self.wait)

@@ -37,6 +37,14 @@ class ScriptedModels:
                 except Exception as exc:  # noqa: BLE001 - reported to the client and kept for the test
                     owner.errors.append(f"{type(exc).__name__}: {exc}")
                     status, payload = 500, {"error": {"message": str(exc)}}
+                if status == 200 and body.get("stream"):  # OpenAI's server-sent events (verifiers' relay asks)
+                    data = owner._events(payload)
+                    self.send_response(status)
+                    self.send_header("Content-Type", "text/event-stream")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                    return
                 data = json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -72,6 +80,20 @@ class ScriptedModels:
                 "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls" if calls else "stop"}],
                 "usage": {"prompt_tokens": prompt, "completion_tokens": completion,
                           "total_tokens": prompt + completion}}
+
+
+    @staticmethod
+    def _events(completion: dict[str, Any]) -> bytes:
+        """A completion as the chunks a streaming request gets: the message, then finish reason and usage."""
+        choice = completion["choices"][0]
+        delta = {k: v for k, v in choice["message"].items() if k != "tool_calls"}
+        if choice["message"].get("tool_calls"):
+            delta["tool_calls"] = [{"index": i, **call} for i, call in enumerate(choice["message"]["tool_calls"])]
+        head = {k: completion[k] for k in ("id", "model")} | {"object": "chat.completion.chunk"}
+        chunks = [{**head, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]},
+                  {**head, "choices": [{"index": 0, "delta": {}, "finish_reason": choice["finish_reason"]}]},
+                  {**head, "choices": [], "usage": completion["usage"]}]
+        return b"".join(f"data: {json.dumps(c)}\n\n".encode() for c in chunks) + b"data: [DONE]\n\n"
 
 
 def text_of(message: dict[str, Any]) -> str:

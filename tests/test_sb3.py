@@ -31,8 +31,10 @@ def test_sb3s_checker_passes_on_each_preset(preset):
 @pytest.mark.parametrize("vec_env_cls", [DummyVecEnv, SubprocVecEnv])
 def test_ppo_cnn_trains_a_few_hundred_steps_on_two_real_apps(vec_env_cls):
     # SubprocVecEnv's workers start fresh interpreters: the "module:id" form imports gym_anything in each
+    # "spawn": the default forkserver's server process lives as long as this one (the leak check would see it)
+    vec_kwargs = {"start_method": "spawn"} if vec_env_cls is SubprocVecEnv else None
     venv = make_vec_env(f"gym_anything:{TASK}", n_envs=2, vec_env_cls=vec_env_cls, seed=0,
-                        env_kwargs={"audit": False, **RL})
+                        env_kwargs={"audit": False, **RL}, vec_env_kwargs=vec_kwargs)
     try:
         model = PPO("CnnPolicy", venv, n_steps=128, batch_size=64, n_epochs=1, seed=0, verbose=0, device="cpu")
         model.learn(total_timesteps=256)

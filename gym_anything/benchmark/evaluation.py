@@ -27,7 +27,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .runs import FORMAT, RunFolder
+from .runs import FORMAT, RunFolder, clear_live, write_live
 from .stats import format_table, summarize, wilson_interval
 
 __all__ = ["EvalConfig", "format_table", "load_results", "run_episode", "run_eval", "summarize", "wilson_interval"]
@@ -102,6 +102,7 @@ def run_episode(env: Any, agent: Any, episode: Any, budget: int, folder: Path, v
         obs, info = env.reset(seed=episode.seed, options={"task": episode.task, "max_steps": budget})
         result.update(instance_seed=info["instance_seed"], instruction=info["instruction"],
                       reset_time=round(info["reset_time"], 3))
+        _announce_display(env, folder, episode.id, info["instruction"])
         recorder.start(obs)
         agent.reset(info["instruction"], {**public_info(info), "seed": episode.seed})
         agent_reset = True
@@ -124,11 +125,23 @@ def run_episode(env: Any, agent: Any, episode: Any, budget: int, folder: Path, v
     except Exception as exc:  # noqa: BLE001 - any failure of agent, env or app is this episode's error
         result["error"] = {"type": type(exc).__name__, "message": str(exc), "traceback": traceback.format_exc()}
     finally:
+        clear_live(folder)
         recorder.close()
         result["reviews"] = _reviews(agent) if agent_reset else []
         result["wall_time"] = round(time.perf_counter() - started, 3)
         result["finished"] = _now()
     return result
+
+
+def _announce_display(env: Any, folder: Path, episode_id: str, instruction: str) -> None:
+    """live.json: the display the episode runs on, for ``gym-anything view RUN`` (runners without one: none)."""
+    runner = env.unwrapped.runner
+    try:
+        display = getattr(runner, "display_name", None)
+    except Exception:  # noqa: BLE001 - no display (yet): nothing to announce; the episode goes on
+        display = None
+    if isinstance(display, str):
+        write_live(folder, episode_id, display, instruction)
 
 
 def _reviews(agent: Any) -> list[dict[str, Any]]:

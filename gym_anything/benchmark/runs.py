@@ -30,6 +30,11 @@ Torn or foreign files are read one way, by every reader:
 * ``summary.json`` is derived data: no reader trusts it (they summarize the results); only a format-1 run's
   planned episode count is taken from it, since its run.json does not list the planned episodes.
 
+While an eval runs an episode with a display (local or Docker runner), the episode folder holds ``live.json``
+(:data:`LIVE_FILE`: the episode, the X display, the worker's pid and start time, the public instruction), removed
+when the episode ends; :meth:`RunFolder.live` lists the records whose worker is still alive and whose episode
+has no result yet (``gym-anything view RUN`` finds the display this way).
+
 Format 1 runs (before the test-time review was called a review) are read as format 2: a result's ``audits``
 becomes ``reviews``, run.json's ``audit_judge`` becomes ``reviewer``, and a fault's ``message`` its ``detail``.
 """
@@ -46,6 +51,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import GymAnythingError
+from ..runtime.guardian import process_start
 
 FORMAT = 2  # what this version writes
 READABLE_FORMATS = (1, 2)  # what it reads (1: results say "audits" for the test-time reviews)
@@ -57,6 +63,7 @@ RESULT_FILE = "result.json"
 STEPS_FILE = "steps.jsonl"
 FRAMES_DIR = "frames"
 VIDEO_FILE = "video.mp4"
+LIVE_FILE = "live.json"  # while the episode runs: where its display is (gym-anything view)
 
 EPISODE_ID = re.compile(r"(?P<env>[^/.]+)\.(?P<task>[^/]+)/seed-(?P<seed>\d+)")
 """An episode id, which is also its folder under ``episodes/``: ``<software>.<task>/seed-<seed>``."""
@@ -163,6 +170,21 @@ def read_steps(path: Path) -> list[dict[str, Any]]:
             break
         steps.append(record)
     return steps
+
+
+LIVE_FIELDS: dict[str, type] = {"episode": str, "display": str, "pid": int, "pid_start": str}
+"""The fields a live.json must have (with ``instruction`` and ``started``, optional)."""
+
+
+def write_live(folder: Path, episode: str, display: str, instruction: str = "") -> None:
+    """Record, in a running episode's folder, which display it runs on (this process is its worker)."""
+    pid = os.getpid()
+    write_json(Path(folder) / LIVE_FILE, {"episode": episode, "display": display, "pid": pid,
+                                          "pid_start": process_start(pid), "instruction": instruction})
+
+
+def clear_live(folder: Path) -> None:
+    (Path(folder) / LIVE_FILE).unlink(missing_ok=True)
 
 
 @dataclass
@@ -290,6 +312,25 @@ class RunFolder:
                 self.problems.append(f"{where}: {problem}")
                 continue
             yield EpisodeRecord(folder, normalize_result(result))
+
+    def live(self) -> list[dict[str, Any]]:
+        """The episodes running now (their live.json, sorted by id): those whose worker process is alive and whose
+        result is not written yet. A live.json left by a worker that died is ignored."""
+        found = []
+        for path in sorted((self.path / EPISODES_DIR).glob(f"*/seed-*/{LIVE_FILE}")):
+            folder = path.parent
+            try:
+                record = _read_object(path)
+            except (OSError, ValueError):
+                continue  # being replaced, or torn
+            if any(not isinstance(record.get(k), t) or isinstance(record.get(k), bool) for k, t in LIVE_FIELDS.items()):
+                continue
+            if record["episode"] != f"{folder.parent.name}/{folder.name}" or (folder / RESULT_FILE).exists():
+                continue
+            if process_start(record["pid"]) != record["pid_start"]:
+                continue
+            found.append(record)
+        return found
 
     @property
     def planned(self) -> list[str]:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..runtime import programs
+from ..selection import BREADTH, EXPONENT
 from ..specs.model import SoftwareSpec, TaskSpec
 from ..specs.registry import all_software
 
@@ -33,10 +34,20 @@ def software_table(envs) -> str:
 def cmd_list(args: argparse.Namespace) -> int:
     from ..audit.review import review_state
 
+    envs = all_software()
+    if args.group:
+        from ..selection import load_occupations
+
+        try:
+            code = load_occupations().group_code(args.group)
+        except ValueError as exc:
+            print(f"gym-anything list: --group expects {exc}", file=sys.stderr)
+            return 2
+        envs = {key: env for key, env in envs.items() if code in env.soc_groups}
     if args.markdown:
-        print(software_table(all_software()))
+        print(software_table(envs))
         return 0
-    for env in all_software().values():
+    for env in envs.values():
         if not env.tasks:  # a scaffold (gym-anything create scaffold): loads, not registered
             print(f"{env.id:45s} {env.name} (no tasks yet: not registered)")
             continue
@@ -44,6 +55,35 @@ def cmd_list(args: argparse.Namespace) -> int:
         for task in env.tasks.values():
             print(f"  {task.gym_id:43s} {task.split:5s} {task.difficulty:6s} {task.horizon:5s} "
                   f"max_steps={task.max_steps:<4d} reviewed: {review_state(env, task)}")
+    return 0
+
+
+def cmd_select(args: argparse.Namespace) -> int:
+    """The GDP-grounded ranking of the catalog's software (docs/selection.md)."""
+    from .. import selection as sel
+
+    try:
+        table = sel.load_occupations()
+        catalog = sel.load_catalog(table, args.catalog or sel.CATALOG_FILE)
+        shares = sel.load_screen_shares(table)
+    except sel.SelectionDataError as exc:
+        print(f"gym-anything select: {exc}", file=sys.stderr)
+        return 2
+    registered = {env.id: env.soc_groups for env in all_software().values() if env.tasks}
+    for problem in sel.group_mismatches(catalog, registered):
+        print(f"gym-anything select: warning: {problem}", file=sys.stderr)
+    unranked = sorted(set(registered) - set(catalog.by_id))
+    if unranked:
+        print(f"gym-anything select: note: registered software without a catalog entry (not ranked): "
+              f"{', '.join(unranked)}", file=sys.stderr)
+    start = [i for i in registered if i in catalog and catalog[i].sandboxable] if args.registered else []
+    try:
+        selection = sel.select(table, shares, catalog, top=None if args.all else args.top, start=start,
+                               registered=registered, exponent=args.exponent, breadth=args.breadth)
+    except ValueError as exc:
+        print(f"gym-anything select: {exc}", file=sys.stderr)
+        return 2
+    print(sel.selection_json(selection) if args.json else sel.format_selection(selection))
     return 0
 
 
@@ -136,6 +176,20 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(f"export: {exc}", file=sys.stderr)
         return 2
     print(summary.text())
+    return 0
+
+
+def cmd_export_harbor(args: argparse.Namespace) -> int:
+    from ..benchmark.suites import SuiteError
+    from ..integrations.harbor import HarborExportError, export_suite
+
+    try:
+        folders = export_suite(args.suite, args.out, build=not args.no_build, tasks=args.task,
+                               agent_network=args.agent_network)
+    except (HarborExportError, SuiteError) as exc:
+        print(f"export-harbor: {exc}", file=sys.stderr)
+        return 2
+    print(f"{len(folders)} Harbor task folder(s) in {args.out}")
     return 0
 
 
@@ -441,6 +495,45 @@ def cmd_create_explore(args: argparse.Namespace) -> int:
     return 1 if stopped["reason"] == "fault" or missing else 0
 
 
+def cmd_view(args: argparse.Namespace) -> int:
+    """``view RUN_OR_ID``: an env's screen in the browser (view-only), or ``--play`` its task and record it."""
+    from ..benchmark.runs import RUN_FILE, RunFormatError
+    from ..view import session
+
+    target = Path(args.target)
+    try:
+        if target.is_dir():
+            if args.play or args.seed is not None or args.task is not None:
+                raise ValueError(f"{args.target} is a folder: a running eval's episode is viewed as it is, view "
+                                 "only (--play, --seed and --task need a gym id)")
+            if not (target / RUN_FILE).is_file():
+                raise ValueError(f"{args.target} is not a run folder (no {RUN_FILE})")
+            session.view_run(target, args.episode, port=args.port)
+        elif args.episode is not None:
+            raise ValueError("--episode needs a run folder")
+        elif args.play:
+            out = args.out or f"runs/play-{time.strftime('%Y%m%d-%H%M%S')}"
+            result = session.play(args.target, out, seed=args.seed, task=args.task, port=args.port,
+                                  video=not args.no_video)
+            error = result.get("error")
+            outcome = "success" if result["success"] else "no success"
+            steps = f"{result['steps']} step{'' if result['steps'] == 1 else 's'}"
+            print(f"play: {result['episode']}: reward {result['reward']:.2f} ({outcome}, {steps})"
+                  f"{'; error: ' + error['message'] if error else ''}; recorded in {out}")
+            return 0 if error is None else 1
+        else:
+            if args.out is not None:
+                raise ValueError("--out needs --play (view only records nothing)")
+            session.view_env(args.target, seed=args.seed, task=args.task, port=args.port)
+    except (ValueError, RunFormatError, programs.MissingProgram) as exc:
+        print(f"gym-anything view: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("gym-anything view: aborted", file=sys.stderr)
+        return 130
+    return 0
+
+
 def _shown_size(text: str | None) -> tuple[int, int] | None:
     if text is None:
         return None
@@ -598,7 +691,25 @@ def main(argv: list[str] | None = None) -> int:
     listing.add_argument("--markdown", action="store_true",
                          help="print the software as a Markdown table (id, name, Debian packages, SOC groups, "
                               "tasks, long-horizon tasks): the README's table")
+    listing.add_argument("--group", metavar="SOC", help="only the software serving this SOC major group (43 or "
+                                                        "43-0000)")
     listing.set_defaults(func=cmd_list)
+    choose = sub.add_parser("select", help="rank candidate software by the wage bill of the occupations they serve "
+                                           "(BLS OEWS May 2025), with diminishing returns per SOC group "
+                                           "(docs/selection.md)")
+    choose.add_argument("--top", type=int, default=25, metavar="N",
+                        help="software to choose after the start set (default 25)")
+    choose.add_argument("--all", action="store_true", help="rank the whole sandboxable catalog")
+    choose.add_argument("--registered", action="store_true",
+                        help="start from the software already in the registry, then choose --top more")
+    choose.add_argument("--json", action="store_true", help="print the selection as JSON")
+    choose.add_argument("--exponent", type=float, default=EXPONENT, metavar="P",
+                        help=f"diminishing returns per group: a group counts as V_g * C_g^P (0 < P <= 1; default "
+                             f"{EXPONENT})")
+    choose.add_argument("--breadth", type=float, default=BREADTH, metavar="B",
+                        help=f"the share of a group's wage bill earned by reaching it (>= 0; default {BREADTH})")
+    choose.add_argument("--catalog", metavar="FILE", help="another catalog file (default: the bundled catalog.yaml)")
+    choose.set_defaults(func=cmd_select)
     packages = sub.add_parser("packages", help="print the Debian packages needed (scripts/setup.sh installs them)")
     packages.add_argument("--group", action="append", choices=sorted(programs.GROUPS),
                           help="only the programs of this group (repeatable); default: all but docker, plus "
@@ -644,6 +755,16 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--seed", type=int, default=0, help="seed of the train/test split")
     export.add_argument("--overwrite", action="store_true", help="replace a non-empty --out folder")
     export.set_defaults(func=cmd_export)
+    harbor = sub.add_parser("export-harbor", help="a suite's task instances as Harbor task folders (docs/exports.md)")
+    harbor.add_argument("suite", help="a suite name (benchmarks/<name>.yaml) or a suite file")
+    harbor.add_argument("--out", required=True, help="a new or empty folder: one task folder per task and seed")
+    harbor.add_argument("--task", action="append", metavar="SW.TASK", help="only this task of the suite (repeatable)")
+    harbor.add_argument("--no-build", action="store_true",
+                        help="do not build the task images through the Docker API (the Dockerfiles name their tags)")
+    harbor.add_argument("--agent-network", choices=("no-network", "public"), default="no-network",
+                        help="the agent phase's network: none (default, like the env) or public (agents that run in "
+                             "the container and call their model from there)")
+    harbor.set_defaults(func=cmd_export_harbor)
     board = sub.add_parser("leaderboard", help="build a static HTML leaderboard site from eval run folders")
     board.add_argument("runs_dir", help="a folder of run folders (each made by gym-anything eval), or one run")
     board.add_argument("--out", required=True, help="site folder (new, empty, or a site built before)")
@@ -738,6 +859,19 @@ def main(argv: list[str] | None = None) -> int:
     report.add_argument("--prices", help="YAML: model name -> {input, output} US dollars per million tokens")
     report.add_argument("--json", action="store_true", help="print the numbers as JSON")
     report.set_defaults(func=cmd_create_report)
+    view = sub.add_parser("view", help="an env's screen in the browser (view only), or --play its task: your input "
+                                       "is recorded as a trajectory (docs/view.md)")
+    view.add_argument("target", metavar="RUN_OR_ID", help="a gym id (the env is started) or the folder of a running "
+                                                           "eval (the display of its running episode)")
+    view.add_argument("--play", action="store_true", help="play mode: the browser's input becomes actions, "
+                                                          "recorded into --out; Done (or Ctrl+C) ends the episode")
+    view.add_argument("--seed", type=int, help="the reset seed (default: random)")
+    view.add_argument("--task", help="the task, for a software id (default: the one the seed draws)")
+    view.add_argument("--out", help="with --play: the run folder (default: runs/play-<time>)")
+    view.add_argument("--episode", help="with a run folder: which running episode (when several run)")
+    view.add_argument("--port", type=int, default=0, help="the port on 127.0.0.1 (default: a free one)")
+    view.add_argument("--no-video", action="store_true", help="with --play: no video.mp4")
+    view.set_defaults(func=cmd_view)
     serve_env = sub.add_parser("serve", help="serve env instances over MCP (Anthropic's computer tools) and "
                                              "OpenEnv's HTTP/WebSocket protocol on one port (docs/serve.md)")
     serve_env.add_argument("id", help="a gym id, e.g. GymAnything/mousepad.append-entry-v0")

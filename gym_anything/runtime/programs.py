@@ -16,7 +16,7 @@ from ..errors import GymAnythingError
 @dataclass(frozen=True)
 class Program:
     package: str  # the Debian package that installs it
-    group: str  # runtime | audit | formats | test | docker: who needs it (see GROUPS)
+    group: str  # runtime | audit | formats | create | view | test | docker: who needs it (see GROUPS)
     purpose: str
 
 
@@ -25,6 +25,7 @@ GROUPS = {
     "audit": "the audit gate and OCR checklist items",
     "formats": "task setups and verifiers that convert app files",
     "create": "gym-anything create (installing and inspecting a software's Debian package)",
+    "view": "gym-anything view (an env's screen in the browser, and the human play mode)",
     "test": "the test suite only",
     "docker": "the Docker runner (scripts/setup-docker.sh installs these)",
 }
@@ -43,6 +44,7 @@ PROGRAMS: dict[str, Program] = {
     "ssconvert": Program("gnumeric", "formats", "reading Gnumeric workbooks"),
     "dpkg-query": Program("dpkg", "create", "a package's files, status and dependencies (create scaffold)"),
     "apt-get": Program("apt", "create", "installs a package that is not installed yet (create scaffold)"),
+    "x11vnc": Program("x11vnc", "view", "serves an env's display to the browser viewer (gym-anything view)"),
     "chromium": Program("chromium", "test", "the leaderboard site's browser tests"),
     "python3": Program("python3-minimal", "test", "a CPU-bound probe inside the sandbox (the CPU limit test)"),
     "bash": Program("bash", "test", "scripts run inside containers and sandboxes by the tests"),
@@ -53,6 +55,9 @@ PROGRAMS: dict[str, Program] = {
     "seq": Program("coreutils", "test", "probes inside the sandbox (tests)"),
     "sleep": Program("coreutils", "test", "probes inside the sandbox (tests)"),
     "tr": Program("coreutils", "test", "probes inside the sandbox (tests)"),
+    "mkdir": Program("coreutils", "test", "the Harbor export test's copy into a task container"),
+    "wc": Program("coreutils", "test", "probes inside a Harbor task container (tests)"),
+    "find": Program("findutils", "test", "probes inside a Harbor task container (tests)"),
     "chromedriver": Program("chromium-driver", "test", "Selenium's driver for those tests"),
     "podman": Program("podman", "docker", "serves the Docker API without a Docker engine"),
     "runc": Program("runc", "docker", "podman's container runtime"),
@@ -69,10 +74,10 @@ CREATION_TEST_APPS = ("featherpad",)
 """The app outside the registry that tests/test_creation_loop.py creates tasks for (Qt5: opens a file given on the
 command line and saves it with ctrl+s, no dialog). The set-up installs it with the test group."""
 
-EXTRA_PACKAGES = {"x11-utils": "runtime", "fonts-dejavu-core": "runtime",
+EXTRA_PACKAGES = {"x11-utils": "runtime", "fonts-dejavu-core": "runtime", "novnc": "view", "libxkbcommon0": "view",
                   **dict.fromkeys(SCAFFOLD_TEST_APPS + CREATION_TEST_APPS, "test")}
 """Packages that install no program we run but that the environments or the tests need (X utilities, fonts, the
-apps the scaffold tests launch)."""
+browser VNC client the viewer serves and the keysym table it reads, the apps the scaffold tests launch)."""
 
 
 class MissingProgram(GymAnythingError, RuntimeError):
