@@ -546,13 +546,20 @@ def _shown_size(text: str | None) -> tuple[int, int] | None:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from ..serve.mcp_server import EnvMCP
+    from ..serve.app import EnvServer
+    from ..serve.openenv_server import LOOPBACK
 
-    if args.host not in ("127.0.0.1", "localhost", "::1") and not args.public:
+    if args.host not in LOOPBACK and not args.public:
         raise SystemExit(f"--host {args.host} is not loopback: the env's screen would be open to the network; "
                          f"add --public if that is what you want")
-    served = EnvMCP(args.id, seed=args.seed, shown=_shown_size(args.shown))
-    print(f"serving {args.id} over MCP at http://{args.host}:{args.port}/mcp (one client; Ctrl+C stops)", flush=True)
+    try:
+        served = EnvServer(args.id, instances=args.instances, seed=args.seed, shown=_shown_size(args.shown),
+                           idle_timeout=args.idle_timeout, host=args.host)
+    except ValueError as exc:
+        raise SystemExit(f"gym-anything serve: {exc}") from None
+    base = f"http://{args.host}:{args.port}"
+    print(f"serving {args.id} ({args.instances} instance(s), one client each, freed after {args.idle_timeout:g} s "
+          f"idle) at {base}: MCP at {base}/mcp, OpenEnv at {base} (WebSocket /ws); Ctrl+C stops", flush=True)
     try:
         uvicorn.run(served.app(), host=args.host, port=args.port, log_level="warning")
     finally:
@@ -865,12 +872,15 @@ def main(argv: list[str] | None = None) -> int:
     view.add_argument("--port", type=int, default=0, help="the port on 127.0.0.1 (default: a free one)")
     view.add_argument("--no-video", action="store_true", help="with --play: no video.mp4")
     view.set_defaults(func=cmd_view)
-    serve_env = sub.add_parser("serve", help="serve one env instance over MCP (Anthropic's computer tools, "
-                                             "docs/tools.md)")
+    serve_env = sub.add_parser("serve", help="serve env instances over MCP (Anthropic's computer tools) and "
+                                             "OpenEnv's HTTP/WebSocket protocol on one port (docs/serve.md)")
     serve_env.add_argument("id", help="a gym id, e.g. GymAnything/mousepad.append-entry-v0")
     serve_env.add_argument("--host", default="127.0.0.1")
     serve_env.add_argument("--port", type=int, default=8765)
     serve_env.add_argument("--seed", type=int, default=None, help="the first episode's seed")
+    serve_env.add_argument("--instances", type=int, default=1, help="how many env instances (one client each)")
+    serve_env.add_argument("--idle-timeout", type=float, default=1800.0,
+                           help="seconds without a request after which a client's claim on an instance lapses")
     serve_env.add_argument("--shown", default=None, help="the screenshot size the client sees, WIDTHxHEIGHT")
     serve_env.add_argument("--public", action="store_true", help="allow a host that is not loopback")
     serve_env.set_defaults(func=cmd_serve)
