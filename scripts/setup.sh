@@ -40,4 +40,7 @@ if ! id -u "$account" >/dev/null 2>&1; then
   echo "setup: creating the unprivileged account $account (applications run as it)"
   $SUDO $(.venv/bin/python -c 'from gym_anything.runtime.sandbox import CREATE_ACCOUNT; print(CREATE_ACCOUNT)')
 fi
+# openenv-core's client in its own virtualenv, for the tests of `gym-anything serve` (tests/test_serve_openenv.py)
+bash scripts/setup-openenv.sh
+
 echo "setup: ready ($(.venv/bin/python -c 'import gym_anything; print(len(gym_anything.gym_ids()))') Gymnasium ids registered)"

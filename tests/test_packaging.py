@@ -20,6 +20,8 @@ def test_wheel_bundles_environment_data_and_works_installed(tmp_path):
                      "gym_anything/_bundled/benchmarks/perf.py",
                      "gym_anything/benchmark/leaderboard/assets/viewer.js",
                      "gym_anything/view/assets/page.html", "gym_anything/view/assets/view.js",
+                     "gym_anything/selection/data/occupations.csv", "gym_anything/selection/data/catalog.yaml",
+                     "gym_anything/selection/data/screen_shares.csv",
                      "gym_anything/_bundled/envs/gnumeric/home/.config/gtk-3.0/settings.ini"):
         assert expected in names, f"{expected} missing from the wheel"
     target = tmp_path / "site"
@@ -28,6 +30,8 @@ def test_wheel_bundles_environment_data_and_works_installed(tmp_path):
     code = ("import gym_anything, gymnasium as gym; from gym_anything.specs.paths import data_roots; "
             "from gym_anything.specs.registry import all_tasks; from gym_anything.verification import load_function; "
             "print(data_roots()); t = all_tasks()[0]; load_function(t.verifier); load_function(t.oracle); "
+            "from gym_anything.selection import load_catalog, load_occupations; "
+            "assert len(load_catalog(load_occupations())) >= 60; "
             "print(len(gym_anything.gym_ids()))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path,
                          env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"})

@@ -108,7 +108,15 @@ def test_windows_ready_regex_and_soc_groups():
     assert sc.ready_regex("galculator", "Galculator") == "galculator"
     assert sc.ready_regex("untitled.xhb - HomeBank", "HomeBank") == "HomeBank"
     assert sc.ready_regex("Main (1)", "Other") is None  # the document's name, not the app's: class only
-    assert sc.soc_groups("librecad")[0] == ["17-0000", "47-0000", "27-0000", "49-0000"]
+    from gym_anything.selection import load_catalog, load_occupations
+
+    librecad = load_catalog(load_occupations())["librecad"]
+    assert sc.soc_groups("librecad") == (list(librecad.groups), librecad.rationale)  # the catalog first
+    assert sc.soc_groups("abiword")[0] == ["43-0000", "27-0000"]  # not in the catalog: the survey's list
+    catalog_packages = {e.packages[0] for e in load_catalog(load_occupations()) if len(e.packages) == 1}
+    with sc.SOC_FILE.open(encoding="utf-8") as f:
+        listed = {line.split(",", 1)[0] for line in f if not line.startswith(("#", "package,"))}
+    assert listed and not listed & catalog_packages  # one account per package
     assert sc.soc_groups("no-such-package") == ([sc.PLACEHOLDER_SOC], None)
     assert sc.software_id("Foo_Bar2") == "foo-bar2"
 

@@ -342,3 +342,29 @@ def test_a_batch_is_one_step_checked_before_any_action_runs():
         assert terminated and info["step"] == 2 and "verifier" in info
     finally:
         env.close()
+
+
+def test_typed_actions_are_one_step_and_the_outcome_stays_on_the_session():
+    import gymnasium as gym
+
+    from gym_anything.errors import ActionError
+
+    env = gym.make("GymAnything/mousepad.append-entry-v0", runner="fake", audit=False, max_steps=2)
+    try:
+        session = ToolSession(env, "anthropic-toolset", shown=(640, 360))
+        session.reset(seed=1)
+        with pytest.raises(ActionError, match=r"action\['x'\]=5000 is out of range"):
+            session.act([A.click(5000, 5)])  # nothing ran: not a step
+        step = session.act([A.click(5, 5), A.type("ab")])
+        assert step.image.shape == (360, 640, 3) and step.reward is None and session.passed is None
+        (last,) = session.turn([{"name": "key", "input": {"text": "Return"}}])  # the budget's second step
+        assert last.is_error and "the step budget is used up" in last.text and session.ended
+        assert session.reward is not None and session.passed is session.verifier["passed"]
+        with pytest.raises(RuntimeError, match="the episode has ended"):
+            session.act([A.done()])
+        session.reset(seed=1)
+        assert session.reward is None and session.passed is None  # a new episode: no outcome yet
+        done = session.act([A.done()])
+        assert done.text.startswith("the episode ended; reward") and done.reward == session.reward is not None
+    finally:
+        env.close()

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..runtime import programs
+from ..selection import BREADTH, EXPONENT
 from ..specs.model import SoftwareSpec, TaskSpec
 from ..specs.registry import all_software
 
@@ -33,10 +34,20 @@ def software_table(envs) -> str:
 def cmd_list(args: argparse.Namespace) -> int:
     from ..audit.review import review_state
 
+    envs = all_software()
+    if args.group:
+        from ..selection import load_occupations
+
+        try:
+            code = load_occupations().group_code(args.group)
+        except ValueError as exc:
+            print(f"gym-anything list: --group expects {exc}", file=sys.stderr)
+            return 2
+        envs = {key: env for key, env in envs.items() if code in env.soc_groups}
     if args.markdown:
-        print(software_table(all_software()))
+        print(software_table(envs))
         return 0
-    for env in all_software().values():
+    for env in envs.values():
         if not env.tasks:  # a scaffold (gym-anything create scaffold): loads, not registered
             print(f"{env.id:45s} {env.name} (no tasks yet: not registered)")
             continue
@@ -44,6 +55,35 @@ def cmd_list(args: argparse.Namespace) -> int:
         for task in env.tasks.values():
             print(f"  {task.gym_id:43s} {task.split:5s} {task.difficulty:6s} {task.horizon:5s} "
                   f"max_steps={task.max_steps:<4d} reviewed: {review_state(env, task)}")
+    return 0
+
+
+def cmd_select(args: argparse.Namespace) -> int:
+    """The GDP-grounded ranking of the catalog's software (docs/selection.md)."""
+    from .. import selection as sel
+
+    try:
+        table = sel.load_occupations()
+        catalog = sel.load_catalog(table, args.catalog or sel.CATALOG_FILE)
+        shares = sel.load_screen_shares(table)
+    except sel.SelectionDataError as exc:
+        print(f"gym-anything select: {exc}", file=sys.stderr)
+        return 2
+    registered = {env.id: env.soc_groups for env in all_software().values() if env.tasks}
+    for problem in sel.group_mismatches(catalog, registered):
+        print(f"gym-anything select: warning: {problem}", file=sys.stderr)
+    unranked = sorted(set(registered) - set(catalog.by_id))
+    if unranked:
+        print(f"gym-anything select: note: registered software without a catalog entry (not ranked): "
+              f"{', '.join(unranked)}", file=sys.stderr)
+    start = [i for i in registered if i in catalog and catalog[i].sandboxable] if args.registered else []
+    try:
+        selection = sel.select(table, shares, catalog, top=None if args.all else args.top, start=start,
+                               registered=registered, exponent=args.exponent, breadth=args.breadth)
+    except ValueError as exc:
+        print(f"gym-anything select: {exc}", file=sys.stderr)
+        return 2
+    print(sel.selection_json(selection) if args.json else sel.format_selection(selection))
     return 0
 
 
@@ -543,13 +583,20 @@ def _shown_size(text: str | None) -> tuple[int, int] | None:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from ..serve.mcp_server import EnvMCP
+    from ..serve.app import EnvServer
+    from ..serve.openenv_server import LOOPBACK
 
-    if args.host not in ("127.0.0.1", "localhost", "::1") and not args.public:
+    if args.host not in LOOPBACK and not args.public:
         raise SystemExit(f"--host {args.host} is not loopback: the env's screen would be open to the network; "
                          f"add --public if that is what you want")
-    served = EnvMCP(args.id, seed=args.seed, shown=_shown_size(args.shown))
-    print(f"serving {args.id} over MCP at http://{args.host}:{args.port}/mcp (one client; Ctrl+C stops)", flush=True)
+    try:
+        served = EnvServer(args.id, instances=args.instances, seed=args.seed, shown=_shown_size(args.shown),
+                           idle_timeout=args.idle_timeout, host=args.host)
+    except ValueError as exc:
+        raise SystemExit(f"gym-anything serve: {exc}") from None
+    base = f"http://{args.host}:{args.port}"
+    print(f"serving {args.id} ({args.instances} instance(s), one client each, freed after {args.idle_timeout:g} s "
+          f"idle) at {base}: MCP at {base}/mcp, OpenEnv at {base} (WebSocket /ws); Ctrl+C stops", flush=True)
     try:
         uvicorn.run(served.app(), host=args.host, port=args.port, log_level="warning")
     finally:
@@ -681,7 +728,25 @@ def main(argv: list[str] | None = None) -> int:
     listing.add_argument("--markdown", action="store_true",
                          help="print the software as a Markdown table (id, name, Debian packages, SOC groups, "
                               "tasks, long-horizon tasks): the README's table")
+    listing.add_argument("--group", metavar="SOC", help="only the software serving this SOC major group (43 or "
+                                                        "43-0000)")
     listing.set_defaults(func=cmd_list)
+    choose = sub.add_parser("select", help="rank candidate software by the wage bill of the occupations they serve "
+                                           "(BLS OEWS May 2025), with diminishing returns per SOC group "
+                                           "(docs/selection.md)")
+    choose.add_argument("--top", type=int, default=25, metavar="N",
+                        help="software to choose after the start set (default 25)")
+    choose.add_argument("--all", action="store_true", help="rank the whole sandboxable catalog")
+    choose.add_argument("--registered", action="store_true",
+                        help="start from the software already in the registry, then choose --top more")
+    choose.add_argument("--json", action="store_true", help="print the selection as JSON")
+    choose.add_argument("--exponent", type=float, default=EXPONENT, metavar="P",
+                        help=f"diminishing returns per group: a group counts as V_g * C_g^P (0 < P <= 1; default "
+                             f"{EXPONENT})")
+    choose.add_argument("--breadth", type=float, default=BREADTH, metavar="B",
+                        help=f"the share of a group's wage bill earned by reaching it (>= 0; default {BREADTH})")
+    choose.add_argument("--catalog", metavar="FILE", help="another catalog file (default: the bundled catalog.yaml)")
+    choose.set_defaults(func=cmd_select)
     packages = sub.add_parser("packages", help="print the Debian packages needed (scripts/setup.sh installs them)")
     packages.add_argument("--group", action="append", choices=sorted(programs.GROUPS),
                           help="only the programs of this group (repeatable); default: all but docker, plus "
@@ -848,12 +913,15 @@ def main(argv: list[str] | None = None) -> int:
     view.add_argument("--port", type=int, default=0, help="the port on 127.0.0.1 (default: a free one)")
     view.add_argument("--no-video", action="store_true", help="with --play: no video.mp4")
     view.set_defaults(func=cmd_view)
-    serve_env = sub.add_parser("serve", help="serve one env instance over MCP (Anthropic's computer tools, "
-                                             "docs/tools.md)")
+    serve_env = sub.add_parser("serve", help="serve env instances over MCP (Anthropic's computer tools) and "
+                                             "OpenEnv's HTTP/WebSocket protocol on one port (docs/serve.md)")
     serve_env.add_argument("id", help="a gym id, e.g. GymAnything/mousepad.append-entry-v0")
     serve_env.add_argument("--host", default="127.0.0.1")
     serve_env.add_argument("--port", type=int, default=8765)
     serve_env.add_argument("--seed", type=int, default=None, help="the first episode's seed")
+    serve_env.add_argument("--instances", type=int, default=1, help="how many env instances (one client each)")
+    serve_env.add_argument("--idle-timeout", type=float, default=1800.0,
+                           help="seconds without a request after which a client's claim on an instance lapses")
     serve_env.add_argument("--shown", default=None, help="the screenshot size the client sees, WIDTHxHEIGHT")
     serve_env.add_argument("--public", action="store_true", help="allow a host that is not loopback")
     serve_env.set_defaults(func=cmd_serve)

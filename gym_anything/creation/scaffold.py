@@ -247,7 +247,14 @@ def desktop_entries(files: list[str]) -> list[DesktopEntry]:
 
 
 def soc_groups(package: str, table: Path = SOC_FILE) -> tuple[list[str], str | None]:
-    """(SOC groups, what it is) from the candidates list, or ([PLACEHOLDER_SOC], None) for a package it lacks."""
+    """(SOC groups, what it is) for a package: from the selection catalog when a single-package entry is that
+    package (the curated account, which ``gym-anything select`` ranks and a registered software must agree with),
+    else from the survey's candidates list, else ([PLACEHOLDER_SOC], None)."""
+    from ..selection import load_catalog, load_occupations
+
+    for entry in load_catalog(load_occupations()):
+        if entry.packages == (package,):
+            return list(entry.groups), entry.rationale
     with table.open(encoding="utf-8") as f:
         for row in csv.DictReader(line for line in f if not line.startswith("#")):
             if row["package"] == package:

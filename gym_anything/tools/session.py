@@ -4,9 +4,10 @@
 ``reset()`` gives the first screenshot; ``turn(calls)`` runs every call of one model turn (all their actions
 as one batch, settled once) and gives one :class:`ToolResult` per call, in order: an error text for a call
 that could not run (the others still run), else the screenshot (at the shown size), a zoomed region (at the
-screen's full resolution) or the pointer position; ``finish()`` ends the episode (the model's final answer)
-and gives the reward and the verifier's public result. ``reply(call, result)`` is the result in the
-provider's message format. The privileged values and the oracle never cross a session.
+screen's full resolution) or the pointer position; ``act(actions)`` runs typed actions (screen pixels) as one
+step; ``finish()`` ends the episode (the model's final answer) and gives the reward and the verifier's public
+result. However the episode ended, ``reward`` and ``passed`` then hold its outcome. ``reply(call, result)`` is
+the result in the provider's message format. The privileged values and the oracle never cross a session.
 """
 
 from __future__ import annotations
@@ -55,6 +56,13 @@ class ToolSession:
         self.frame: np.ndarray | None = None
         self.ended = False
         self.instruction = ""
+        self.reward: float | None = None  # the episode's outcome, once it ended (finish, DONE, budget, fault)
+        self.verifier: dict[str, Any] | None = None
+
+    @property
+    def passed(self) -> bool | None:
+        """Whether the ended episode's task passed (None while it runs)."""
+        return None if self.reward is None else bool((self.verifier or {}).get("passed"))
 
     def definitions(self) -> list[dict[str, Any]]:
         return self.schema.definitions(self.display)
@@ -63,6 +71,7 @@ class ToolSession:
         _, info = self.env.reset(seed=seed, options=options)
         self.frame = self._screen()
         self.ended, self.instruction = False, str(info.get("instruction", ""))
+        self.reward = self.verifier = None
         return ToolResult(image=self._shown(self.frame), text=self.instruction)
 
     def turn(self, calls: list[Any]) -> list[ToolResult]:
@@ -88,32 +97,52 @@ class ToolSession:
                 results.append(self._result(steps[-1], shown))
         return results
 
+    def screenshot(self) -> np.ndarray | None:
+        """The screen now, at the shown size (None before the first reset)."""
+        return self._shown(self.frame)
+
     def call(self, call: Any) -> ToolResult:
         return self.turn([call])[0]
+
+    def act(self, actions: list[dict[str, Any]]) -> ToolResult:
+        """Typed actions (screen pixels; DONE may end them) as one batched step: the screenshot after it, and
+        once the episode ended, why, the reward and the verifier's public result. A malformed action raises
+        :class:`ActionError` and nothing runs."""
+        if self.ended:
+            raise RuntimeError("the episode has ended: reset() before the next step")
+        why = self._step(actions)
+        return ToolResult(image=self._shown(self.frame), text=why or "", reward=self.reward, verifier=self.verifier)
 
     def finish(self) -> ToolResult:
         """The model's final answer: DONE, the verifier runs; the reward and its public result."""
         if self.ended:
             raise RuntimeError("the episode has ended")
-        _, reward, _, _, info = self.env.step(A.done())
-        self.ended = True
-        return ToolResult(text=f"episode ended, reward {reward}", reward=float(reward),
-                          verifier=info.get("verifier"))
+        self._step([A.done()])
+        return ToolResult(text=f"episode ended, reward {self.reward}", reward=self.reward, verifier=self.verifier)
 
     # --- internals --------------------------------------------------------------------------------
 
-    def _run(self, batch: list[dict[str, Any]]) -> str | None:
-        try:
-            _, reward, terminated, truncated, info = self.env.step(batch)
-        except ActionError as exc:
-            return f"the actions were not run: {exc}"
+    def _step(self, batch: list[dict[str, Any]]) -> str | None:
+        """One env step; when it ended the episode, the outcome is kept and the reason returned."""
+        _, reward, terminated, truncated, info = self.env.step(batch)
         self.frame = self._screen()
         self.pointer = tuple(info.get("pointer", self.pointer))
-        if terminated or truncated:
-            self.ended = True
-            why = f"fault {info['fault']['kind']}" if "fault" in info else "the step budget is used up"
-            return f"the episode ended ({why}); reward {reward}"
-        return None
+        if not (terminated or truncated):
+            return None
+        self.ended = True
+        self.reward, self.verifier = float(reward), info.get("verifier")
+        if "fault" in info:
+            return f"the episode ended (fault {info['fault']['kind']}); reward {reward}"
+        if truncated:
+            return f"the episode ended (the step budget is used up); reward {reward}"
+        return f"the episode ended; reward {reward}"
+
+    def _run(self, batch: list[dict[str, Any]]) -> str | None:
+        """A turn's batch: None, or the text every call of the turn gets (not run, or the episode ended)."""
+        try:
+            return self._step(batch)
+        except ActionError as exc:
+            return f"the actions were not run: {exc}"
 
     def _screen(self) -> np.ndarray:
         return np.asarray(self.env.unwrapped.screen)  # type: ignore[attr-defined]

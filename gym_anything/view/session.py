@@ -131,8 +131,12 @@ def _wait(stop: Callable[[], bool] | None = None, interval: float = 0.5) -> None
 
 
 @contextlib.contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
-    """SIGTERM ends the view like Ctrl+C (its ``finally`` blocks run); only in the main thread."""
+def _terminate_as_interrupt(sigint: bool = True) -> Iterator[None]:
+    """SIGTERM (and SIGINT unless the caller handles it) end the view as Ctrl+C does (its ``finally`` blocks
+    run); only in the main thread.
+
+    SIGINT is set explicitly: a process started in the background by a non-interactive shell inherits it
+    ignored, and Python then never raises KeyboardInterrupt (the view would not stop on it)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -140,11 +144,13 @@ def _terminate_as_interrupt() -> Iterator[None]:
     def handler(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, handler)
+    signals = (signal.SIGTERM, signal.SIGINT) if sigint else (signal.SIGTERM,)
+    previous = {sig: signal.signal(sig, handler) for sig in signals}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 # --- view --------------------------------------------------------------------------------------------
@@ -338,7 +344,7 @@ def play(gym_id: str, out: str | Path, seed: int | None = None, task: str | None
         in_main = threading.current_thread() is threading.main_thread()
         previous = signal.signal(signal.SIGINT, interrupt) if in_main else None
         try:
-            with stack, _terminate_as_interrupt():
+            with stack, _terminate_as_interrupt(sigint=False):  # SIGINT is interrupt() above
                 result = run_episode(env, agent, episode, budget, folder, video=video)
                 run.write_result(result)
                 status(finished=True, reward=result["reward"], steps=result["steps"],
