@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from scripted_models import ScriptedModels, Turns, text_of
 
+from gym_anything.audit.similarity import CODE_LIMIT, Index, near_duplicate
 from gym_anything.cli.main import main as cli
-from gym_anything.creation.amplify import near_duplicate, similarity
 from gym_anything.creation.creators import ChatCreator, CommandCreator
 from gym_anything.creation.loop import build_prompt, create_run
 from gym_anything.creation.memory import Memory
@@ -246,10 +246,14 @@ def test_near_duplicates_are_caught_by_instruction_or_code(root: Path):
         "    ctx.check('converted', bool(rows))\n\ndef solve(ctx):\n    return []\n")
     spec = load_env(root / "envs" / "notes", root, warn=False)
     t = spec.tasks
-    assert similarity(t["total"], t["total"]) == (1.0, 1.0)
-    assert near_duplicate(t["reworded"], [t["total"]]).startswith("near-duplicate of total: instruction")
-    assert near_duplicate(t["copy"], [t["total"]]) is not None  # same code, another instruction
-    assert near_duplicate(t["other"], [t["total"], t["copy"]]) is None
+    index = Index()  # the mechanism suite write uses across splits (audit/similarity.py)
+    same = index.compare((spec, t["total"]), (spec, t["total"]))
+    assert (same.ngrams, same.embedding, same.code) == (1.0, 1.0, 1.0)
+    assert near_duplicate(spec, t["reworded"], [t["total"]], index).startswith(
+        "near-duplicate of total: instruction n-gram similarity")
+    copy = near_duplicate(spec, t["copy"], [t["total"]], index)  # same code, another instruction
+    assert copy is not None and f"code similarity 1.000 >= {CODE_LIMIT}" in copy
+    assert near_duplicate(spec, t["other"], [t["total"], t["copy"]], index) is None
 
 
 def test_memory_keeps_statistics_and_notes_with_or_without_a_summariser(root: Path):

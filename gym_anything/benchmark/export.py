@@ -22,6 +22,12 @@ complete ("incomplete (steps or frames missing)": fewer readable steps than the 
 missing), with ``successful`` those that did not pass ("unsuccessful"), and an episode recorded identically in
 several runs (same instance, same actions: "duplicate") after its first. The train/test split is by episode
 instance, so every recording of one (task, seed) lands on the same side.
+
+Training data must not hold the benchmark's test tasks: episodes of a test-split task, of a software a suite holds
+out (``test-unseen-software``), of a near-duplicate of a test task (``audit/similarity.py``, the check ``suite
+write`` makes) and of a task the registry does not know (its split cannot be checked) are skipped, counted by
+reason, and each such task is named with why in :attr:`ExportSummary.held_out`. Skipping (not refusing) lets a
+run of a mixed suite (``long``) export its train-split episodes; an export left with nothing raises.
 """
 
 from __future__ import annotations
@@ -37,8 +43,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..audit.similarity import Index, cross_split_pairs
 from ..errors import GymAnythingError
+from ..specs.registry import all_software
 from .runs import EpisodeRecord, RunFolder, RunFormatError
+from .suites import all_items, held_out_software, split_of
 
 FORMATS = ("hf", "jsonl")
 
@@ -93,13 +102,16 @@ class ExportSummary:
     steps: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, int] = field(default_factory=dict)
     bytes: int = 0
+    held_out: dict[str, str] = field(default_factory=dict)  # task -> why its episodes are not training data
 
     def text(self) -> str:
         splits = ", ".join(f"{s}: {self.episodes[s]} episodes / {self.steps[s]} steps" for s in self.episodes)
         skipped = ", ".join(f"{n} {why}" for why, n in sorted(self.skipped.items())) or "none"
+        held = "".join(f"\n    {task}: {why}" for task, why in sorted(self.held_out.items()))
         return (f"exported {sum(self.episodes.values())} episodes, {sum(self.steps.values())} steps from "
                 f"{self.runs} run(s) -> {self.out}/ ({self.format}, {self.bytes / 1e6:.1f} MB)\n"
-                f"  {splits}\n  skipped episodes: {skipped}")
+                f"  {splits}\n  skipped episodes: {skipped}"
+                + (f"\n  held out (not training data):{held}" if held else ""))
 
 
 # --- reading runs ------------------------------------------------------------------------------------
@@ -138,6 +150,49 @@ def _collect(runs: Sequence[Path], successful: bool, skipped: Counter) -> list[_
             seen.add(episode.key)
             episodes.append(episode)
     return episodes
+
+
+HELD_OUT = {"test": "of a test-split task", "software": "of a held-out software",
+            "duplicate": "of a near-duplicate of a test task",
+            "unknown": "of a task not in the registry (its split cannot be checked)"}
+
+
+def held_out_tasks(names: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """Which of these tasks (``<software>.<task>``) are no training data: task -> (kind, why), kind a key of
+    :data:`HELD_OUT`. Test tasks are the test-split tasks and every task of a software a suite holds out
+    (``suites.split_of``)."""
+    registry = all_software()
+    software = held_out_software()
+    held: dict[str, tuple[str, str]] = {}
+    train = []
+    for name in names:
+        env_id, _, task_id = name.partition(".")
+        env = registry.get(env_id)
+        task = env.tasks.get(task_id) if env else None
+        if env is None or task is None:
+            held[name] = ("unknown", "not in the registry: its split cannot be checked")
+        elif env.id in software:
+            held[name] = ("software", f"its software is held out of training by suite {software[env.id]!r}")
+        elif task.split != "train":
+            held[name] = ("test", f"a {task.split}-split task")
+        else:
+            train.append((env, task))
+    pairs = cross_split_pairs(Index(), train, all_items(), lambda item: split_of(item, software))
+    for pair in pairs:
+        held.setdefault(pair.a, ("duplicate", f"a near-duplicate of test task {pair.b}: {'; '.join(pair.reasons)}"))
+    return held
+
+
+def _hold_out(episodes: list[_Episode], skipped: Counter) -> tuple[list[_Episode], dict[str, str]]:
+    held = held_out_tasks(sorted({f"{e.result['env']}.{e.result['task']}" for e in episodes}))
+    kept = []
+    for episode in episodes:
+        found = held.get(f"{episode.result['env']}.{episode.result['task']}")
+        if found:
+            skipped[HELD_OUT[found[0]]] += 1
+        else:
+            kept.append(episode)
+    return kept, {task: why for task, (_, why) in held.items()}
 
 
 def _split(episodes: list[_Episode], test_fraction: float, seed: int) -> dict[str, list[_Episode]]:
@@ -234,10 +289,11 @@ def export_runs(runs: Sequence[str | Path], out: str | Path, *, successful: bool
         raise ExportError(f"{out} exists and is not empty; pass overwrite=True (--overwrite) to replace it")
     folders = list(dict.fromkeys(Path(r).resolve() for r in runs))  # the same run given twice counts once
     skipped: Counter = Counter()
-    episodes = _collect(folders, successful, skipped)
+    episodes, held_out = _hold_out(_collect(folders, successful, skipped), skipped)
     if not episodes:
+        held = "".join(f"; {task}: {why}" for task, why in sorted(held_out.items()))
         raise ExportError(f"no episode to export in {[str(f) for f in folders]} "
-                          f"(skipped: {dict(skipped) or 'none found'})")
+                          f"(skipped: {dict(skipped) or 'none found'}{held})")
     splits = _split(episodes, test_fraction, seed)
 
     partial = out.parent / f".{out.name}.partial"  # written aside, moved in place when complete
@@ -252,7 +308,8 @@ def export_runs(runs: Sequence[str | Path], out: str | Path, *, successful: bool
     return ExportSummary(out=out, format=fmt, runs=len(folders),
                          episodes={s: len(e) for s, e in splits.items()},
                          steps={s: sum(len(x.steps) for x in e) for s, e in splits.items()},
-                         skipped=dict(skipped), bytes=sum(p.stat().st_size for p in out.rglob("*") if p.is_file()))
+                         skipped=dict(skipped), bytes=sum(p.stat().st_size for p in out.rglob("*") if p.is_file()),
+                         held_out=held_out)
 
 
 def load_export(folder: str | Path):

@@ -208,14 +208,23 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
 
 
 def cmd_suite(args: argparse.Namespace) -> int:
-    from ..benchmark.suites import load_suite, suite_names, write_suite
+    from ..audit.similarity import ContaminationError
+    from ..benchmark.suites import SuiteError, load_suite, suite_names, write_suite
 
-    if args.action == "write":
-        for name in args.names or suite_names():
-            suite, changed = write_suite(name)
-            print(f"{suite.name}: v{suite.version}, {len(suite.tasks)} tasks x {len(suite.seeds)} seeds"
-                  + (" (updated)" if changed else " (unchanged)"))
-        return 0
+    try:
+        if args.action == "check":
+            return _suite_check(args.names)
+        if args.action == "screens":
+            return _suite_screens(args.names or suite_names(), args.runner)
+        if args.action == "write":
+            for name in args.names or suite_names():
+                suite, changed = write_suite(name)
+                print(f"{suite.name}: v{suite.version}, {len(suite.tasks)} tasks x {len(suite.seeds)} seeds"
+                      + (" (updated)" if changed else " (unchanged)"))
+            return 0
+    except (ContaminationError, SuiteError) as exc:
+        print(f"gym-anything suite {args.action}: {exc}", file=sys.stderr)
+        return 2
     for name in args.names or suite_names():
         suite = load_suite(name)
         print(f"{suite.name} v{suite.version} ({suite.digest}): {len(suite.tasks)} tasks x {len(suite.seeds)} seeds"
@@ -223,6 +232,34 @@ def cmd_suite(args: argparse.Namespace) -> int:
         if args.action == "show":
             for task in suite.tasks:
                 print(f"  {task}")
+    return 0
+
+
+def _suite_check(names: list[str]) -> int:
+    from ..benchmark.suites import all_items, contamination_report, suite_items
+
+    items = list({f"{e.id}.{t.id}": (e, t) for n in names for e, t in suite_items(n)[1]}.values()) if names \
+        else all_items()
+    text, leaks = contamination_report(items)
+    print(text)
+    return 1 if leaks else 0
+
+
+def _suite_screens(names: list[str], runner: str) -> int:
+    from ..audit.screens import measure_screens, missing_screens
+    from ..audit.similarity import Index
+    from ..benchmark.suites import suite_items
+
+    index = Index()
+    measured = 0
+    for name in names:
+        suite, items = suite_items(name)
+        todo = missing_screens(items, suite.seeds, index)
+        print(f"{suite.name}: {len(items)} tasks x seeds {list(suite.seeds)}, "
+              f"{sum(len(s) for s in todo.values())} start screen(s) to measure")
+        measured += measure_screens(items, suite.seeds, index, runner=runner)
+    written = index.save(all_software())
+    print(f"{measured} start screen(s) measured" + "".join(f"\n  wrote {p}" for p in written))
     return 0
 
 
@@ -769,10 +806,14 @@ def main(argv: list[str] | None = None) -> int:
     board.add_argument("runs_dir", help="a folder of run folders (each made by gym-anything eval), or one run")
     board.add_argument("--out", required=True, help="site folder (new, empty, or a site built before)")
     board.set_defaults(func=cmd_leaderboard)
-    suite = sub.add_parser("suite", help="list, show or refresh benchmark suites")
-    suite.add_argument("action", choices=("list", "show", "write"),
-                       help="write = re-select tasks and digests from the registry (bumps the version)")
-    suite.add_argument("names", nargs="*", help="suite names (default: all)")
+    suite = sub.add_parser("suite", help="list, show, refresh or check benchmark suites")
+    suite.add_argument("action", choices=("list", "show", "write", "check", "screens"),
+                       help="write = re-select tasks and digests from the registry (bumps the version; refuses "
+                            "train/test near-duplicates); check = every pair of tasks that reaches a near-duplicate "
+                            "limit (exit 1 if one crosses the splits); screens = measure missing start screens on "
+                            "the real apps (docs/contamination.md)")
+    suite.add_argument("names", nargs="*", help="suite names (default: all; check: every task)")
+    suite.add_argument("--runner", default="local", help="with screens: the runner (default local)")
     suite.set_defaults(func=cmd_suite)
     audit = sub.add_parser("audit", help="prove tasks' rewards on the real apps (see gym_anything.audit)")
     audit.add_argument("--all", action="store_true", help="every task")

@@ -3,17 +3,18 @@
 Each attempt is a fresh conversation with the (cheaper) model: the rules, the seed tasks in full (their YAML and
 code), every task that exists now with its instruction (those written by earlier attempts included, so the
 model writes something different), and the memory. It may only add new files (everything that existed is
-frozen) and has no scaffold. A new task whose instruction or code is too close to an existing task's is
-rejected before any audit (:func:`similarity`); the others go through the audit gate and the auditor agent like
+frozen) and has no scaffold. A new task that is a near-duplicate of an existing task (its instruction or code
+too close: ``audit/similarity.py``, the check ``suite write`` makes across splits) is rejected before any audit;
+the others go through the audit gate and the auditor agent like
 ``create run``'s tasks, in one round. The run folder and ``result.json`` have the same form (``kind: amplify``).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 
+from ..audit.similarity import Index, near_duplicate
 from ..models.backends import Backend
 from ..models.chat import ChatClient
 from ..specs.audits import is_audited
@@ -23,47 +24,6 @@ from .loop import TASK_RULES, RunResult, TaskOutcome, finish_run, judge_task, ta
 from .memory import Memory
 from .runfolder import Stopwatch
 from .tools import Settings, Toolbox, open_run
-
-INSTRUCTION_LIMIT = 0.8  # Jaccard similarity of the instructions' words and word pairs at or above which a task is
-# a duplicate (one word changed in a 17-word instruction gives about 0.83)
-CODE_LIMIT = 0.9  # token Jaccard similarity of the task's code likewise
-
-
-def _shingles(text: str, n: int) -> set[tuple[str, ...]]:
-    words = re.findall(r"[a-z0-9]+", text.lower())
-    return {tuple(words[i:i + n]) for i in range(max(1, len(words) - n + 1))} if words else set()
-
-
-def jaccard(a: set, b: set) -> float:
-    return len(a & b) / len(a | b) if a or b else 1.0
-
-
-def task_code(task: TaskSpec) -> str:
-    """The text of the task's code files (setup, verifier, oracle), each file once."""
-    files = {ref.file for ref in (task.setup, task.verifier, task.oracle) if ref is not None}
-    return "\n".join(path.read_text(encoding="utf-8") for path in sorted(files))
-
-
-def similarity(a: TaskSpec, b: TaskSpec) -> tuple[float, float]:
-    """(instruction, code) similarity of two tasks: Jaccard of the instructions' words and word pairs, and of the
-    code's word tokens (a task sharing a code file with the other counts its code as identical)."""
-    code_a, code_b = task_code(a), task_code(b)
-
-    def words(text: str) -> set[tuple[str, ...]]:
-        return _shingles(text, 1) | _shingles(text, 2)
-
-    return (round(jaccard(words(a.instruction), words(b.instruction)), 3),
-            round(jaccard(_shingles(code_a, 1), _shingles(code_b, 1)), 3))
-
-
-def near_duplicate(task: TaskSpec, others: list[TaskSpec]) -> str | None:
-    """Why ``task`` is a near-duplicate of one of ``others`` (None when it is not)."""
-    for other in others:
-        words, code = similarity(task, other)
-        if words >= INSTRUCTION_LIMIT or code >= CODE_LIMIT:
-            return (f"near-duplicate of {other.id}: instruction similarity {words} (limit {INSTRUCTION_LIMIT}), "
-                    f"code similarity {code} (limit {CODE_LIMIT})")
-    return None
 
 
 def amplify_prompt(spec: SoftwareSpec, seeds: list[TaskSpec], memory: Memory,
@@ -110,6 +70,7 @@ def amplify(software: str, client: ChatClient, n: int, *, root: Path | str, revi
     result = RunResult(software, run.path, creator.name, rounds=1)
     watch = Stopwatch()
     refused: dict[str, str] = {}  # task -> its instruction and why it was rejected (shown to later attempts)
+    index = Index()  # the existing tasks' fingerprints, read once
     for attempt in range(1, n + 1):
         run.round = attempt
         workspace.freeze_existing()
@@ -133,7 +94,7 @@ def amplify(software: str, client: ChatClient, n: int, *, root: Path | str, revi
         for task in new:
             outcome = result.tasks.setdefault(task.id, TaskOutcome(task.id, round=attempt))
             others = [t for tid, t in spec.tasks.items() if tid != task.id and tid not in result.rejected]
-            duplicate = near_duplicate(task, others)
+            duplicate = near_duplicate(spec, task, others, index)
             if duplicate:
                 outcome.reason = duplicate
                 run.stage("duplicate check", 0.0, task=task.id, passed=False, detail=duplicate)
