@@ -133,14 +133,20 @@ def run_episode(env: Any, agent: Any, episode: Any, budget: int, folder: Path, v
     return result
 
 
-def _announce_display(env: Any, folder: Path, episode_id: str, instruction: str) -> None:
-    """live.json: the display the episode runs on, for ``gym-anything view RUN`` (runners without one: none)."""
+def display_of(env: Any) -> str | None:
+    """The X display ``env``'s runner shows its app on (None for a runner without one, or none yet)."""
     runner = env.unwrapped.runner
     try:
-        display = getattr(runner, "display_name", None)
-    except Exception:  # noqa: BLE001 - no display (yet): nothing to announce; the episode goes on
+        display = getattr(runner, "display_name", None) if runner is not None else None
+    except Exception:  # noqa: BLE001 - no display (yet)
         display = None
-    if isinstance(display, str):
+    return display if isinstance(display, str) else None
+
+
+def _announce_display(env: Any, folder: Path, episode_id: str, instruction: str) -> None:
+    """live.json: the display the episode runs on, for ``gym-anything view RUN`` (runners without one: none)."""
+    display = display_of(env)
+    if display is not None:
         write_live(folder, episode_id, display, instruction)
 
 

@@ -50,6 +50,11 @@ def png_bytes(frame: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
+def png_base64(frame: np.ndarray) -> str:
+    """A frame as base64 PNG text (what JSON replies carry)."""
+    return base64.b64encode(png_bytes(frame)).decode()
+
+
 def png_data_url(frame: np.ndarray) -> str:
     """A frame as a ``data:image/png;base64,...`` URL (what OpenAI-compatible endpoints take)."""
-    return "data:image/png;base64," + base64.b64encode(png_bytes(frame)).decode()
+    return "data:image/png;base64," + png_base64(frame)

@@ -27,7 +27,6 @@ loopback (a web page's, by DNS rebinding) is refused.
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import uuid
 from collections.abc import Awaitable, Callable
@@ -45,7 +44,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from .. import __version__
 from .. import actions as A
 from ..errors import ActionError
-from ..models.images import png_bytes
+from ..models.images import png_base64
 from .instances import EnvInstance, InstanceBusy, Instances, Lease
 
 CLIENT = "an OpenEnv client"
@@ -283,7 +282,7 @@ class OpenEnvEndpoint:
         results = await instance.run(session.turn, calls)
         episode.steps += 1
         replies = [CallResult(text=r.text, is_error=r.is_error,
-                              image=_png64(r.image) if c["name"] == "zoom" and not r.is_error else None)
+                              image=r.png_base64() if c["name"] == "zoom" and not r.is_error else None)
                    for c, r in zip(calls, results, strict=True)]
         ended = next((r.text for r in results if r.is_error and session.ended), "")
         return _observation(instance, results=replies, message=ended)
@@ -303,7 +302,7 @@ def _observation(instance: EnvInstance, reset: bool = False, instruction: str = 
     assert screen is not None
     done = session.ended
     observation = GymAnythingObservation(
-        screenshot=_png64(screen), width=screen.shape[1], height=screen.shape[0], instruction=instruction,
+        screenshot=png_base64(screen), width=screen.shape[1], height=screen.shape[0], instruction=instruction,
         results=results or [], message=message if done else "", passed=session.passed if done else None,
         done=done, reward=session.reward if done else (None if reset else 0.0))
     return {"observation": observation.model_dump(exclude={"done", "reward"}), "reward": observation.reward,
@@ -313,10 +312,6 @@ def _observation(instance: EnvInstance, reset: bool = False, instruction: str = 
 def schemas() -> dict[str, Any]:
     return {"action": GymAnythingAction.model_json_schema(), "observation": GymAnythingObservation.model_json_schema(),
             "state": GymAnythingState.model_json_schema()}
-
-
-def _png64(image: Any) -> str:
-    return base64.b64encode(png_bytes(image)).decode()
 
 
 def _error(code: str, message: str) -> dict[str, Any]:

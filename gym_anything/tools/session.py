@@ -12,7 +12,6 @@ the result in the provider's message format. The privileged values and the oracl
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +21,7 @@ from PIL import Image
 
 from .. import actions as A
 from ..errors import ActionError
-from ..models.images import png_bytes, png_data_url
+from ..models.images import png_base64, png_bytes, png_data_url
 from .base import Display, ToolCallError, ToolSchema, ToolStep, as_mapping
 from .registry import get_schema
 
@@ -41,7 +40,7 @@ class ToolResult:
         return b"" if self.image is None else png_bytes(self.image)
 
     def png_base64(self) -> str:
-        return base64.b64encode(self.png()).decode()
+        return "" if self.image is None else png_base64(self.image)
 
 
 class ToolSession:

@@ -82,9 +82,10 @@ def require_viewer() -> None:
 
 
 def _display_of(env: Any) -> str:
-    runner = env.unwrapped.runner
-    display = getattr(runner, "display_name", None) if runner is not None else None
-    if not isinstance(display, str):
+    from ..benchmark.evaluation import display_of
+
+    display = display_of(env)
+    if display is None:
         raise ValueError(f"the env's runner ({env.unwrapped.runner_kind}) has no X display to view; "
                          "gym-anything view needs runner 'local' or 'docker'")
     return display
