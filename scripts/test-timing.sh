@@ -13,7 +13,8 @@ status=0
 for part in ${PARTS:-fast app}; do
     log=$(mktemp)
     start=$(date +%s%N)
-    "$PYTHON" -m pytest -m "${MARKS[$part]}" -p no:cacheprovider -q "$@" 2>&1 | tee "$log"
+    # the slowest tests of each part are listed: the default suite has a 30-minute budget
+    "$PYTHON" -m pytest -m "${MARKS[$part]}" -p no:cacheprovider -q --durations=25 "$@" 2>&1 | tee "$log"
     code=${PIPESTATUS[0]}
     tenths=$((($(date +%s%N) - start) / 100000000))
     summary+=("$(printf '%-4s (-m "%s"): %d.%d s wall; %s' "$part" "${MARKS[$part]}" $((tenths / 10)) $((tenths % 10)) \
