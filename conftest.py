@@ -17,7 +17,11 @@ import secrets
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import gymnasium as gym
 import pytest
@@ -130,6 +134,67 @@ def software_envs():
     yield get
     for env in created.values():
         env.close()
+
+
+RAY_NODE = {"num_cpus": 2, "object_store_memory": 100 * 2**20}
+
+
+@contextmanager
+def _ray_node_env(root: Path) -> Iterator[None]:
+    """The environment Ray nodes start with here: no ownership marker (as on a real cluster, so the actors can
+    only carry it because gym-anything passes it to them), ``tests/`` on PYTHONPATH (the test agents) and the
+    fakepad fixture root (``fake_suite.py``) on GYM_ANYTHING_PATH, as a real node sees what is installed on it."""
+    tests = str(Path(__file__).with_name("tests"))
+    node_env = {OWNER_VARIABLE: None, "GYM_ANYTHING_PATH": str(root),
+                "PYTHONPATH": os.pathsep.join([tests, *filter(None, [os.environ.get("PYTHONPATH")])])}
+    before = {name: os.environ.get(name) for name in node_env}
+    try:
+        for name, value in node_env.items():
+            _set_env(name, value)
+        yield
+    finally:
+        for name, value in before.items():
+            _set_env(name, value)
+
+
+@dataclass(frozen=True)
+class RayTestCluster:
+    """A running local Ray cluster: its address, its worker nodes' ids, and the extra data root its nodes see."""
+
+    address: str
+    workers: frozenset[str]
+    data_root: Path
+    cluster: Any  # ray.cluster_utils.Cluster
+
+    def add_node(self) -> Any:
+        """One more worker node (2 CPUs) for a test that removes it again (``cluster.remove_node``)."""
+        with _ray_node_env(self.data_root):
+            node = self.cluster.add_node(**RAY_NODE)
+        self.cluster.wait_for_nodes()
+        return node
+
+
+@pytest.fixture(scope="session")
+def ray_cluster(tmp_path_factory):
+    """A real multi-node Ray cluster on this machine: a head (no CPUs: nothing is placed there) and two worker
+    nodes with 2 CPUs each (their environment: ``_ray_node_env``); this process is connected as the driver.
+    Shared by the session's Ray tests."""
+    ray = pytest.importorskip("ray")
+    cluster_utils = pytest.importorskip("ray.cluster_utils")
+    from fake_suite import fake_suite_root
+
+    root = fake_suite_root(tmp_path_factory.mktemp("ray-nodes") / "root")
+    started = time.perf_counter()
+    with _ray_node_env(root):
+        cluster = cluster_utils.Cluster(initialize_head=True, head_node_args={
+            "num_cpus": 0, "object_store_memory": 100 * 2**20, "include_dashboard": False})
+        workers = frozenset({cluster.add_node(**RAY_NODE).node_id, cluster.add_node(**RAY_NODE).node_id})
+        cluster.wait_for_nodes()
+    ray.init(address=cluster.address, include_dashboard=False, log_to_driver=False)
+    print(f"\nRay cluster (head + 2 workers) up in {time.perf_counter() - started:.1f}s")
+    yield RayTestCluster(cluster.address, workers, root, cluster)
+    ray.shutdown()
+    cluster.shutdown()
 
 
 @pytest.fixture(autouse=True)

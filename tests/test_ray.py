@@ -12,40 +12,21 @@ import numpy as np
 import pytest
 
 from gym_anything import actions as A
-from gym_anything.runtime.guardian import OWNER_VARIABLE, owned_processes
+from gym_anything.runtime.guardian import owned_processes
 
 ray = pytest.importorskip("ray")
-cluster_utils = pytest.importorskip("ray.cluster_utils")
 
 from gym_anything.vector.ray import make_ray_vec  # noqa: E402 - after the skip
 
 pytestmark = pytest.mark.app  # real apps in Ray actors
 
 TASK = "GymAnything/gnumeric.bold-header-v1"
-NODE = {"num_cpus": 2, "object_store_memory": 100 * 2**20}
 
 
-@pytest.fixture(scope="module")
-def cluster():
-    """Head (no CPUs: nothing is placed there) + two worker nodes; this process is connected as the driver.
-
-    The Ray daemons start without the ownership marker, as on a real cluster, so the actors (and what they
-    start) can only carry it because the env passes it to them; the leak checks then see exactly those.
-    """
-    marker = os.environ.pop(OWNER_VARIABLE)
-    try:
-        started = time.perf_counter()
-        c = cluster_utils.Cluster(initialize_head=True, head_node_args={
-            "num_cpus": 0, "object_store_memory": 100 * 2**20, "include_dashboard": False})
-        workers = {c.add_node(**NODE).node_id, c.add_node(**NODE).node_id}
-        c.wait_for_nodes()
-    finally:
-        os.environ[OWNER_VARIABLE] = marker
-    ray.init(address=c.address, include_dashboard=False, log_to_driver=False)
-    print(f"\nRay cluster (head + 2 workers) up in {time.perf_counter() - started:.1f}s")
-    yield workers
-    ray.shutdown()
-    c.shutdown()
+@pytest.fixture
+def cluster(ray_cluster):
+    """The session's Ray cluster (conftest.py): its worker nodes' ids."""
+    return set(ray_cluster.workers)
 
 
 def batch(*per_env: dict) -> dict:

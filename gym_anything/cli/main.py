@@ -156,11 +156,24 @@ def cmd_eval(args: argparse.Namespace) -> int:
         if max_reviews is not None:
             raise SystemExit("gym-anything eval: give --max-reviews or its old name --max-audits, not both")
         max_reviews = args.max_audits
-    summary = run_eval(args.suite, args.agent, Path(args.out), jobs=args.jobs,
-                       agent_kwargs=_agent_kwargs(args.agent_arg), only=args.task, reviewer=reviewer,
-                       max_reviews=2 if max_reviews is None else max_reviews, runner=args.runner,
-                       video=not args.no_video, model=args.model, name=args.name,
-                       episode_timeout=args.episode_timeout)
+    resources = None
+    if args.ray_resources is not None:
+        if args.ray is None:
+            raise SystemExit("gym-anything eval: --ray-resources needs --ray")
+        from ..runtime.ray_cluster import parse_resources
+
+        try:
+            resources = parse_resources(args.ray_resources)
+        except ValueError as exc:
+            raise SystemExit(f"gym-anything eval: --ray-resources: {exc}") from None
+    try:
+        summary = run_eval(args.suite, args.agent, Path(args.out), jobs=args.jobs,
+                           agent_kwargs=_agent_kwargs(args.agent_arg), only=args.task, reviewer=reviewer,
+                           max_reviews=2 if max_reviews is None else max_reviews, runner=args.runner,
+                           video=not args.no_video, model=args.model, name=args.name,
+                           episode_timeout=args.episode_timeout, ray=args.ray, ray_resources=resources)
+    except ConnectionError as exc:  # --ray: no cluster at that address
+        raise SystemExit(f"gym-anything eval: {exc}") from None
     print(format_table(summary))
     print(f"results: {args.out}/summary.json")
     return 0
@@ -764,7 +777,8 @@ def main(argv: list[str] | None = None) -> int:
     ev.add_argument("--agent-arg", action="append", metavar="KEY=VALUE",
                     help="constructor argument for the agent (JSON value or string; repeatable)")
     ev.add_argument("--out", required=True, help="run folder (re-run the same command to resume)")
-    ev.add_argument("--jobs", type=int, default=1, help="parallel workers, one env per software each")
+    ev.add_argument("--jobs", type=int, help="parallel workers, one env per software each (default 1; with --ray, "
+                                             "as many actors as the cluster's resources hold)")
     ev.add_argument("--task", action="append", help="only this <software>.<task> of the suite (repeatable)")
     ev.add_argument("--reviewer", metavar="JUDGE",
                     help="wrap the agent in ReviewedAgent: this judge (openai:URL#MODEL | transformers:PATH) reviews "
@@ -779,6 +793,11 @@ def main(argv: list[str] | None = None) -> int:
     ev.add_argument("--episode-timeout", type=float, metavar="SECONDS",
                     help="wall-clock limit per episode; a worker past it is killed and replaced, the episode is "
                          "an error (default: 120 s + 30 s per step of the episode's budget)")
+    ev.add_argument("--ray", metavar="ADDRESS",
+                    help="run the episodes on a Ray cluster's nodes, one env per actor: auto | HOST:PORT | "
+                         "ray://HOST:PORT | local (a new Ray on this machine); the run folder is written here")
+    ev.add_argument("--ray-resources", metavar="NAME=N,...",
+                    help="what each Ray actor asks for (default CPU=1), e.g. CPU=1,memory=4e9,app_node=1")
     ev.set_defaults(func=cmd_eval)
     export = sub.add_parser("export", help="eval runs -> a training dataset, one row per step (distillation)")
     export.add_argument("runs", nargs="+", metavar="RUN", help="run folders written by gym-anything eval")

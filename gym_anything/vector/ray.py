@@ -33,7 +33,7 @@ from gymnasium.vector.utils import batch_space, concatenate, create_empty_array,
 
 from .. import actions
 from ..errors import ActionError
-from ..runtime.guardian import OWNER_VARIABLE, owner
+from ..runtime.ray_cluster import actor_options, connect, fault_kind, ray_module, unplaced_message
 
 FAULT_DETAIL_CHARS = 2000
 
@@ -80,43 +80,9 @@ class _SubEnv:
         self.env.close()
 
 
-def _ray():
-    try:
-        import ray
-    except ImportError as exc:
-        raise ImportError("the Ray vector env needs Ray: pip install 'gym-anything[ray]'") from exc
-    return ray
-
-
 @lru_cache(maxsize=1)
 def _actor_class():
-    return _ray().remote(_SubEnv)
-
-
-def _actor_options(resources_per_env: dict[str, float] | None, scheduling_strategy: Any) -> dict[str, Any]:
-    """Ray actor options from Ray-style resource names: ``CPU``, ``GPU``, ``memory`` (bytes), custom ones."""
-    wanted = {"CPU": 1.0, **(resources_per_env or {})}
-    for name, amount in wanted.items():
-        if not isinstance(name, str) or isinstance(amount, bool) or not isinstance(amount, (int, float)) \
-                or amount < 0:
-            raise ValueError(f"resources_per_env[{name!r}] must be a non-negative number, got {amount!r}")
-    custom = {k: float(v) for k, v in wanted.items() if k not in ("CPU", "GPU", "memory")}
-    options: dict[str, Any] = {"num_cpus": wanted["CPU"], "num_gpus": wanted.get("GPU", 0),
-                               "resources": custom, "max_restarts": 0, "scheduling_strategy": scheduling_strategy,
-                               # the leak-check marker: set explicitly, as a remote node's workers do not inherit it
-                               "runtime_env": {"env_vars": {OWNER_VARIABLE: owner()}}}
-    if "memory" in wanted:
-        options["memory"] = wanted["memory"]
-    return options
-
-
-def _fault_kind(exc: Exception) -> str:
-    ray = _ray()
-    if isinstance(exc, ray.exceptions.GetTimeoutError):
-        return "actor_timeout"
-    if isinstance(exc, ray.exceptions.RayTaskError):
-        return "env_error"
-    return "actor_died"
+    return ray_module().remote(_SubEnv)
 
 
 class RayVectorEnv(VectorEnv):
@@ -146,11 +112,8 @@ class RayVectorEnv(VectorEnv):
         gym.spec(env_id)  # an unknown id fails here, before any actor starts
         if not isinstance(wrappers, Sequence) or not all(callable(w) for w in wrappers):
             raise ValueError(f"wrappers must be a sequence of callables env -> env, got {wrappers!r}")
-        options = _actor_options(resources_per_env, scheduling_strategy)
-        ray = _ray()
-        self._owns_ray = not ray.is_initialized()
-        if self._owns_ray:
-            ray.init(address=address, include_dashboard=False)
+        options = actor_options(resources_per_env, scheduling_strategy, "resources_per_env")
+        self._owns_ray = connect(address)
         self.env_id, self.num_envs = env_id, num_envs
         self.render_mode = env_kwargs.get("render_mode")
         self.call_timeout, self.max_restarts = float(call_timeout), max_restarts
@@ -189,13 +152,11 @@ class RayVectorEnv(VectorEnv):
 
     def _describe(self, i: int) -> dict[str, Any]:
         """Wait for sub-env ``i``'s actor to be up and say where it is."""
-        ray = _ray()
+        ray = ray_module()
         try:
             return ray.get(self._placements[i], timeout=self.call_timeout)
         except ray.exceptions.GetTimeoutError:
-            raise RuntimeError(f"sub-env {i} was not placed within {self.call_timeout:.0f}s: the cluster may "
-                               f"lack {self._options['num_cpus']} CPU and {self._options['resources']} per env "
-                               f"(available: {ray.available_resources()})") from None
+            raise RuntimeError(unplaced_message(f"sub-env {i}", self._options, self.call_timeout)) from None
         except ray.exceptions.RayError as exc:  # e.g. gym.make raised on the actor (a bad env kwarg)
             cause = str(exc).strip().splitlines()[-1]  # the exception line closing the remote traceback
             raise RuntimeError(f"sub-env {i} ({self.env_id}) could not start: {cause}") from exc
@@ -215,17 +176,17 @@ class RayVectorEnv(VectorEnv):
         if self._restarts_in_row[i] > self.max_restarts:
             raise RuntimeError(f"sub-env {i} failed {self._restarts_in_row[i]} times in a row; last fault: "
                                f"{fault['kind']}: {fault['detail']}")
-        _ray().kill(self._actors[i], no_restart=True)
+        ray_module().kill(self._actors[i], no_restart=True)
         self._restarts[i] += 1
         self._spawn(i)
 
     def _get(self, i: int, ref: Any, timeout: float) -> tuple[Any, dict[str, Any] | None]:
         """Sub-env ``i``'s result, or None and a fault (the actor is then replaced)."""
-        ray = _ray()
+        ray = ray_module()
         try:
             result = ray.get(ref, timeout=max(timeout, 0.001))
         except ray.exceptions.RayError as exc:
-            fault = {"kind": _fault_kind(exc), "detail": f"{type(exc).__name__}: {exc}"[:FAULT_DETAIL_CHARS]}
+            fault = {"kind": fault_kind(exc), "detail": f"{type(exc).__name__}: {exc}"[:FAULT_DETAIL_CHARS]}
             self._replace(i, fault)
             return None, fault
         self._restarts_in_row[i] = 0
@@ -303,7 +264,7 @@ class RayVectorEnv(VectorEnv):
 
     def call(self, name: str, *args: Any, **kwargs: Any) -> tuple[Any, ...]:
         """Call ``name`` (or read the attribute) on every sub-env, e.g. ``call("oracle_actions")``."""
-        ray = _ray()
+        ray = ray_module()
         return tuple(ray.get([a.call.remote(name, args, kwargs) for a in self._actors], timeout=self.call_timeout))
 
     def render(self) -> Any:
@@ -316,7 +277,7 @@ class RayVectorEnv(VectorEnv):
         return self.call(name)
 
     def close_extras(self, **kwargs: Any) -> None:
-        ray = _ray()
+        ray = ray_module()
         if self._actors and ray.is_initialized():
             ray.wait([a.close.remote() for a in self._actors], num_returns=len(self._actors), timeout=30)
             for actor in self._actors:

@@ -82,7 +82,7 @@ def require_viewer() -> None:
 
 
 def _display_of(env: Any) -> str:
-    from ..benchmark.evaluation import display_of
+    from ..benchmark.worker import display_of
 
     display = display_of(env)
     if display is None:
@@ -292,9 +292,9 @@ def play(gym_id: str, out: str | Path, seed: int | None = None, task: str | None
 
     ``seed`` defaults to a random one (printed); ``task`` to the one the seed draws. The episode ends with the
     page's Done button or Ctrl+C (a second Ctrl+C aborts without a result), or at the task's step budget."""
-    from ..benchmark.evaluation import run_episode
     from ..benchmark.runs import RunFolder
     from ..benchmark.suites import Episode
+    from ..benchmark.worker import run_episode
 
     seed = _check_seed(seed)
     if seed is None:
