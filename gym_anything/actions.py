@@ -134,7 +134,8 @@ class ActionSpace(spaces.Dict):
         if mask is not None or probability is not None:
             return super().sample(mask=mask, probability=probability)
         rng = self.np_random
-        value = super().sample()
+        # every field but the text from its own space (a Text sample over the whole charset costs ~6 ms)
+        value = {name: "" if isinstance(space, spaces.Text) else space.sample() for name, space in self.spaces.items()}
         value["type"] = np.int64(rng.choice(len(ActionType), p=_SAMPLE_WEIGHTS / _SAMPLE_WEIGHTS.sum()))
         value["duration"] = np.asarray(rng.uniform(0.0, SAMPLE_MAX_WAIT), dtype=np.float32)
         words = rng.choice(len(SAMPLE_WORDS), size=int(rng.integers(1, 4)))
