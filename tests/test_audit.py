@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from daily_sample import daily_sample, sample_day
 
 from gym_anything.audit import (
     TaskAudit,
@@ -128,15 +129,12 @@ def test_a_verifier_that_passes_whenever_the_file_was_saved_fails_the_mutation_t
 @pytest.mark.app
 def test_the_gate_passes_a_seeded_sample_of_real_tasks_with_every_mutant_killed():
     """Every run of the suite audits one task of one software with gate v2 (the full audit is the slow test); the
-    software and the task move with the date, so the whole registry is covered over time. Nothing is stored."""
-    import datetime
-    import random
-
-    day = datetime.date.today().toordinal()
-    picker = random.Random(day)
+    software and the task move with the date (``daily_sample.py``), so the whole registry is covered over time.
+    Nothing is stored."""
+    day = sample_day()
     software = [env for env in all_software().values() if env.tasks]
-    for env in [software[day % len(software)]]:
-        task = env.tasks[picker.choice(sorted(env.tasks))]
+    for env in daily_sample(software, 1, "gate v2 software"):
+        task = env.tasks[daily_sample(sorted(env.tasks), 1, "gate v2 task")[0]]
         audit = audit_task(env, task, seeds=1, random_steps=5)
         failed = {c.name: c.detail for c in audit.checks if not c.passed}
         assert audit.passed, f"{task.gym_id} (sample of day {day}): {failed}"
