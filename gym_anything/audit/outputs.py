@@ -3,7 +3,8 @@
 The audit traces the verifier's reads with a Python audit hook (``open``, ``sqlite3.connect`` and paths in the
 arguments of programs it starts, such as ``ssconvert``), only in verifier threads and only under the episode's
 HOME. A run's *outputs* are those files' views: text lines (gzip is unpacked, SQLite is dumped as SQL, other
-zip archives such as OpenDocument and OOXML files are unpacked member by member, their XML one element per line;
+zip archives such as OpenDocument and OOXML files are unpacked member by member, their XML one element per line
+and their metadata (save time, editing time, view settings) left out;
 other binary data is one line with its hash) or ``None`` for a file that is missing. Lines that differ between two
 oracle runs of the same seed (e.g. a save time stamp) are *volatile*; two runs are equivalent when their outputs
 agree everywhere else.
@@ -15,6 +16,7 @@ import gzip
 import hashlib
 import io
 import os
+import re
 import sqlite3
 import sys
 import threading
@@ -116,14 +118,22 @@ def _text_view(data: bytes) -> list[str]:
         return [f"binary sha256:{hashlib.sha256(data).hexdigest()}"]
 
 
+# Members of office documents that describe the file, not its content: ODF's meta.xml (save time, editing time in
+# seconds, edit count), settings.xml (cursor, scroll position, zoom) and Thumbnails/, OOXML's docProps/. A mutant
+# that only moved the cursor or took a second longer left the same document.
+_ZIP_METADATA = re.compile(r"^(meta\.xml|settings\.xml|Thumbnails/.*|docProps/.*)$")
+
+
 def _zip_view(data: bytes) -> list[str] | None:
-    """The members of a zip archive in name order, each after a ``== name`` line. XML is cut after every element
-    (an .ods or .docx keeps its XML on one line), so a time stamp in ``meta.xml`` is one volatile line, not the
-    whole file; the archive's own dates and compression do not count."""
+    """The members of a zip archive in name order, each after a ``== name`` line, but office documents' metadata
+    (``_ZIP_METADATA``). XML is cut after every element (an .ods or .docx keeps its XML on one line); the archive's
+    own dates and compression do not count."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             lines: list[str] = []
             for name in sorted(archive.namelist()):
+                if _ZIP_METADATA.match(name):
+                    continue
                 member = archive.read(name)
                 if member.lstrip()[:1] == b"<":
                     member = member.replace(b"><", b">\n<")
