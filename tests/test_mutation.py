@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -81,6 +82,26 @@ def test_file_views_unpack_gzip_dump_sqlite_and_mark_missing(tmp_path):
     assert 'INSERT INTO "t" VALUES(42);' in file_view(tmp_path / "c.db")
     assert file_view(tmp_path / "d.bin")[0].startswith("binary sha256:")
     assert file_view(tmp_path / "missing") is None
+
+
+def test_zip_archives_are_viewed_member_by_member_with_one_xml_element_per_line(tmp_path):
+    """An .ods saved twice differs in its meta.xml date and its zip dates, which do not count, so a mutant that
+    changed a cell in content.xml is not equivalent (a hash of the whole archive made every mutant so)."""
+    def ods(path, cell: str, date: str) -> list[str] | None:
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+            archive.writestr("content.xml", f"<doc><row><cell>{cell}</cell></row><row/></doc>")
+            archive.writestr("meta.xml", f"<meta><date>{date}</date></meta>")
+        return file_view(path)
+
+    first, again = ods(tmp_path / "a.ods", "42", "10:00"), ods(tmp_path / "b.ods", "42", "10:01")
+    assert first is not None and "== content.xml" in first and "<cell>42</cell>" in first
+    assert "== meta.xml" not in first and first == again  # metadata (the save time) is left out
+    mask = volatile_lines({"f": first}, {"f": again})
+    assert not equivalent({"f": first}, {"f": ods(tmp_path / "c.ods", "43", "10:02")}, mask)
+    assert equivalent({"f": first}, {"f": ods(tmp_path / "d.ods", "42", "10:03")}, mask)
+    (tmp_path / "broken.zip").write_bytes(b"PK\x03\x04\xff\xfe not really a zip")
+    assert file_view(tmp_path / "broken.zip")[0].startswith("binary sha256:")
 
 
 def test_equivalence_ignores_the_oracles_own_volatile_lines_and_nothing_else():

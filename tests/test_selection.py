@@ -287,13 +287,13 @@ def test_select_refuses_parameters_out_of_range(table, shares, catalog):
 def test_the_select_command_prints_the_ranked_table_and_the_group_coverage(capsys):
     assert main(["select", "--registered", "--top", "4"]) == 0
     captured = capsys.readouterr()
-    assert not any(name in captured.err for name in ("gnumeric", "mousepad", "sqlitebrowser"))  # they agree
+    assert not any(name in captured.err for name in ("gnumeric", "libreoffice-calc", "mousepad", "sqlitebrowser"))
     lines = captured.out.splitlines()
     ranked = [line for line in lines if line[:4].strip().isdigit()]
-    assert [line.split()[1] for line in ranked[:3]] == ["gnumeric", "mousepad", "sqlitebrowser"]
-    assert all("start (registered)" in line for line in ranked[:3]) and len(ranked) == 7
+    assert [line.split()[1] for line in ranked[:4]] == ["gnumeric", "libreoffice-calc", "mousepad", "sqlitebrowser"]
+    assert all("start (registered)" in line for line in ranked[:4]) and len(ranked) == 8
     assert any(line.startswith("43 Office and Administrative Support") for line in lines)
-    assert lines[-1].startswith("7 software: ") and "of 22 SOC major groups reached" in lines[-1]
+    assert lines[-1].startswith("8 software: ") and "of 22 SOC major groups reached" in lines[-1]
 
 
 def test_the_select_command_prints_json_that_parses(capsys):
@@ -319,13 +319,13 @@ def test_list_group_filters_the_software_by_soc_group(capsys):
         return {line.split()[0] for line in capsys.readouterr().out.splitlines() if line and not line[0].isspace()}
 
     assert listed("--group", "27") == {"GymAnything/mousepad-v0"}
-    assert listed("--group", "15-0000") == {"GymAnything/sqlitebrowser-v0"}
-    assert listed("--group", "43") == {"GymAnything/gnumeric-v0", "GymAnything/mousepad-v0",
-                                       "GymAnything/sqlitebrowser-v0"}
+    assert listed("--group", "15-0000") == {"GymAnything/libreoffice-calc-v0", "GymAnything/sqlitebrowser-v0"}
+    assert listed("--group", "43") == {"GymAnything/gnumeric-v0", "GymAnything/libreoffice-calc-v0",
+                                       "GymAnything/mousepad-v0", "GymAnything/sqlitebrowser-v0"}
     assert listed("--group", "29") == set()
     assert main(["list", "--markdown", "--group", "13"]) == 0
     rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| `")]
-    assert [row.split("`")[1] for row in rows] == ["gnumeric", "sqlitebrowser"]
+    assert [row.split("`")[1] for row in rows] == ["gnumeric", "libreoffice-calc", "sqlitebrowser"]
     assert main(["list", "--group", "44"]) == 2
     assert "--group expects a SOC major group such as 43 or 43-0000" in capsys.readouterr().err
 

@@ -72,9 +72,10 @@ def test_minimal_valid_spec_loads(tmp_path):
 
 def test_valid_title_regex_and_launch_arguments_load(tmp_path):
     env = {**ENV, "launch": ["/usr/bin/xterm", "-T", "Demo window"],
-           "ready": {"window_class": "xterm", "title_regex": r"^Demo (window|app)$"}}
+           "ready": {"window_class": "xterm", "title_regex": r"^Demo (window|app)$", "first_paint": 1.5}}
     spec = load_env(make_root(tmp_path, env), tmp_path)
     assert spec.launch == ("/usr/bin/xterm", "-T", "Demo window") and spec.ready.title_regex == r"^Demo (window|app)$"
+    assert spec.ready.first_paint == 1.5
 
 
 def test_verifier_timeout_is_parsed(tmp_path):
@@ -109,6 +110,7 @@ def test_resource_limits_are_parsed(tmp_path):
     ({"ready": {"window_class": "xterm", "title_regex": "a{99999999999}"}}, {}, "env.yaml", "ready.title_regex",
      "a valid regular expression"),
     ({"ready": {"window_class": "xterm", "timeout": float("nan")}}, {}, "env.yaml", "ready.timeout", ">= 1"),
+    ({"ready": {"window_class": "xterm", "first_paint": -1}}, {}, "env.yaml", "ready.first_paint", ">= 0"),
     ({"settle": {"quiet": float("inf")}}, {}, "env.yaml", "settle.quiet", "a number >= 0"),
     ({"launch": [""]}, {}, "env.yaml", "launch", "non-empty strings"),
     ({"launch": ["xterm -e top"]}, {}, "env.yaml", "launch[0]", "a command name or path (no whitespace"),

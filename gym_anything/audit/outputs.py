@@ -3,7 +3,9 @@
 The audit traces the verifier's reads with a Python audit hook (``open``, ``sqlite3.connect`` and paths in the
 arguments of programs it starts, such as ``ssconvert``), only in verifier threads and only under the episode's
 HOME. A run's *outputs* are those files' views: text lines (gzip is unpacked, SQLite is dumped as SQL, other
-binary data is one line with its hash) or ``None`` for a file that is missing. Lines that differ between two
+zip archives such as OpenDocument and OOXML files are unpacked member by member, their XML one element per line
+and their metadata (save time, editing time, view settings) left out;
+other binary data is one line with its hash) or ``None`` for a file that is missing. Lines that differ between two
 oracle runs of the same seed (e.g. a save time stamp) are *volatile*; two runs are equivalent when their outputs
 agree everywhere else.
 """
@@ -12,10 +14,13 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import os
+import re
 import sqlite3
 import sys
 import threading
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -77,7 +82,8 @@ def verifier_reads(home: Path) -> Iterator[set[str]]:
 
 
 def file_view(path: Path) -> list[str] | None:
-    """A file as comparable lines: unpacked gzip, an SQL dump of SQLite, decoded text, or one hash line."""
+    """A file as comparable lines: unpacked gzip, an SQL dump of SQLite, the members of a zip archive, decoded text,
+    or one hash line."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -98,10 +104,43 @@ def file_view(path: Path) -> list[str] | None:
                 connection.close()
         except sqlite3.Error as exc:
             return [f"sqlite: {exc}", hashlib.sha256(data).hexdigest()]
+    if data[:4] == b"PK\x03\x04":
+        members = _zip_view(data)
+        if members is not None:
+            return members
+    return _text_view(data)
+
+
+def _text_view(data: bytes) -> list[str]:
     try:
         return data.decode("utf-8").splitlines()
     except UnicodeDecodeError:
         return [f"binary sha256:{hashlib.sha256(data).hexdigest()}"]
+
+
+# Members of office documents that describe the file, not its content: ODF's meta.xml (save time, editing time in
+# seconds, edit count), settings.xml (cursor, scroll position, zoom) and Thumbnails/, OOXML's docProps/. A mutant
+# that only moved the cursor or took a second longer left the same document.
+_ZIP_METADATA = re.compile(r"^(meta\.xml|settings\.xml|Thumbnails/.*|docProps/.*)$")
+
+
+def _zip_view(data: bytes) -> list[str] | None:
+    """The members of a zip archive in name order, each after a ``== name`` line, but office documents' metadata
+    (``_ZIP_METADATA``). XML is cut after every element (an .ods or .docx keeps its XML on one line); the archive's
+    own dates and compression do not count."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            lines: list[str] = []
+            for name in sorted(archive.namelist()):
+                if _ZIP_METADATA.match(name):
+                    continue
+                member = archive.read(name)
+                if member.lstrip()[:1] == b"<":
+                    member = member.replace(b"><", b">\n<")
+                lines += [f"== {name}", *_text_view(member)]
+            return lines
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
+        return None
 
 
 def output_names(home: Path, paths: set[str]) -> list[str]:

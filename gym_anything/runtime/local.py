@@ -353,7 +353,7 @@ class LocalRunner(Runner):
         self._last_raw = None
         self._anchor = time.monotonic()
         self._marked = False
-        return self.settle(quiet=max(self.settle_spec.quiet, 0.1))
+        return self.settle(quiet=max(self.settle_spec.quiet, 0.1), first_paint=ready.first_paint)
 
     def _start_app(self, home: Path, argv: list[str]) -> None:
         """Start ``argv`` sandboxed with ``home`` as HOME on a live display (restarted if it died or froze)."""
@@ -495,7 +495,7 @@ class LocalRunner(Runner):
             client.perform(action)
             self._anchor = time.monotonic()
 
-    def settle(self, quiet: float | None = None) -> Settled:
+    def settle(self, quiet: float | None = None, first_paint: float = 0.0) -> Settled:
         """Wait until the app processed the input and its drawing left the screen unchanged for ``quiet`` s.
 
         1. ping the app's windows (``_NET_WM_PING``): once they answer, the input has been read;
@@ -510,6 +510,9 @@ class LocalRunner(Runner):
            and toolbar updates): until ``linger`` s after the last input (or the ready window of a launch),
            significant drawing sends the loop back to step 2 (same ``timeout``). A WAIT long after the input
            costs nothing more.
+        6. ``first_paint`` (a launch, ``ready.first_paint``): until that many seconds after the ready window, a
+           screen that has not changed significantly since the first grab waits for drawing (an empty window whose
+           content is painted later is not the first frame); the first such change ends the wait.
         """
         with self._x_call(self.settle_spec.timeout + X_TIMEOUT):
             start = time.monotonic()
@@ -519,6 +522,13 @@ class LocalRunner(Runner):
             settled = self._settle(quiet, start, deadline, changes)
             client = self._res.client
             assert client is not None
+            paint_until = min(anchor + first_paint, deadline)
+            painted = min(len(changes), 1) + 1  # one significant change after the first grab (itself a change)
+            while len(changes) < painted and time.monotonic() < paint_until:
+                if not client.wait_for_drawing(paint_until):
+                    break
+                self._marked = True
+                settled = self._settle(quiet, start, deadline, changes, drew_already=True)
             linger_until = min(anchor + self.settle_spec.linger, deadline)
             while time.monotonic() < linger_until:
                 if not client.wait_for_drawing(linger_until):

@@ -182,7 +182,7 @@ class XClient:
 
     def type_text(self, text: str) -> None:
         shift = self._static[XK.string_to_keysym(_SHIFT)][0]
-        position = 0
+        position, previous = 0, None
         while position < len(text):
             # The longest run of text whose characters missing from the keymap fit on the spare keycodes.
             needed: list[int] = []
@@ -198,6 +198,13 @@ class XClient:
                 self._map_missing(needed)
             for char in text[position:end]:
                 keycode, shifted = self._keycode(_char_keysym(char)) or (0, False)
+                if keycode == previous:
+                    # The same key again ("ff", "00"): let its release get an earlier server time stamp than the
+                    # new press. LibreOffice's X11 backend reads a release and a press of one key with the same
+                    # time stamp as auto-repeat and drops the character ("Office" was typed "Ofice").
+                    self.d.sync()
+                    time.sleep(0.002)
+                previous = keycode
                 if shifted:
                     self._key(shift, True)
                 self._key(keycode, True)

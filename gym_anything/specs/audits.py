@@ -165,6 +165,9 @@ def task_files(env: SoftwareSpec, task: TaskSpec) -> list[Path]:
 
 SOFTWARE_NOT_HASHED = {"folder", "root", "tasks", "home_template", "legacy", "version"}  # paths, or hashed apart
 TASK_NOT_HASHED = {"file", "version", *ROLES}  # the path; the version names the digest; the code by role below
+# Spec fields added after digests were recorded, with their defaults: hashed only when set, so a software that does
+# not use one keeps its digests (and its audits).
+HASHED_WHEN_SET = {("ready", "first_paint"): 0.0}
 
 
 def _code(task: TaskSpec) -> dict:
@@ -186,10 +189,18 @@ def task_canonical(env: SoftwareSpec, task: TaskSpec) -> dict[str, Any]:
         home = {p.relative_to(env.home_template).as_posix(): _sha(p.read_bytes())
                 for p in sorted(env.home_template.rglob("*")) if p.is_file()}
     return {"task": values(task, TASK_NOT_HASHED) | {"code": {role: ref.function for role, ref in code.items()}},
-            "software": values(env, SOFTWARE_NOT_HASHED) | {"home_template": env.home_template is not None},
+            "software": _unset_dropped(values(env, SOFTWARE_NOT_HASHED))
+            | {"home_template": env.home_template is not None},
             "code": {role: _sha(ref.file.read_bytes()) for role, ref in code.items()},
             "imports": {key: _sha(path.read_bytes()) for key, path in imported_files(env, task).items()},
             "home": home}
+
+
+def _unset_dropped(software: dict[str, Any]) -> dict[str, Any]:
+    for (group, name), default in HASHED_WHEN_SET.items():
+        if isinstance(software.get(group), dict) and software[group].get(name) == default:
+            software[group] = {k: v for k, v in software[group].items() if k != name}
+    return software
 
 
 def _plain(value: Any) -> Any:

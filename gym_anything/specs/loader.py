@@ -273,10 +273,11 @@ def load_env(folder: Path, root: Path | None = None, *, warn: bool = True, legac
     for code in soc:
         if not SOC_CODE.match(code):
             raise f.error("soc_groups", "SOC 2018 major group codes such as '43-0000'", code)
-    ready_fields = _Fields(path, f.get("ready", dict, "a mapping with window_class"), {"window_class", "title_regex",
-                                                                                      "timeout"}, "ready.")
+    ready_fields = _Fields(path, f.get("ready", dict, "a mapping with window_class"),
+                           {"window_class", "title_regex", "timeout", "first_paint"}, "ready.")
     ready = ReadySpec(ready_fields.text("window_class"), ready_fields.text("title_regex", None),
-                      float(ready_fields.number("timeout", 30.0, minimum=1)))
+                      float(ready_fields.number("timeout", 30.0, minimum=1)),
+                      float(ready_fields.number("first_paint", 0.0, minimum=0)))
     if ready.title_regex is not None:
         try:
             re.compile(ready.title_regex)

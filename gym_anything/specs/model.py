@@ -66,6 +66,9 @@ class ReadySpec:
     window_class: str
     title_regex: str | None = None
     timeout: float = 30.0
+    # After a launch, wait up to this many seconds past the ready window for the app's first significant drawing
+    # (apps that map an empty window and paint their content later, like LibreOffice opening a document).
+    first_paint: float = 0.0
 
 
 @dataclass(frozen=True)
