@@ -131,6 +131,46 @@ def test_index_ranks_runs_per_suite_version(site, runs, browser):
 
 
 @pytest.mark.app
+def test_charts_show_success_per_software_and_soc_group_with_their_intervals(site, runs, browser):
+    _open(browser, site / "index.html")  # no console error: the inline SVG passes the pages' CSP
+    version = str(json.loads((runs / "oracle" / "run.json").read_text())["suite_version"])
+    section = browser.find_element(By.CSS_SELECTOR, f'section.suite[data-version="{version}"]')
+    for by, key in (("software", "by_software"), ("soc", "by_soc")):
+        chart = section.find_element(By.CSS_SELECTOR, f'figure.chart[data-by="{by}"] svg')
+        assert chart.size["width"] > 400 and chart.size["height"] > 60  # drawn, not an empty box
+        bars = {(b.get_attribute("data-series"), b.get_attribute("data-category")): b
+                for b in chart.find_elements(By.CSS_SELECTOR, "g.bar")}
+        expected = {(run, name): agg for run in ("oracle", "random", "injected")
+                    for name, agg in json.loads((runs / run / "summary.json").read_text())[key].items()}
+        assert set(bars) == set(expected)  # one bar per run and category
+        for (run, name), agg in expected.items():
+            bar = bars[(run, name)]
+            assert float(bar.get_attribute("data-rate")) == pytest.approx(agg["success_rate"], abs=1e-4)
+            width = float(bar.find_element(By.TAG_NAME, "rect").get_attribute("width"))
+            assert width == pytest.approx(420 * agg["success_rate"], abs=0.1)
+            lo, hi = agg["ci95"]
+            assert f"[95% CI {100 * lo:.0f}%, {100 * hi:.0f}%]" in bar.find_element(By.TAG_NAME, "title") \
+                .get_attribute("textContent")
+    labels = section.find_element(By.CSS_SELECTOR, 'figure.chart[data-by="soc"] svg').text
+    assert "43-0000 Office and Administrative Support" in labels  # the OEWS title of the group
+    assert "random (injected)" in labels and "random (random)" in labels  # two runs named alike, told apart
+    _open(browser, site / "runs" / "oracle" / "index.html")
+    bars = browser.find_elements(By.CSS_SELECTOR, 'figure.chart[data-by="software"] g.bar')
+    assert [b.get_attribute("data-category") for b in bars] == ["fakepad"] and \
+        float(bars[0].get_attribute("data-rate")) == 1.0
+
+
+def test_a_chart_compares_at_most_six_series_and_escapes_its_labels():
+    from gym_anything.benchmark.leaderboard.charts import MAX_SERIES, success_chart
+
+    agg = {"n": 3, "successes": 1, "success_rate": 1 / 3, "ci95": [0.06, 0.79]}
+    svg = success_chart("t<", [("a", PAYLOAD)], [(PAYLOAD, PAYLOAD, {"a": agg})])
+    assert "<script>" not in svg and "<img" not in svg and "33% (1/3)" in svg
+    with pytest.raises(ValueError, match=f"at most {MAX_SERIES} series"):
+        success_chart("t", [("a", "a")], [(str(i), str(i), {"a": agg}) for i in range(MAX_SERIES + 1)])
+
+
+@pytest.mark.app
 def test_clicking_a_header_sorts_the_table(site, browser):
     _open(browser, site / "index.html")
     table = browser.find_element(By.CSS_SELECTOR, "section.suite table.ranking")

@@ -32,6 +32,7 @@ from PIL import Image
 from ...actions import viewer_overlays
 from ...errors import GymAnythingError
 from ..runs import EpisodeRecord, RunFolder, RunFormatError, find_runs
+from .charts import MAX_SERIES, soc_label, success_chart
 
 __all__ = ["LeaderboardError", "build_site"]
 
@@ -243,8 +244,25 @@ def _index_page(runs: list[_Run]) -> str:
                        el("p", {"class": "meta"}, "digest " + ", ".join(digests)),
                        el("p", {"class": "warning"}, "These runs name different suite digests for one version.")
                        if len(digests) > 1 else None,
-                       _sortable(headers, rows, "ranking")))
+                       _sortable(headers, rows, "ranking"),
+                       el("p", {"class": "meta"}, f"The charts compare the {MAX_SERIES} best-ranked runs.")
+                       if len(members) > MAX_SERIES else None,
+                       _charts(members[:MAX_SERIES], "software"), _charts(members[:MAX_SERIES], "soc")))
     return _page("gym-anything leaderboard", 0, body, ["table.js"])
+
+
+def _charts(runs: list[_Run], by: str) -> Html:
+    """The success chart of ``runs`` per software (``by="software"``) or per SOC group; a run is named by its
+    name, and by its folder too where two runs share a name."""
+    key, title = ("by_software", "Success by software") if by == "software" else ("by_soc", "Success by SOC group")
+    names = sorted({name for run in runs for name in run.summary.get(key) or {}})
+    categories = [(name, soc_label(name) if by == "soc" else name) for name in names]
+    if not categories:
+        return Html("")
+    shared = {run.name for run in runs if sum(r.name == run.name for r in runs) > 1}
+    series = [(run.slug, f"{run.name} ({run.slug})" if run.name in shared else run.name, run.summary.get(key) or {})
+              for run in runs]
+    return Html(el("figure", {"class": "chart", "data-by": by}, Html(success_chart(title, categories, series))))
 
 
 def _aggregate_table(title: str, groups: dict[str, dict[str, Any]]) -> Html:
@@ -368,8 +386,10 @@ def _run_page(run: _Run, viewers: set[str]) -> str:
         _sortable([("task", "text"), ("software", "text"), ("SOC groups", "text"), ("split", "text"),
                    ("difficulty", "text"), ("success per seed", "number"), ("mean score", "number"),
                    ("mean steps", "number"), ("mean time", "number")], task_rows, "tasks"),
-        el("h2", None, "By software"), _aggregate_table("software", summary["by_software"]),
-        el("h2", None, "By SOC group"), _aggregate_table("SOC group", summary["by_soc"]),
+        el("h2", None, "By software"), _charts([run], "software"),
+        _aggregate_table("software", summary["by_software"]),
+        el("h2", None, "By SOC group"), _charts([run], "soc"),
+        _aggregate_table("SOC group", summary["by_soc"]),
         el("h2", None, "Episodes"), details]
     return _page(f"run {run.name}", 2, body, ["table.js"])
 
