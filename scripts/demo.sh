@@ -3,5 +3,5 @@
 # applications on a virtual display. Prints rewards; trajectories (steps.jsonl + PNG frames) go to demo-output/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --suite demo  # only the demo suite's software and the package without extras
 exec .venv/bin/gym-anything demo --out demo-output "$@"

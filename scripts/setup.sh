@@ -2,8 +2,17 @@
 # One-time set-up on Debian 12 (run as root or with sudo available): Debian packages for the runtime and
 # every environment (read from envs/*/env.yaml), then a virtualenv in .venv with gym-anything installed.
 # Safe to re-run: it only installs what is missing.
+#   bash scripts/setup.sh                # everything: every software, the test tools and extras (scripts/test.sh)
+#   bash scripts/setup.sh --suite demo   # only what running that suite needs (scripts/demo.sh): its software,
+#                                        # the runtime, and the package without extras
 set -euo pipefail
 cd "$(dirname "$0")/.."
+SUITE=""
+if [ "${1:-}" = "--suite" ]; then
+  SUITE=${2:?"setup.sh --suite needs a suite name"}
+elif [ "$#" -gt 0 ]; then
+  echo "usage: setup.sh [--suite NAME]" >&2; exit 2
+fi
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
 apt_install() {
@@ -27,12 +36,20 @@ pip_install() {  # quiet unless it fails
   fi
 }
 pip_install --upgrade pip
-pip_install -e '.[test]'
+if [ -n "$SUITE" ]; then
+  pip_install -e .
+else
+  pip_install -e '.[test]'
+fi
 
 # Debian packages: every program gym-anything and its tests run (one list: gym_anything/runtime/programs.py:
 # the X runtime, the sandbox, OCR, the leaderboard tests' Chromium) and each environment's application.
 # shellcheck disable=SC2046
-apt_install $(.venv/bin/gym-anything packages)
+if [ -n "$SUITE" ]; then
+  apt_install $(.venv/bin/gym-anything packages --suite "$SUITE")
+else
+  apt_install $(.venv/bin/gym-anything packages)
+fi
 
 # Run as root, gym-anything starts every application and its display as an unprivileged account, never as root.
 account=$(.venv/bin/python -c 'from gym_anything.runtime.sandbox import DEFAULT_ACCOUNT; print(DEFAULT_ACCOUNT)')
@@ -41,6 +58,6 @@ if ! id -u "$account" >/dev/null 2>&1; then
   $SUDO $(.venv/bin/python -c 'from gym_anything.runtime.sandbox import CREATE_ACCOUNT; print(CREATE_ACCOUNT)')
 fi
 # openenv-core's client in its own virtualenv, for the tests of `gym-anything serve` (tests/test_serve_openenv.py)
-bash scripts/setup-openenv.sh
+[ -n "$SUITE" ] || bash scripts/setup-openenv.sh
 
 echo "setup: ready ($(.venv/bin/python -c 'import gym_anything; print(len(gym_anything.gym_ids()))') Gymnasium ids registered)"

@@ -157,6 +157,27 @@ def test_the_set_up_scripts_install_every_listed_package():
     assert programs.packages(("docker",)) <= installed, "scripts/setup-docker.sh must install the docker group"
 
 
+def test_the_demo_set_up_installs_only_what_the_demo_suite_runs():
+    """scripts/demo.sh sets up for the demo suite alone: its software, the runtime, audit and formats programs."""
+    from gym_anything.benchmark.suites import load_suite
+
+    listed = set(subprocess.run([sys.executable, "-m", "gym_anything.cli", "packages", "--suite", "demo"],
+                                capture_output=True, text=True, check=True).stdout.split())
+    demo = {name.split(".")[0] for name in load_suite("demo").tasks}
+    wanted = programs.packages(("runtime", "audit", "formats"))
+    for env_id in demo:
+        wanted |= set(all_software()[env_id].packages)
+    assert listed == wanted
+    others = {p for env_id, env in all_software().items() if env_id not in demo for p in env.packages} - wanted
+    assert others and not listed & others  # e.g. LibreOffice is not installed for the demo
+    assert "chromium" not in listed and "podman" not in listed
+    assert "bash scripts/setup.sh --suite demo" in (ROOT / "scripts" / "demo.sh").read_text()
+    assert 'packages --suite "$SUITE"' in (ROOT / "scripts" / "setup.sh").read_text()
+    both = subprocess.run([sys.executable, "-m", "gym_anything.cli", "packages", "--suite", "demo", "--group",
+                           "runtime"], capture_output=True, text=True)
+    assert both.returncode != 0 and "not both" in both.stderr
+
+
 @pytest.mark.parametrize("env_id", sorted(all_software()))
 def test_each_environment_launches_a_program_from_its_own_packages(env_id):
     spec = all_software()[env_id]

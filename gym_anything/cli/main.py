@@ -87,9 +87,23 @@ def cmd_select(args: argparse.Namespace) -> int:
     return 0
 
 
+SUITE_GROUPS = ("runtime", "audit", "formats")  # what running and verifying a suite's episodes needs
+
+
 def cmd_packages(args: argparse.Namespace) -> int:
     """Print the Debian packages that provide what gym-anything runs (one per line): by default every program
     group but the Docker runner's, plus every environment's application (what scripts/setup.sh installs)."""
+    if args.suite is not None:
+        if args.group:
+            raise SystemExit("gym-anything packages: give --suite or --group, not both")
+        from ..benchmark.suites import load_suite
+
+        names = {name.split(".", 1)[0] for name in load_suite(args.suite).tasks}
+        needed = programs.packages(SUITE_GROUPS)
+        for env_id in sorted(names):
+            needed.update(all_software()[env_id].packages)
+        print("\n".join(sorted(needed)))
+        return 0
     groups = tuple(args.group or [g for g in programs.GROUPS if g != "docker"])
     needed = programs.packages(groups)
     if not args.group:
@@ -764,6 +778,9 @@ def main(argv: list[str] | None = None) -> int:
     packages.add_argument("--group", action="append", choices=sorted(programs.GROUPS),
                           help="only the programs of this group (repeatable); default: all but docker, plus "
                                "every environment's packages")
+    packages.add_argument("--suite", metavar="NAME",
+                          help="only what running and verifying this suite needs: the runtime, audit and formats "
+                               "programs and the packages of its software (scripts/setup.sh --suite demo)")
     packages.set_defaults(func=cmd_packages)
     demo = sub.add_parser("demo", help="run the oracle and a random agent on a few tasks, saving trajectories")
     demo.add_argument("--out", default="demo-output", help="folder for trajectories (default: demo-output)")
