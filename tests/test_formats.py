@@ -70,3 +70,17 @@ def test_csv_text_sqlite_and_helpers(tmp_path):
     assert cell_index("AA10") == (9, 26) and cell_name(9, 26) == "AA10"
     assert numbers_close(100.0000001, 100) and not numbers_close(None, 1) and not numbers_close(100.1, 100)
     assert normalise_text("  a \n b\t c ") == "a b c"
+
+
+def test_setup_faker_is_seeded_by_the_instance(tmp_path):
+    import numpy as np
+
+    from gym_anything.authoring import SetupContext
+
+    def people(seed: int) -> list[str]:
+        fake = SetupContext({}, np.random.default_rng(seed), tmp_path, tmp_path).faker()
+        return [fake.name() for _ in range(20)] + [fake.company(), fake.address()]
+
+    assert people(7) == people(7)
+    assert people(7) != people(8)
+    assert len(set(people(7)[:20])) > 15  # varied names, not one repeated

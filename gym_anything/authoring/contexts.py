@@ -16,9 +16,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from faker import Faker
 
 
 @dataclass
@@ -28,6 +31,15 @@ class SetupContext:
     home: Path  # the episode's HOME as the application will see it (/home/agent inside the sandbox)
     private: Path  # a folder for privileged files, never visible to the application
     public: dict[str, Any] = field(default_factory=dict)
+
+    def faker(self, locale: str = "en_US") -> Faker:
+        """A Faker (people, companies, addresses, ...) seeded from this instance's ``rng``: the same instance
+        seed gives the same names. Each call draws a new seed from ``rng``, so call it once per setup and keep it."""
+        from faker import Faker
+
+        fake = Faker(locale)
+        fake.seed_instance(int(self.rng.integers(0, 2**63 - 1)))
+        return fake
 
 
 @dataclass
