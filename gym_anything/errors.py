@@ -42,6 +42,7 @@ class FaultKind(str, Enum):
     DISPLAY_ERROR = "display_error"  # talking to the display failed for another reason
     MISSING_TOOL = "missing_tool"  # a program the runtime needs is not installed
     INPUT_FAILED = "input_failed"  # an input event could not be produced
+    HOME_BUILD_FAILED = "home_build_failed"  # the software's home_build command failed (its output in the detail)
     ACTOR_DIED = "actor_died"  # a Ray sub-env's actor process died (vector env)
     ACTOR_TIMEOUT = "actor_timeout"  # a Ray sub-env's call exceeded call_timeout (vector env)
     ENV_ERROR = "env_error"  # a Ray sub-env raised (vector env)

@@ -78,6 +78,19 @@ def test_valid_title_regex_and_launch_arguments_load(tmp_path):
     assert spec.ready.first_paint == 1.5
 
 
+def test_home_build_is_parsed_and_hashed_only_when_set(tmp_path):
+    from gym_anything.specs.audits import task_canonical
+    from gym_anything.specs.model import HomeBuildSpec
+
+    plain = load_env(make_root(tmp_path / "a"), tmp_path / "a")
+    assert plain.home_build is None and "home_build" not in task_canonical(plain, plain.tasks["do-it"])["software"]
+    env = {**ENV, "home_build": {"command": ["sh", "/home/agent/.build.sh"], "timeout": 120}}
+    built = load_env(make_root(tmp_path / "b", env), tmp_path / "b")
+    assert built.home_build == HomeBuildSpec(("sh", "/home/agent/.build.sh"), 120.0)
+    assert task_canonical(built, built.tasks["do-it"])["software"]["home_build"]["command"] == [
+        "sh", "/home/agent/.build.sh"]
+
+
 def test_verifier_timeout_is_parsed(tmp_path):
     assert load_env(make_root(tmp_path), tmp_path).tasks["do-it"].verifier_timeout == 30.0  # the default
     spec = load_env(make_root(tmp_path / "b", task={**TASK, "verifier_timeout": 2.5}), tmp_path / "b")
@@ -111,6 +124,13 @@ def test_resource_limits_are_parsed(tmp_path):
      "a valid regular expression"),
     ({"ready": {"window_class": "xterm", "timeout": float("nan")}}, {}, "env.yaml", "ready.timeout", ">= 1"),
     ({"ready": {"window_class": "xterm", "first_paint": -1}}, {}, "env.yaml", "ready.first_paint", ">= 0"),
+    ({"home_build": ["sh", "build.sh"]}, {}, "env.yaml", "home_build", "a mapping with command"),
+    ({"home_build": {"timeout": 5}}, {}, "env.yaml", "home_build.command", "required"),
+    ({"home_build": {"command": ["sh -c x"]}}, {}, "env.yaml", "home_build.command[0]", "no whitespace"),
+    ({"home_build": {"command": ["sh", "a\x00"]}}, {}, "env.yaml", "home_build.command[1]", "without NUL"),
+    ({"home_build": {"command": ["sh"], "timeout": 0}}, {}, "env.yaml", "home_build.timeout", ">= 1"),
+    ({"home_build": {"command": ["sh"], "timeout": 7200}}, {}, "env.yaml", "home_build.timeout", "1 and 3600"),
+    ({"home_build": {"command": ["sh"], "user": "root"}}, {}, "env.yaml", "home_build.user", "known fields"),
     ({"settle": {"quiet": float("inf")}}, {}, "env.yaml", "settle.quiet", "a number >= 0"),
     ({"launch": [""]}, {}, "env.yaml", "launch", "non-empty strings"),
     ({"launch": ["xterm -e top"]}, {}, "env.yaml", "launch[0]", "a command name or path (no whitespace"),

@@ -20,6 +20,7 @@ from ..runtime.base import Episode, Runner
 from ..runtime.sandbox import SANDBOX_HOME
 from ..specs.loader import load_function
 from ..specs.model import SoftwareSpec, TaskSpec
+from .homes import home_source
 
 RESET_OPTIONS = ("task", "max_steps")
 
@@ -65,10 +66,12 @@ def draw(tasks: Sequence[TaskSpec], rng: np.random.Generator, options: dict[str,
 
 
 def fresh_episode(runner: Runner, software: SoftwareSpec) -> Episode:
-    """New episode folders with HOME copied from the software's template (what every instance starts from)."""
+    """New episode folders with HOME copied from the software's template, or from its built HOME
+    (:mod:`.homes`): what every instance starts from."""
+    source = home_source(runner, software)
     episode = runner.new_episode()
-    if software.home_template is not None:
-        shutil.copytree(software.home_template, episode.home, symlinks=True, dirs_exist_ok=True)
+    if source is not None:
+        shutil.copytree(source, episode.home, symlinks=True, dirs_exist_ok=True)
     return episode
 
 

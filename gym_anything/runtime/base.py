@@ -130,6 +130,12 @@ class Runner(ABC):
     def run_in_sandbox(self, argv: list[str], timeout: float = 60) -> subprocess.CompletedProcess:
         """Run a command where the app runs (same sandbox, HOME, display and rights); for audits and tests."""
 
+    def build_home(self, home: Path, argv: list[str], timeout: float) -> subprocess.CompletedProcess:
+        """Run ``argv`` to its end in the sandbox the app gets, with ``home`` as HOME (a software's
+        ``home_build``); the app need not be running. Past ``timeout`` the command is killed and the result's
+        return code is not 0."""
+        raise NotImplementedError(f"{type(self).__name__} cannot run a home_build command")
+
     @abstractmethod
     def fault(self) -> RuntimeFault | None:
         """A fault that has happened (app exited, display died), or None."""

@@ -430,6 +430,33 @@ class DockerRunner(LocalRunner):
         pid = server._init[0]
         return _uids(_descendants(pid) | {pid})
 
+    def build_home(self, home: Path, argv: list[str], timeout: float) -> subprocess.CompletedProcess:
+        """Run a ``home_build`` command in a container of the env's image (the app's user, environment, limits,
+        no network) with ``home`` mounted as HOME, to its end or ``timeout``."""
+        if os.geteuid() == 0:
+            for path in [home, *home.rglob("*")]:
+                os.lchown(path, SANDBOX_UID, SANDBOX_UID)
+        limits = spec_limits(self.spec)
+        container = self._client.containers.create(
+            self.image, list(argv), network_mode="none", user=f"{SANDBOX_UID}:{SANDBOX_UID}", read_only=True,
+            tmpfs={"/tmp": "rw,mode=1777"}, environment=owner_env(sandbox_env(0, self.spec.env)),
+            volumes={str(home): {"bind": SANDBOX_HOME, "mode": "rw"}}, working_dir=SANDBOX_HOME,
+            labels=_labels(self.spec, -1, self._res.workdir), mem_limit=limits.memory, memswap_limit=limits.memory,
+            nano_cpus=None if limits.cpus is None else int(limits.cpus * 1e9), pids_limit=limits.pids)
+        try:
+            container.start()
+            try:
+                code = int(container.wait(timeout=timeout)["StatusCode"])
+                note = ""
+            except Exception:  # noqa: BLE001 - the engine's read timeout: the build ran too long
+                code, note = -9, f"\n[killed after {timeout:g} s]"
+            out = container.logs(stdout=True, stderr=False).decode(errors="replace")
+            err = container.logs(stdout=False, stderr=True).decode(errors="replace") + note
+            return subprocess.CompletedProcess(argv, code, out, err)
+        finally:
+            with contextlib.suppress(Exception):
+                container.remove(force=True)
+
     def run_in_sandbox(self, argv: list[str], timeout: float = 60) -> subprocess.CompletedProcess:
         """Run a command in the episode's container as the app's user, with the app's environment."""
         server = self._res.server

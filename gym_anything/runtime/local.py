@@ -408,21 +408,40 @@ class LocalRunner(Runner):
 
     def run_in_sandbox(self, argv: list[str], timeout: float = 60) -> subprocess.CompletedProcess:
         """Run a command in the same sandbox the app gets (same HOME, display, rights, limits); for audits."""
+        assert self._res.server is not None and self._home is not None, "launch() the app first"
+        return self._run_sandboxed(self._home, argv, timeout, {})
+
+    def build_home(self, home: Path, argv: list[str], timeout: float) -> subprocess.CompletedProcess:
+        """Run a ``home_build`` command in the app's sandbox (its environment, display, rights and limits) with
+        ``home`` as HOME, to its end or ``timeout``; the servers it started are stopped with it."""
+        if not self._display_ok(self._res):
+            self._start_display()
+        self._hand_over(home)
+        return self._run_sandboxed(home, argv, timeout, self.spec.env)
+
+    def _run_sandboxed(self, home: Path, argv: list[str], timeout: float, extra_env: dict[str, str]
+                       ) -> subprocess.CompletedProcess:
         res = self._res
         server = res.server
-        assert server is not None and res.limiter is not None and self._home is not None, "launch() the app first"
-        env = sandbox_env(server.number, {})
-        with bwrap_command(argv, self._home, server.number, env, self.hidden_paths) as (command, fds), \
+        assert server is not None and res.limiter is not None
+        env = sandbox_env(server.number, extra_env)
+        with bwrap_command(argv, home, server.number, env, self.hidden_paths) as (command, fds), \
                 tempfile.TemporaryFile(dir=res.workdir) as out, tempfile.TemporaryFile(dir=res.workdir) as err:
             proc = spawn(command, res.limiter, res.account, clean_env=True, stdout=out, stderr=err, pass_fds=fds)
+            timed_out = False
             try:
                 proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                timed_out = True
             finally:
                 kill_group(proc, grace=0.1)
             out.seek(0)
             err.seek(0)
-            return subprocess.CompletedProcess(argv, proc.returncode, out.read().decode(errors="replace"),
-                                               err.read().decode(errors="replace"))
+            stderr = err.read().decode(errors="replace")
+            if timed_out:
+                stderr += f"\n[killed after {timeout:g} s]"
+            return subprocess.CompletedProcess(argv, -9 if timed_out else proc.returncode,
+                                               out.read().decode(errors="replace"), stderr)
 
     def app_host_uids(self) -> set[int]:
         """Host uids of the sandbox's processes: everything below the app's launcher (which is the driver's)."""

@@ -167,7 +167,7 @@ SOFTWARE_NOT_HASHED = {"folder", "root", "tasks", "home_template", "legacy", "ve
 TASK_NOT_HASHED = {"file", "version", *ROLES}  # the path; the version names the digest; the code by role below
 # Spec fields added after digests were recorded, with their defaults: hashed only when set, so a software that does
 # not use one keeps its digests (and its audits).
-HASHED_WHEN_SET = {("ready", "first_paint"): 0.0}
+HASHED_WHEN_SET = {("ready", "first_paint"): 0.0, ("home_build",): None}
 
 
 def _code(task: TaskSpec) -> dict:
@@ -197,7 +197,12 @@ def task_canonical(env: SoftwareSpec, task: TaskSpec) -> dict[str, Any]:
 
 
 def _unset_dropped(software: dict[str, Any]) -> dict[str, Any]:
-    for (group, name), default in HASHED_WHEN_SET.items():
+    for key, default in HASHED_WHEN_SET.items():
+        if len(key) == 1:
+            if key[0] in software and software[key[0]] == default:
+                del software[key[0]]
+            continue
+        group, name = key
         if isinstance(software.get(group), dict) and software[group].get(name) == default:
             software[group] = {k: v for k, v in software[group].items() if k != name}
     return software

@@ -46,6 +46,7 @@ from .model import (
     VERIFIER_TIMEOUT,
     ChecklistItem,
     ChecklistSpec,
+    HomeBuildSpec,
     ParameterSpec,
     ReadySpec,
     Ref,
@@ -241,11 +242,35 @@ def _warn_legacy(root: Path) -> None:
 
 
 ENV_FIELDS = {"id", "name", "description", "soc_groups", "packages", "launch", "ready", "resolution", "env",
-              "home_template", "settle", "version", "resources"}
+              "home_template", "home_build", "settle", "version", "resources"}
 TASK_FIELDS = {"id", "instruction", "parameters", "setup", "open", "verifier", "oracle", "max_steps", "split",
                "difficulty", "tags", "version", "visible", "checklist", "horizon", "verifier_timeout"}
 CHECKLIST_FIELDS = {"mode", "weight", "frames", "samples", "judge_context", "items"}
 ITEM_FIELDS = {"id", "kind", "points", "evidence", "ocr"}
+
+
+def _command(f: _Fields, name: str) -> tuple[str, ...]:
+    """A command as a list: a program name or path first (no whitespace or NUL), then its arguments."""
+    command = f.strings(name, min_items=1)
+    if re.search(r"[\s\x00]", command[0]):
+        raise f.error(f"{name}[0]", "a command name or path (no whitespace or NUL; arguments are further items)",
+                      command[0])
+    for index, arg in enumerate(command[1:], 1):
+        if "\x00" in arg:
+            raise f.error(f"{name}[{index}]", "an argument without NUL characters", arg)
+    return command
+
+
+def _home_build(path: Path, f: _Fields) -> HomeBuildSpec | None:
+    raw = f.get("home_build", dict, "a mapping with command (and timeout)", None)
+    if raw is None:
+        return None
+    build = _Fields(path, raw, {"command", "timeout"}, "home_build.")
+    command = _command(build, "command")
+    timeout = float(build.number("timeout", HomeBuildSpec.timeout, minimum=1))
+    if timeout > 3600:
+        raise build.error("timeout", "seconds between 1 and 3600", timeout)
+    return HomeBuildSpec(command, timeout)
 
 
 def load_env(folder: Path, root: Path | None = None, *, warn: bool = True, legacy: bool | None = None
@@ -308,19 +333,13 @@ def load_env(folder: Path, root: Path | None = None, *, warn: bool = True, legac
     if settle.linger >= settle.timeout:
         raise settle_fields.error("linger", f"a number of seconds below settle.timeout ({settle.timeout})",
                                   settle.linger)
-    launch = f.strings("launch", min_items=1)
-    if re.search(r"[\s\x00]", launch[0]):
-        raise f.error("launch[0]", "a command name or path (no whitespace or NUL; arguments are further items)",
-                      launch[0])
-    for index, arg in enumerate(launch[1:], 1):
-        if "\x00" in arg:
-            raise f.error(f"launch[{index}]", "an argument without NUL characters", arg)
+    launch = _command(f, "launch")
     spec = SoftwareSpec(
         id=env_id, name=f.text("name"), description=f.text("description"), soc_groups=soc,
         packages=f.strings("packages", min_items=1), launch=launch, ready=ready,
         resolution=(resolution[0], resolution[1]), env=dict(env_vars), home_template=template_path, settle=settle,
         version=int(f.number("version", integer=True)), folder=folder, root=root, resources=_resources(f),
-        legacy=legacy)
+        home_build=_home_build(path, f), legacy=legacy)
     tasks_dir = folder / "tasks"
     for task_file in sorted(tasks_dir.glob("*.yaml")) if tasks_dir.is_dir() else []:
         task = load_task(task_file, spec)

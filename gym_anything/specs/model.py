@@ -91,6 +91,16 @@ class ResourcesSpec:
 
 
 @dataclass(frozen=True)
+class HomeBuildSpec:
+    """A command run once per machine in the app's sandbox, with HOME a copy of the template; the HOME it leaves
+    is the template every episode starts from (a database cluster, an installed server: too big or too slow to
+    build per episode, too big for the repository)."""
+
+    command: tuple[str, ...]
+    timeout: float = 600.0  # seconds
+
+
+@dataclass(frozen=True)
 class SoftwareSpec:
     id: str
     name: str
@@ -108,6 +118,7 @@ class SoftwareSpec:
     root: Path
     tasks: dict[str, TaskSpec] = field(default_factory=dict)
     resources: ResourcesSpec = ResourcesSpec()
+    home_build: HomeBuildSpec | None = None
     legacy: bool = False  # loaded from a root in the legacy layout (verifiers/<software>.py, root-relative refs)
 
     @property
