@@ -46,6 +46,12 @@ def _close(value: object, expected: float, tolerance: float = MONEY) -> bool:
     return number and abs(value - expected) <= tolerance
 
 
+def _cents(value: object) -> bool:
+    """A number with at most 2 decimals (as stored: 12.35, not 12.345)."""
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return number and abs(value * 100 - round(value * 100)) < 1e-6
+
+
 def _text(value: object) -> str:
     return " ".join(str(value).split()).casefold() if value is not None else ""
 
@@ -87,6 +93,8 @@ def raise_prices(ctx: VerifyContext) -> None:
     wrong = {k: after[int(k)][3] for k, price in want.items() if not _close(after[int(k)][3], price)}
     ctx.check(f"{ctx.private['category']} prices raised by {ctx.params['percent']}%", not wrong,
               f"wrong prices (id: value): {dict(list(wrong.items())[:5])}; expected {want}", weight=2)
+    unrounded = {k: after[int(k)][3] for k in want if not _cents(after[int(k)][3])}
+    ctx.check("new prices rounded to 2 decimals", not unrounded, f"more decimals (id: value): {unrounded}")
 
 
 def delete_cancelled(ctx: VerifyContext) -> None:

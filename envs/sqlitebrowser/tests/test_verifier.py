@@ -34,3 +34,13 @@ def test_sqlitebrowser_order_batch_shipping_every_pending_order_zeroes_the_score
                            if t.startswith("UPDATE orders SET status") else t)
     info = run(env, plan)
     assert info["reward"] == 0.0 and failed(info) == ["existing orders unchanged (but for the shipments)"]
+
+
+def test_sqlitebrowser_raise_prices_rounded_to_three_decimals_fails_the_rounding_item(software_envs):
+    env = software_envs("sqlitebrowser")
+    for seed in range(40, 60):  # a seed where 3-decimal rounding leaves some price off the cent
+        env.reset(seed=seed, options={"task": "raise-prices"})
+        info = run(env, texts_replaced(env.unwrapped.oracle_actions(), lambda t: t.replace(", 2)", ", 3)")))
+        if failed(info):
+            break
+    assert failed(info) == ["new prices rounded to 2 decimals"] and 0 < info["reward"] < 1
