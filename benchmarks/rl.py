@@ -8,7 +8,7 @@ episode budget, so resets are part of the count):
 * PPO fps: ``PPO("CnnPolicy").learn`` timesteps per second of wall time (sampling + the update);
 * the ratio PPO fps / env steps/s (what the learner costs) and the scaling against N=1.
 
-Usage: python benchmarks/rl.py [--task GymAnything/mousepad.append-entry-v0] [--envs 1,2,8] [--seconds 20]
+Usage: python benchmarks/rl.py [--task GymAnything/mousepad.append-entry-v1] [--envs 1,2,8] [--seconds 20]
                                [--ppo-steps 512] [--out rl.json]
 """
 
@@ -92,7 +92,7 @@ def ppo_fps(task: str, n: int, timesteps: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--task", default="GymAnything/mousepad.append-entry-v0")
+    parser.add_argument("--task", default="GymAnything/mousepad.append-entry-v1")
     parser.add_argument("--envs", default="1,2,8")
     parser.add_argument("--seconds", type=float, default=20.0, help="seconds of stepping per measurement")
     parser.add_argument("--ppo-steps", type=int, default=512, help="PPO timesteps per N (two rollouts)")

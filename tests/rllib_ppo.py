@@ -25,7 +25,7 @@ from ray.rllib.core.rl_module.default_model_config import DefaultModelConfig
 
 import gym_anything
 
-TASK = "GymAnything/mousepad.append-entry-v0"
+TASK = "GymAnything/mousepad.append-entry-v1"
 RL_KWARGS = {"actions": "discrete", "action_grid": (4, 4), "obs_size": (48, 64), "grayscale": True,
              "obs_dtype": "float32", "max_steps": 8}
 

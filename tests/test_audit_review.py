@@ -359,9 +359,9 @@ def test_list_shows_each_task_review_state(tmp_path, serve):
     out = _cli(["list"], root, timeout=120)
     assert out.returncode == 0, out.stderr
     lines = {line.split()[0]: line for line in out.stdout.splitlines() if line.startswith("  ")}
-    assert lines["GymAnything/mousepad.append-entry-v0"].endswith("reviewed: pass")
-    assert lines["GymAnything/mousepad.new-memo-v0"].endswith("reviewed: stale")
-    assert lines["GymAnything/mousepad.replace-name-v0"].endswith("reviewed: -")
+    assert lines["GymAnything/mousepad.append-entry-v1"].endswith("reviewed: pass")
+    assert lines["GymAnything/mousepad.new-memo-v1"].endswith("reviewed: stale")
+    assert lines["GymAnything/mousepad.replace-name-v1"].endswith("reviewed: -")
     assert all("reviewed: " in line for line in lines.values())
 
 
@@ -431,7 +431,7 @@ def test_the_audit_command_reviews_a_task_and_stores_the_review(tmp_path, serve)
     record = json.loads(stored.read_text())
     assert record["model"] == "scripted" and record["passed"] is False and record["error"] is None
     listing = _cli(["list"], root, timeout=120)
-    assert any(line.split()[0] == "GymAnything/mousepad.replace-name-v0" and line.endswith("reviewed: fail")
+    assert any(line.split()[0] == "GymAnything/mousepad.replace-name-v1" and line.endswith("reviewed: fail")
                for line in listing.stdout.splitlines() if line.startswith("  "))
 
 

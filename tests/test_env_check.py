@@ -48,7 +48,7 @@ def test_make_without_prior_import():
     import subprocess
     import sys
 
-    code = ("import gymnasium as gym; env = gym.make('gym_anything:GymAnything/gnumeric.sum-column-v1'); "
+    code = ("import gymnasium as gym; env = gym.make('gym_anything:GymAnything/gnumeric.sum-column-v2'); "
             "print(env.observation_space.shape); env.close()")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr

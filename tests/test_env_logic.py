@@ -21,7 +21,7 @@ from gym_anything.core.env import GymAnythingEnv
 from gym_anything.core.episodes import check_reset_options
 from gym_anything.runtime.fake import FakeRunner
 
-TASK = "GymAnything/mousepad.append-entry-v0"  # max_steps 20; solvable on the fake editor
+TASK = "GymAnything/mousepad.append-entry-v1"  # max_steps 20; solvable on the fake editor
 SOFTWARE = "GymAnything/mousepad-v0"  # every Mousepad task, drawn per reset
 RESET_INFO = {"env_id", "task_id", "instruction", "instance_seed", "params", "max_steps", "step", "reset_time",
               "reset_warm", "reset_timings", "settle_time", "settled"}

@@ -92,7 +92,7 @@ def test_the_sandbox_shows_no_host_path_or_value_in_proc(software_envs):
 @needs_root
 def test_the_open_dialog_shows_an_error_not_a_root_only_file():
     """The attack from the issue, with public actions only: Ctrl+O, Ctrl+L, a path, Enter."""
-    env = gym.make("GymAnything/mousepad.sort-lines-v0")
+    env = gym.make("GymAnything/mousepad.sort-lines-v1")
     try:
         env.reset(seed=1)
         home = env.unwrapped.episode_home
@@ -187,7 +187,7 @@ HOLDER = textwrap.dedent("""
     import gym_anything
     from gym_anything.runtime.guardian import guardian
     kind = sys.argv[1]
-    task = "GymAnything/mousepad.sort-lines-v0"
+    task = "GymAnything/mousepad.sort-lines-v1"
     if kind in ("plain", "warm"):
         env = gym.make(task, warm_reset=kind == "warm")
         env.reset(seed=1)
@@ -254,7 +254,7 @@ def test_killing_the_owner_leaves_nothing_behind(kind, how):
 
 
 def test_a_stopped_x_server_is_a_fault_within_seconds_and_reset_recovers():
-    env = gym.make("GymAnything/gnumeric.sum-column-v1")
+    env = gym.make("GymAnything/gnumeric.sum-column-v2")
     try:
         env.reset(seed=2)
         xvfb = env.unwrapped.runner.server.xvfb.pid

@@ -12,7 +12,7 @@ from gym_anything import actions as A
 from gym_anything.action_presets import DEFAULT_KEYS, DEFAULT_TEXTS, KINDS, ActionPreset
 from gym_anything.wrappers import PresetActions
 
-TASK = "GymAnything/mousepad.append-entry-v0"
+TASK = "GymAnything/mousepad.append-entry-v1"
 SOFTWARE = "GymAnything/mousepad-v0"
 
 

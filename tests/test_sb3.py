@@ -14,7 +14,7 @@ from stable_baselines3.common.env_checker import check_env  # noqa: E402
 from stable_baselines3.common.env_util import make_vec_env  # noqa: E402
 from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv  # noqa: E402
 
-TASK = "GymAnything/mousepad.append-entry-v0"
+TASK = "GymAnything/mousepad.append-entry-v1"
 RL = {"actions": "discrete", "action_grid": (4, 4), "obs_size": (48, 64), "max_steps": 8}
 
 

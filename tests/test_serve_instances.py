@@ -9,7 +9,7 @@ import pytest
 
 from gym_anything.serve.instances import InstanceBusy, Instances
 
-TASK = "GymAnything/mousepad.append-entry-v0"
+TASK = "GymAnything/mousepad.append-entry-v1"
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from serve_for_tests import first_error, serving  # noqa: E402
 from gym_anything.runtime.guardian import owned_processes  # noqa: E402
 
 pytestmark = pytest.mark.app
-TASK = "GymAnything/mousepad.append-entry-v0"
+TASK = "GymAnything/mousepad.append-entry-v1"
 TOOLS = {"reset", "finish", "screenshot", "key", "type", "cursor_position", "mouse_move", "left_mouse_down",
          "left_mouse_up", "left_click", "right_click", "middle_click", "double_click", "triple_click",
          "left_click_drag", "scroll", "wait", "zoom"}

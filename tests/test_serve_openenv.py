@@ -28,8 +28,8 @@ from gym_anything.runtime.guardian import owned_processes  # noqa: E402
 from gym_anything.tools import get_schema  # noqa: E402
 
 pytestmark = pytest.mark.app
-REPLACE = "GymAnything/mousepad.replace-name-v0"
-APPEND = "GymAnything/mousepad.append-entry-v0"
+REPLACE = "GymAnything/mousepad.replace-name-v1"
+APPEND = "GymAnything/mousepad.append-entry-v1"
 OBSERVATION_KEYS = {"screenshot", "width", "height", "instruction", "results", "message", "passed"}
 
 

@@ -239,7 +239,7 @@ def test_definitions_and_calls_match_the_providers_sdk_types():
 def mousepad():
     import gymnasium as gym
 
-    env = gym.make("GymAnything/mousepad.append-entry-v0", audit=False)
+    env = gym.make("GymAnything/mousepad.append-entry-v1", audit=False)
     yield env
     env.close()
 
@@ -325,7 +325,7 @@ def test_a_batch_is_one_step_checked_before_any_action_runs():
 
     from gym_anything.errors import ActionError
 
-    env = gym.make("GymAnything/mousepad.append-entry-v0", runner="fake", audit=False)
+    env = gym.make("GymAnything/mousepad.append-entry-v1", runner="fake", audit=False)
     try:
         env.reset(seed=1)
         with pytest.raises(ActionError, match=r"batch action 1: action\['x'\]=5000 is out of range"):
@@ -349,7 +349,7 @@ def test_typed_actions_are_one_step_and_the_outcome_stays_on_the_session():
 
     from gym_anything.errors import ActionError
 
-    env = gym.make("GymAnything/mousepad.append-entry-v0", runner="fake", audit=False, max_steps=2)
+    env = gym.make("GymAnything/mousepad.append-entry-v1", runner="fake", audit=False, max_steps=2)
     try:
         session = ToolSession(env, "anthropic-toolset", shown=(640, 360))
         session.reset(seed=1)

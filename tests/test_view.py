@@ -27,7 +27,7 @@ from gym_anything.view import inputs as I
 from gym_anything.view.rfb import ClientFilter, KeyEvent, PointerEvent, RFBError
 
 ROOT = Path(__file__).resolve().parent.parent
-TASK_ID = "GymAnything/mousepad.append-entry-v0"
+TASK_ID = "GymAnything/mousepad.append-entry-v1"
 
 # --- the browser's VNC stream ------------------------------------------------------------------------
 

@@ -951,7 +951,7 @@ def main(argv: list[str] | None = None) -> int:
     view.set_defaults(func=cmd_view)
     serve_env = sub.add_parser("serve", help="serve env instances over MCP (Anthropic's computer tools) and "
                                              "OpenEnv's HTTP/WebSocket protocol on one port (docs/serve.md)")
-    serve_env.add_argument("id", help="a gym id, e.g. GymAnything/mousepad.append-entry-v0")
+    serve_env.add_argument("id", help="a gym id, e.g. GymAnything/mousepad.append-entry-v1")
     serve_env.add_argument("--host", default="127.0.0.1")
     serve_env.add_argument("--port", type=int, default=8765)
     serve_env.add_argument("--seed", type=int, default=None, help="the first episode's seed")
