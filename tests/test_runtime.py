@@ -218,3 +218,21 @@ def test_a_settled_frame_is_the_apps_finished_reaction(software_envs, env_id, ta
         changed = int((obs != later).any(axis=2).sum())
         assert changed <= env.unwrapped.spec_env.settle.changed_pixels, \
             f"{env_id}: {changed} pixels changed after the step's frame ({frames[-1][0]})"
+
+
+def test_verification_waits_for_an_app_still_busy_before_its_save(software_envs):
+    """An app that computes for a while before it writes (LibreOffice serialising a document) is waited for: the
+    HOME alone is quiet during that time, the app's CPU is not."""
+    from gym_anything.core.episodes import wait_until_files_settle
+
+    env = software_envs("mousepad")
+    env.reset(seed=0, options={"task": "sort-lines"})
+    runner, home = env.unwrapped.runner, env.unwrapped.episode_home
+    save = "i=0; while [ $i -lt 3000000 ]; do i=$((i+1)); done; echo saved > {name}; sleep 60"
+    runner.start_command(home, ["sh", "-c", save.format(name="blind.txt")])
+    wait_until_files_settle(home)  # files only: returns while the "app" still computes
+    assert not (home / "blind.txt").exists()
+    runner.start_command(home, ["sh", "-c", save.format(name="waited.txt")])
+    wait_until_files_settle(home, cpu=runner.app_cpu_seconds, timeout=30)
+    assert (home / "waited.txt").read_text() == "saved\n"
+    assert runner.app_cpu_seconds() is not None and runner.app_cpu_seconds() > 0.1

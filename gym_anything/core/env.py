@@ -278,7 +278,7 @@ class GymAnythingEnv(gym.Env):
 
     def _verify(self, inst: Instance) -> VerifierResult:
         task = inst.task
-        wait_until_files_settle(inst.home)
+        wait_until_files_settle(inst.home, cpu=self._ensure_runner().app_cpu_seconds)
         ctx = VerifyContext(params=inst.params, public=inst.public, private=inst.private, home=inst.home,
                             private_dir=inst.private_dir, final_frame=self._frame)
         result = run_verifier(task.verifier, ctx, timeout=task.verifier_timeout)

@@ -161,17 +161,26 @@ def _snapshot(folder: Path) -> list[tuple[str, int, int]]:
     return sorted(entries)
 
 
-def wait_until_files_settle(home: Path, quiet: float = 0.15, timeout: float = 3.0) -> None:
-    """Before verifying, let a save the app is still writing finish: HOME unchanged for ``quiet`` s."""
+def wait_until_files_settle(home: Path, quiet: float = 0.15, timeout: float = 3.0,
+                            cpu: Callable[[], float | None] | None = None) -> None:
+    """Before verifying, let a save the app is still writing finish: HOME unchanged for ``quiet`` s and, with
+    ``cpu`` (the app's CPU seconds so far: ``runner.app_cpu_seconds``), the app idle over that time too (an app
+    may serialise a document for a while before it writes a byte)."""
     deadline = time.monotonic() + timeout
+    budget = max(IDLE_CPU, IDLE_SHARE * quiet)  # CPU seconds an idle app may use in the quiet window
     last, since = _snapshot(home), time.monotonic()
+    used = cpu() if cpu else None
     while time.monotonic() < deadline:
         time.sleep(0.02)
-        current = _snapshot(home)
-        if current != last:
-            last, since = current, time.monotonic()
+        current, now = _snapshot(home), (cpu() if cpu else None)
+        busy = used is not None and now is not None and not 0 <= now - used <= budget
+        if current != last or busy:
+            last, since, used = current, time.monotonic(), now
         elif time.monotonic() - since >= quiet:
             return
+
+
+IDLE_CPU, IDLE_SHARE = 0.02, 0.1  # idle: at most 20 ms of CPU, or 10 % of a core, in the quiet window
 
 
 def _format(task: TaskSpec, field_name: str, template: str, values: dict[str, Any]) -> str:

@@ -255,7 +255,7 @@ def _steps(run: Runner, spec: SoftwareSpec, instance: Instance | None, planned: 
         t = time.perf_counter()
         kind = action["type"]
         if kind is A.ActionType.DONE:
-            entry["verifier"] = _verify(instance, frame) if instance is not None else None
+            entry["verifier"] = _verify(run, instance, frame) if instance is not None else None
             entry["step_time"] = round(time.perf_counter() - t, 4)
             record(entry, frame)
             return {"step": number, "reason": "done"}
@@ -277,9 +277,9 @@ def _steps(run: Runner, spec: SoftwareSpec, instance: Instance | None, planned: 
     return {"step": len(planned), "reason": "end of the actions"}
 
 
-def _verify(instance: Instance, frame: np.ndarray) -> dict[str, Any]:
+def _verify(run: Runner, instance: Instance, frame: np.ndarray) -> dict[str, Any]:
     """DONE on a task: its verifier on what the app saved (no checklist judge)."""
-    wait_until_files_settle(instance.home)
+    wait_until_files_settle(instance.home, cpu=run.app_cpu_seconds)
     ctx = VerifyContext(params=instance.params, public=instance.public, private=instance.private,
                         home=instance.home, private_dir=instance.private_dir, final_frame=frame)
     return run_verifier(instance.task.verifier, ctx, timeout=instance.task.verifier_timeout).to_info()

@@ -130,6 +130,11 @@ class Runner(ABC):
     def run_in_sandbox(self, argv: list[str], timeout: float = 60) -> subprocess.CompletedProcess:
         """Run a command where the app runs (same sandbox, HOME, display and rights); for audits and tests."""
 
+    def app_cpu_seconds(self) -> float | None:
+        """CPU time used so far by the app's processes (the servers it started too), or None where the runner
+        cannot tell; the env waits for it to stand still before verifying (a save still being written)."""
+        return None
+
     def build_home(self, home: Path, argv: list[str], timeout: float) -> subprocess.CompletedProcess:
         """Run ``argv`` to its end in the sandbox the app gets, with ``home`` as HOME (a software's
         ``home_build``); the app need not be running. Past ``timeout`` the command is killed and the result's

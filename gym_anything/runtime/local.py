@@ -59,6 +59,9 @@ def x_server_answers(number: int, timeout: float = 1.0) -> bool:
             return False
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
 def _descendants(pid: int) -> set[int]:
     found: set[int] = set()
     frontier = {pid}
@@ -71,6 +74,17 @@ def _descendants(pid: int) -> set[int]:
         frontier = children - found
         found |= frontier
     return found
+
+
+def _cpu_seconds(pids: set[int]) -> float:
+    """User + system CPU time of ``pids`` (whole processes, all their threads, and their children already
+    reaped), in seconds."""
+    ticks = 0
+    for pid in pids:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime (fields 14-17 of proc(5))
+    return ticks / CLOCK_TICKS
 
 
 def _uids(pids: set[int]) -> set[int]:
@@ -442,6 +456,10 @@ class LocalRunner(Runner):
                 stderr += f"\n[killed after {timeout:g} s]"
             return subprocess.CompletedProcess(argv, -9 if timed_out else proc.returncode,
                                                out.read().decode(errors="replace"), stderr)
+
+    def app_cpu_seconds(self) -> float | None:
+        app = self._res.app
+        return None if app is None else _cpu_seconds(_descendants(app.pid) | {app.pid})
 
     def app_host_uids(self) -> set[int]:
         """Host uids of the sandbox's processes: everything below the app's launcher (which is the driver's)."""
