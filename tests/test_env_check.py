@@ -1,5 +1,5 @@
-"""Gymnasium's own environment checker on every registered id (each software's and its first task's by default,
-the other tasks' with -m slow), and what the env contract means on real apps:
+"""Gymnasium's own environment checker on every registered id (each software's by default, its tasks' with
+-m slow), and what the env contract means on real apps:
 real frames (not blank, the same for the same seed and actions), the real pointer and settling.
 
 The env's own logic (info keys, rewards, truncation, options, faults, warm reset, autoreset) is tested on the
@@ -18,17 +18,15 @@ from gym_anything.specs.registry import all_software
 
 
 def _check_ids() -> list:
-    """Every software id and its first task in the default suite; the other task ids (the same env class on
-    another task's files, whose reset and steps tests/test_tasks.py audits on every task) are marked slow."""
+    """Every software id in the default suite; its task ids (the same env class on one task's files, whose reset
+    and steps tests/test_tasks.py audits on every task) are marked slow."""
     params = []
     for env in all_software().values():
         if not env.tasks:
             continue
-        first = sorted(env.tasks)[0]
         params.append(pytest.param(env.gym_id, id=env.gym_id))
-        for task_id in sorted(env.tasks):
-            gym_id = env.tasks[task_id].gym_id
-            params.append(pytest.param(gym_id, id=gym_id, marks=() if task_id == first else pytest.mark.slow))
+        params += [pytest.param(task.gym_id, id=task.gym_id, marks=pytest.mark.slow)
+                   for _, task in sorted(env.tasks.items())]
     return params
 
 
