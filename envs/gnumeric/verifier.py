@@ -43,6 +43,8 @@ def sum_column(ctx: VerifyContext) -> None:
     formula = sheet.formula(cell) or ""
     ctx.check("label 'Total'", sheet.text(label).strip().lower() == "total", f"{label}={sheet.text(label)!r}")
     ctx.check("total is a formula", formula.startswith("="), f"{cell} formula={formula!r}")
+    columns = {ref.upper() for ref in re.findall(r"\$?([A-Za-z]{1,3})\$?\d+", formula)}
+    ctx.check("the formula reads column B only", columns == {"B"}, f"{cell} formula={formula!r}")
     ctx.check("total value correct", numbers_close(sheet.number(cell), ctx.private["expected_total"], 1e-9),
               f"{cell}={sheet.text(cell)!r}, expected {ctx.private['expected_total']}", weight=2)
 

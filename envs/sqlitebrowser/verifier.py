@@ -90,11 +90,11 @@ def raise_prices(ctx: VerifyContext) -> None:
     before, after = _rows(_original(ctx), "products"), _rows(db, "products")
     others = [k for k in before if str(k) not in want and after[k][3] != before[k][3]]
     ctx.require("other categories keep their prices", not others, f"changed ids: {others[:10]}")
-    wrong = {k: after[int(k)][3] for k, price in want.items() if not _close(after[int(k)][3], price)}
-    ctx.check(f"{ctx.private['category']} prices raised by {ctx.params['percent']}%", not wrong,
+    # rounded to cents as asked: ROUND(..., 3) is within the tolerance of the right price but not a price
+    wrong = {k: after[int(k)][3] for k, price in want.items()
+             if not (_close(after[int(k)][3], price) and _cents(after[int(k)][3]))}
+    ctx.check(f"{ctx.private['category']} prices raised by {ctx.params['percent']}% and rounded to cents", not wrong,
               f"wrong prices (id: value): {dict(list(wrong.items())[:5])}; expected {want}", weight=2)
-    unrounded = {k: after[int(k)][3] for k in want if not _cents(after[int(k)][3])}
-    ctx.check("new prices rounded to 2 decimals", not unrounded, f"more decimals (id: value): {unrounded}")
 
 
 def delete_cancelled(ctx: VerifyContext) -> None:
@@ -171,8 +171,11 @@ def record_orders(ctx: VerifyContext) -> None:
     stock_after = _rows(db, "products", "id, stock")
     others = [k for k, v in stock_before.items() if k not in involved and stock_after.get(k) != v]
     ctx.require("other products keep their stock", not others, f"changed ids: {others}")
-    new = [r for k, r in after.items() if k not in before]
+    new = [r for k, r in sorted(after.items()) if k not in before]
     ctx.check("exactly three orders added", len(new) == 3, f"{len(new)} new rows")
+    listed = [(o["customer_id"], o["product_id"], o["quantity"]) for o in want["orders"]]
+    ctx.check("orders numbered in the order listed", [(r[1], r[2], r[3]) for r in new] == listed,
+              f"new rows by id: {[(r[0], r[1], r[2], r[3]) for r in new]}; listed (customer, product, qty): {listed}")
     for n, order in enumerate(want["orders"], start=1):
         found = any(r[1] == order["customer_id"] and r[2] == order["product_id"] and r[3] == order["quantity"]
                     and _text(r[4]) == want["date"] and _text(r[5]) == "pending" for r in new)

@@ -13,7 +13,15 @@ def test_gnumeric_typed_total_instead_of_formula(software_envs):
     env.reset(seed=5, options={"task": "sum-column"})
     p = env.unwrapped.privileged()
     info = run(env, [*goto(p["label_cell"]), A.type(f"Total\t{p['expected_total']}\n"), A.hotkey("ctrl", "s")])
-    assert failed(info) == ["total is a formula"] and 0 < info["reward"] < 1
+    assert failed(info) == ["total is a formula", "the formula reads column B only"] and 0 < info["reward"] < 1
+
+
+def test_gnumeric_sum_over_a_range_reaching_into_column_c_fails(software_envs):
+    """SUM(C2:B13) is SUM(B2:C13): the same value while column C is empty, but not the column asked for."""
+    env = software_envs("gnumeric")
+    env.reset(seed=6, options={"task": "sum-column"})
+    info = run(env, texts_replaced(env.unwrapped.oracle_actions(), lambda t: t.replace("=SUM(B2:", "=SUM(C2:")))
+    assert failed(info) == ["the formula reads column B only"] and 0 < info["reward"] < 1
 
 
 def test_gnumeric_formula_in_the_wrong_cell(software_envs):

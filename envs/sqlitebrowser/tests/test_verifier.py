@@ -36,11 +36,22 @@ def test_sqlitebrowser_order_batch_shipping_every_pending_order_zeroes_the_score
     assert info["reward"] == 0.0 and failed(info) == ["existing orders unchanged (but for the shipments)"]
 
 
-def test_sqlitebrowser_raise_prices_rounded_to_three_decimals_fails_the_rounding_item(software_envs):
+def test_sqlitebrowser_raise_prices_rounded_to_three_decimals_fails(software_envs):
     env = software_envs("sqlitebrowser")
     for seed in range(40, 60):  # a seed where 3-decimal rounding leaves some price off the cent
         env.reset(seed=seed, options={"task": "raise-prices"})
         info = run(env, texts_replaced(env.unwrapped.oracle_actions(), lambda t: t.replace(", 2)", ", 3)")))
         if failed(info):
             break
-    assert failed(info) == ["new prices rounded to 2 decimals"] and 0 < info["reward"] < 1
+    assert failed(info) == [next(i["name"] for i in info["verifier"]["items"] if "rounded to cents" in i["name"])]
+    assert info["reward"] == 0.0  # the prices are the task's one scored item
+
+
+def test_sqlitebrowser_record_orders_entered_out_of_order_fails_the_numbering_item(software_envs):
+    env = software_envs("sqlitebrowser")
+    env.reset(seed=41, options={"task": "record-orders"})
+    plan = env.unwrapped.oracle_actions()
+    inserts = [i for i, a in enumerate(plan) if validate(a, 1280, 720)["text"].startswith("INSERT INTO orders")]
+    plan[inserts[0]], plan[inserts[-1]] = plan[inserts[-1]], plan[inserts[0]]  # the first and last order swapped
+    info = run(env, plan)
+    assert failed(info) == ["orders numbered in the order listed"] and 0 < info["reward"] < 1
