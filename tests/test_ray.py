@@ -20,7 +20,7 @@ from gym_anything.vector.ray import make_ray_vec  # noqa: E402 - after the skip
 
 pytestmark = pytest.mark.app  # real apps in Ray actors
 
-TASK = "GymAnything/gnumeric.bold-header-v2"
+TASK = "GymAnything/gnumeric.bold-header-v3"
 
 
 @pytest.fixture

@@ -133,7 +133,7 @@ def test_display_death_is_reported_and_reset_recovers(software_envs):
 @pytest.mark.app
 def test_close_and_garbage_collection_leave_nothing_behind():
     before = set(owned_processes())
-    env = gym.make("GymAnything/gnumeric.bold-header-v2")
+    env = gym.make("GymAnything/gnumeric.bold-header-v3")
     env.reset(seed=0)
     workdir = env.unwrapped.runner.workdir
     assert len(set(owned_processes()) - before) >= 3  # Xvfb, openbox, bwrap (+ the app inside)
@@ -141,7 +141,7 @@ def test_close_and_garbage_collection_leave_nothing_behind():
     assert set(owned_processes()) - before == set()
     assert not workdir.exists()
 
-    env = gym.make("GymAnything/gnumeric.bold-header-v2")
+    env = gym.make("GymAnything/gnumeric.bold-header-v3")
     env.reset(seed=0)
     workdir = env.unwrapped.runner.workdir
     del env
@@ -168,8 +168,8 @@ def test_verifier_fails_closed(tmp_path):
 @pytest.mark.app
 def test_warm_reset_swaps_in_the_prepared_episode_and_matches_a_cold_start():
     before = set(owned_processes())
-    warm = gym.make("GymAnything/gnumeric.bold-header-v2", warm_reset=True)
-    cold = gym.make("GymAnything/gnumeric.bold-header-v2")
+    warm = gym.make("GymAnything/gnumeric.bold-header-v3", warm_reset=True)
+    cold = gym.make("GymAnything/gnumeric.bold-header-v3")
     try:
         obs_w, info_w = warm.reset(seed=7)
         obs_c, info_c = cold.reset(seed=7)
@@ -198,7 +198,7 @@ def test_warm_reset_swaps_in_the_prepared_episode_and_matches_a_cold_start():
     assert set(owned_processes()) - before == set()
     assert not workdir.exists()
     with pytest.raises(ValueError, match="warm_reset must be True or False"):
-        gym.make("GymAnything/gnumeric.bold-header-v2", warm_reset="yes")
+        gym.make("GymAnything/gnumeric.bold-header-v3", warm_reset="yes")
 
 
 @pytest.mark.parametrize(("env_id", "task_id"), [("gnumeric", "sum-column"), ("mousepad", "sort-lines"),

@@ -77,7 +77,7 @@ def test_make_vec_isolates_autoresets_and_cleans_up(mode):
     before, folders_before = set(owned_processes()), scratch_folders()
     own = guardian().scratch
     workdirs_before = set(own.glob("gnumeric-*"))  # e.g. the session's shared envs
-    envs = gym.make_vec("GymAnything/gnumeric.bold-header-v2", num_envs=2, vectorization_mode=mode)
+    envs = gym.make_vec("GymAnything/gnumeric.bold-header-v3", num_envs=2, vectorization_mode=mode)
     try:
         obs, info = envs.reset(seed=[1, 2])
         assert obs.shape == (2, 720, 1280, 3) and obs.dtype == np.uint8
