@@ -56,6 +56,14 @@ def _stayed(ctx: VerifyContext, start: list[dict], where: dict[str, list[str]], 
     ctx.require("every other message left in the Inbox", not moved, _short(moved) if moved else "untouched")
 
 
+def _placed(ctx: VerifyContext, where: dict[str, list[str]], allowed: dict[str, set]) -> None:
+    """Gate: each message of ``allowed`` (Message-ID -> the folders it may be in; None: deleted for good) is in
+    one of them."""
+    wrong = [f"{i} in {where.get(i)}" for i, places in allowed.items()
+             if (where[i][0] if i in where else None) not in places]
+    ctx.require("no message filed into a wrong folder", not wrong, _short(wrong) if wrong else "none")
+
+
 def file_client_mail(ctx: VerifyContext) -> None:
     """Gates: nothing lost or copied, every other message still in the Inbox, the folder holds nothing else;
     scored: every client message in the folder (weight 2), none left in the Inbox."""
@@ -66,6 +74,7 @@ def file_client_mail(ctx: VerifyContext) -> None:
     ctx.require(f"the folder {folder} exists", folder in mail, ", ".join(mail))
     _each_once(ctx, start, where)
     _stayed(ctx, start, where, targets)
+    _placed(ctx, where, {i: {"Inbox", folder} for i in targets})
     extra = [m.subject for m in mail[folder] if m.msgid not in targets]
     ctx.require(f"{folder} holds only the client's messages", not extra, _short(extra) if extra else "only those")
     filed = sum(1 for i in targets if where.get(i) == [folder])
@@ -213,6 +222,10 @@ def triage_inbox(ctx: VerifyContext) -> None:
     tagged = {i for k, ids in groups.items() if k.startswith("tag:") for i in ids}
     filed = {i for k, ids in groups.items() if k.startswith("file:") for i in ids}
     _stayed(ctx, start, where, filed | deleted)
+    places = {i: {"Inbox", "Trash", None} for i in deleted}
+    places.update({i: {"Inbox", f"Clients/{k.split(':', 1)[1]}"} for k, ids in groups.items() if k.startswith("file:")
+                   for i in ids})
+    _placed(ctx, where, places)
     saved = _by_id(mail)
     _tags_kept(ctx, start, saved, tagged)
     _flags_kept(ctx, start, saved)
