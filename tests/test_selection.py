@@ -284,7 +284,8 @@ def test_select_refuses_parameters_out_of_range(table, shares, catalog):
 # --- the command ----------------------------------------------------------------------------------------------------
 
 
-REGISTERED = ("gnumeric", "libreoffice-calc", "libreoffice-writer", "mousepad", "sqlitebrowser")  # all in group 43
+REGISTERED = ("gnumeric", "libreoffice-calc", "libreoffice-writer", "mousepad", "sqlitebrowser",
+              "thunderbird")  # all in group 43
 
 
 def test_the_select_command_prints_the_ranked_table_and_the_group_coverage(capsys):
@@ -293,10 +294,10 @@ def test_the_select_command_prints_the_ranked_table_and_the_group_coverage(capsy
     assert not any(name in captured.err for name in REGISTERED)
     lines = captured.out.splitlines()
     ranked = [line for line in lines if line[:4].strip().isdigit()]
-    assert [line.split()[1] for line in ranked[:5]] == list(REGISTERED)
-    assert all("start (registered)" in line for line in ranked[:5]) and len(ranked) == 9
+    assert [line.split()[1] for line in ranked[:6]] == list(REGISTERED)
+    assert all("start (registered)" in line for line in ranked[:6]) and len(ranked) == 10
     assert any(line.startswith("43 Office and Administrative Support") for line in lines)
-    assert lines[-1].startswith("9 software: ") and "of 22 SOC major groups reached" in lines[-1]
+    assert lines[-1].startswith("10 software: ") and "of 22 SOC major groups reached" in lines[-1]
 
 
 def test_the_select_command_prints_json_that_parses(capsys):
@@ -327,7 +328,7 @@ def test_list_group_filters_the_software_by_soc_group(capsys):
     assert listed("--group", "29") == set()
     assert main(["list", "--markdown", "--group", "13"]) == 0
     rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| `")]
-    assert [row.split("`")[1] for row in rows] == ["gnumeric", "libreoffice-calc", "sqlitebrowser"]
+    assert [row.split("`")[1] for row in rows] == ["gnumeric", "libreoffice-calc", "sqlitebrowser", "thunderbird"]
     assert main(["list", "--group", "44"]) == 2
     assert "--group expects a SOC major group such as 43 or 43-0000" in capsys.readouterr().err
 
