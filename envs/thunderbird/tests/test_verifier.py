@@ -167,26 +167,7 @@ def test_starred_and_tagged_passes(fake):
     assert info["reward"] == 1.0, failed(info)
 
 
-# --- delete-newsletters ----------------------------------------------------------------------------------------
-
-def test_deleting_to_trash_or_for_good_both_pass(fake):
-    _, groups, _ = start(fake, "delete-newsletters", 41)
-    first, second = groups.values()
-    info = save(fake, moves={**{i: "Trash" for i in first}, **{i: None for i in second}})
-    assert info["reward"] == 1.0, failed(info)
-
-
-def test_deleting_every_newsletter_fails(fake):
-    _, _, rows = start(fake, "delete-newsletters", 42)
-    info = save(fake, moves={i: "Trash" for i in _ids(rows, lambda r: r["address"].startswith("news@"))})
-    assert info["reward"] == 0.0 and failed(info) == ["every other message left in the Inbox"]
-
-
-def test_one_sender_left_is_partial_credit(fake):
-    _, groups, _ = start(fake, "delete-newsletters", 43)
-    first, _second = groups.values()
-    info = save(fake, moves={i: "Trash" for i in first})
-    assert info["reward"] == 0.5
+# delete-newsletters: its tests live on branch i16-thunderbird with the task (a mutant survives its audit)
 
 
 # --- draft-replies ---------------------------------------------------------------------------------------------
@@ -285,6 +266,7 @@ def test_app_one_key_account_of_three_is_partial_credit(software_envs):
     env = software_envs("thunderbird")
     env.reset(seed=71, options={"task": "tag-key-accounts"})
     plan = env.unwrapped.oracle_actions()
-    cut = next(i for i, a in enumerate(plan) if a == A.press("1")) + 1
+    w, h = env.unwrapped.width, env.unwrapped.height
+    cut = next(i for i, a in enumerate(plan) if A.validate(a, w, h) == A.validate(A.press("1"), w, h)) + 1
     info = run(env, [*plan[:cut], A.wait(1.5)])
     assert len(failed(info)) == 2 and abs(info["reward"] - 1 / 3) < 1e-6
