@@ -161,6 +161,9 @@ def _snapshot(folder: Path) -> list[tuple[str, int, int]]:
     return sorted(entries)
 
 
+IDLE_CPU, IDLE_SHARE = 0.02, 0.1  # idle: at most 20 ms of CPU, or 10 % of a core, in the quiet window
+
+
 def wait_until_files_settle(home: Path, quiet: float = 0.15, timeout: float = 3.0,
                             cpu: Callable[[], float | None] | None = None) -> None:
     """Before verifying, let a save the app is still writing finish: HOME unchanged for ``quiet`` s and, with
@@ -178,9 +181,6 @@ def wait_until_files_settle(home: Path, quiet: float = 0.15, timeout: float = 3.
             last, since, used = current, time.monotonic(), now
         elif time.monotonic() - since >= quiet:
             return
-
-
-IDLE_CPU, IDLE_SHARE = 0.02, 0.1  # idle: at most 20 ms of CPU, or 10 % of a core, in the quiet window
 
 
 def _format(task: TaskSpec, field_name: str, template: str, values: dict[str, Any]) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -26,6 +27,7 @@ from pathlib import Path
 
 from ..errors import FaultKind, RuntimeFault
 from ..runtime.base import Runner
+from ..specs.audits import template_hashes
 from ..specs.model import SoftwareSpec
 
 CACHE_ENV = "GYM_ANYTHING_CACHE"
@@ -55,18 +57,17 @@ def home_source(runner: Runner, software: SoftwareSpec) -> Path | None:
 
 def build_key(runner: Runner, software: SoftwareSpec) -> str:
     """A digest of everything a build depends on."""
-    template = software.home_template
-    files = {} if template is None else {
-        p.relative_to(template).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(template.rglob("*")) if p.is_file()}
     parts = {"env.yaml": hashlib.sha256((software.folder / "env.yaml").read_bytes()).hexdigest(),
-             "template": files, "runner": type(runner).__name__, "image": str(getattr(runner, "image", "")),
+             "template": template_hashes(software), "runner": type(runner).__name__,
+             "image": str(getattr(runner, "image", "")),
              "packages": package_versions(software.packages)}
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
+@functools.lru_cache(maxsize=64)
 def package_versions(packages: tuple[str, ...]) -> dict[str, str]:
-    """Installed versions of Debian packages ('' where not installed or dpkg is missing)."""
+    """Installed versions of Debian packages ('' where not installed or dpkg is missing); read once per process
+    (every reset of a ``home_build`` software asks for its key)."""
     versions = dict.fromkeys(packages, "")
     with contextlib.suppress(OSError):
         out = subprocess.run(["dpkg-query", "-W", "-f", "${Package}\t${Version}\n", *packages],

@@ -206,6 +206,15 @@ def _labels(spec: SoftwareSpec, number: int, workdir: Path) -> dict[str, str]:
             f"{LABEL}.display": str(number), f"{LABEL}.workdir": str(workdir)}
 
 
+def _sandbox_options(spec: SoftwareSpec) -> dict[str, Any]:
+    """What every container of an env gets: the app's user, no network, a read-only root, the spec's limits."""
+    limits = spec_limits(spec)
+    return dict(network_mode="none", user=f"{SANDBOX_UID}:{SANDBOX_UID}", read_only=True,
+                tmpfs={"/tmp": "rw,mode=1777"}, working_dir=SANDBOX_HOME, mem_limit=limits.memory,
+                memswap_limit=limits.memory, nano_cpus=None if limits.cpus is None else int(limits.cpus * 1e9),
+                pids_limit=limits.pids)
+
+
 def cleanup_orphans(client: Any = None) -> list[str]:
     """Remove our containers whose owner process is dead (with their display claims and work folders).
 
@@ -282,17 +291,13 @@ class ContainerDisplay:
             folder.mkdir()
             os.chmod(folder, 0o1777)
         width, height = self.spec.resolution
-        limits = spec_limits(self.spec)
         self.container = self.client.containers.create(
             self.image, ["/opt/gym-anything/episode.sh", str(self.number), f"{width}x{height}", *self.argv],
-            network_mode="none", user=f"{SANDBOX_UID}:{SANDBOX_UID}", read_only=True,
-            tmpfs={"/tmp": "rw,mode=1777"}, environment=owner_env(sandbox_env(self.number, self.spec.env)),
+            environment=owner_env(sandbox_env(self.number, self.spec.env)),
             volumes={str(self.home): {"bind": SANDBOX_HOME, "mode": "rw"},
                      str(self.x_dir): {"bind": str(X11_DIR), "mode": "rw"},
                      str(self.log_dir): {"bind": LOG_DIR, "mode": "rw"}},
-            labels=_labels(self.spec, self.number, self.workdir), working_dir=SANDBOX_HOME,
-            mem_limit=limits.memory, memswap_limit=limits.memory,
-            nano_cpus=None if limits.cpus is None else int(limits.cpus * 1e9), pids_limit=limits.pids)
+            labels=_labels(self.spec, self.number, self.workdir), **_sandbox_options(self.spec))
         self.container.start()
         self.container.reload()
         pid = int(self.container.attrs["State"]["Pid"] or -1)
@@ -412,10 +417,14 @@ class DockerRunner(LocalRunner):
         """No warm start: each episode gets a fresh container, made in launch() (warm_reset falls back to cold)."""
         return None
 
-    def _start_app(self, home: Path, argv: list[str]) -> None:
-        if os.geteuid() == 0:  # the app runs as uid 1000: hand it the HOME the setup wrote as root
+    def _hand_over(self, home: Path) -> None:
+        """The app runs as uid 1000 in the container: hand it the HOME the setup wrote as root."""
+        if os.geteuid() == 0:
             for path in [home, *home.rglob("*")]:
                 os.lchown(path, SANDBOX_UID, SANDBOX_UID)
+
+    def _start_app(self, home: Path, argv: list[str]) -> None:
+        self._hand_over(home)
         self._argv = argv
         self._start_display()  # a new container for this episode; waits for its window manager
         server = self._res.server
@@ -433,16 +442,11 @@ class DockerRunner(LocalRunner):
     def build_home(self, home: Path, argv: list[str], timeout: float) -> subprocess.CompletedProcess:
         """Run a ``home_build`` command in a container of the env's image (the app's user, environment, limits,
         no network) with ``home`` mounted as HOME, to its end or ``timeout``."""
-        if os.geteuid() == 0:
-            for path in [home, *home.rglob("*")]:
-                os.lchown(path, SANDBOX_UID, SANDBOX_UID)
-        limits = spec_limits(self.spec)
+        self._hand_over(home)
         container = self._client.containers.create(
-            self.image, list(argv), network_mode="none", user=f"{SANDBOX_UID}:{SANDBOX_UID}", read_only=True,
-            tmpfs={"/tmp": "rw,mode=1777"}, environment=owner_env(sandbox_env(0, self.spec.env)),
-            volumes={str(home): {"bind": SANDBOX_HOME, "mode": "rw"}}, working_dir=SANDBOX_HOME,
-            labels=_labels(self.spec, -1, self._res.workdir), mem_limit=limits.memory, memswap_limit=limits.memory,
-            nano_cpus=None if limits.cpus is None else int(limits.cpus * 1e9), pids_limit=limits.pids)
+            self.image, list(argv), environment=owner_env(sandbox_env(0, self.spec.env)),
+            volumes={str(home): {"bind": SANDBOX_HOME, "mode": "rw"}},
+            labels=_labels(self.spec, -1, self._res.workdir), **_sandbox_options(self.spec))
         try:
             container.start()
             try:

@@ -184,16 +184,22 @@ def task_canonical(env: SoftwareSpec, task: TaskSpec) -> dict[str, Any]:
         return {f.name: _plain(getattr(spec, f.name)) for f in dataclasses.fields(spec) if f.name not in skip}
 
     code = _code(task)
-    home = {}
-    if env.home_template is not None:
-        home = {p.relative_to(env.home_template).as_posix(): _sha(p.read_bytes())
-                for p in sorted(env.home_template.rglob("*")) if p.is_file()}
+    home = template_hashes(env)
     return {"task": values(task, TASK_NOT_HASHED) | {"code": {role: ref.function for role, ref in code.items()}},
             "software": _unset_dropped(values(env, SOFTWARE_NOT_HASHED))
             | {"home_template": env.home_template is not None},
             "code": {role: _sha(ref.file.read_bytes()) for role, ref in code.items()},
             "imports": {key: _sha(path.read_bytes()) for key, path in imported_files(env, task).items()},
             "home": home}
+
+
+def template_hashes(env: SoftwareSpec) -> dict[str, str]:
+    """Each file of the HOME template (by its path inside the template) and the sha256 of its contents."""
+    template = env.home_template
+    if template is None:
+        return {}
+    return {p.relative_to(template).as_posix(): _sha(p.read_bytes()) for p in sorted(template.rglob("*"))
+            if p.is_file()}
 
 
 def _unset_dropped(software: dict[str, Any]) -> dict[str, Any]:
