@@ -68,6 +68,33 @@ def test_operators_that_do_not_apply_are_named():
     assert any(s.startswith("swap two typed values") for s in skipped)
 
 
+def test_an_mbox_is_its_messages_in_content_order(tmp_path):
+    """Two messages deleted in the other order leave the same Trash; a different message does not."""
+    first = "From - Wed Dec  2 10:00:01 2026\nSubject: A\n\nbody a\nFrom the desk\n\n"
+    second = "From - Wed Dec  2 10:00:02 2026\nSubject: B\n\nbody b\n\n"
+    (tmp_path / "one").write_text(first + second)
+    (tmp_path / "two").write_text(second.replace(":02", ":09") + first)
+    (tmp_path / "three").write_text(first + second.replace("body b", "body c"))
+    one, two = file_view(tmp_path / "one"), file_view(tmp_path / "two")
+    assert one is not None and two is not None and len(one) == len(two)
+    assert [line for line in one if not line.startswith("From -")] == [
+        line for line in two if not line.startswith("From -")]
+    assert "From the desk" in one  # a body line starting with "From" does not split a message
+    assert file_view(tmp_path / "three") != one
+
+
+def test_an_spss_file_saved_a_second_later_is_the_same_file(tmp_path):
+    """A .sav header's creation date and time do not count; its data do."""
+    def sav(stamp: bytes, body: bytes) -> bytes:
+        header = b"$FL2" + b"@(#) SPSS DATA FILE GNU pspp".ljust(60) + bytes(28)
+        return header + stamp + b"label".ljust(64) + bytes(3) + body
+
+    (tmp_path / "a.sav").write_bytes(sav(b"02 Dec 2613:01:07", b"\x01data"))
+    (tmp_path / "b.sav").write_bytes(sav(b"02 Dec 2613:01:09", b"\x01data"))
+    (tmp_path / "c.sav").write_bytes(sav(b"02 Dec 2613:01:07", b"\x01date"))
+    assert file_view(tmp_path / "a.sav") == file_view(tmp_path / "b.sav") != file_view(tmp_path / "c.sav")
+
+
 def test_file_views_unpack_gzip_dump_sqlite_and_mark_missing(tmp_path):
     (tmp_path / "a.txt").write_text("one\ntwo\n")
     (tmp_path / "b.gz").write_bytes(gzip.compress(b"<x>1</x>\n<y/>"))

@@ -4,7 +4,9 @@ The audit traces the verifier's reads with a Python audit hook (``open``, ``sqli
 arguments of programs it starts, such as ``ssconvert``), only in verifier threads and only under the episode's
 HOME. A run's *outputs* are those files' views: text lines (gzip is unpacked, SQLite is dumped as SQL, other
 zip archives such as OpenDocument and OOXML files are unpacked member by member, their XML one element per line
-and their metadata (save time, editing time, view settings) left out;
+and their metadata (save time, editing time, view settings) left out; an mbox mail folder is its messages in content
+order, since a folder's file order is only the order things arrived in; an SPSS .sav file counts without its save
+time;
 other binary data is one line with its hash) or ``None`` for a file that is missing. Lines that differ between two
 oracle runs of the same seed (e.g. a save time stamp) are *volatile*; two runs are equivalent when their outputs
 agree everywhere else.
@@ -104,11 +106,33 @@ def file_view(path: Path) -> list[str] | None:
                 connection.close()
         except sqlite3.Error as exc:
             return [f"sqlite: {exc}", hashlib.sha256(data).hexdigest()]
+    if data[:4] in (b"$FL2", b"$FL3") and len(data) > _SAV_STAMP.stop:  # an SPSS system file (PSPP's .sav)
+        data = data[:_SAV_STAMP.start] + bytes(_SAV_STAMP.stop - _SAV_STAMP.start) + data[_SAV_STAMP.stop:]
     if data[:4] == b"PK\x03\x04":
         members = _zip_view(data)
         if members is not None:
             return members
-    return _text_view(data)
+    lines = _text_view(data)
+    if lines and lines[0].startswith("From "):
+        return _mbox_view(lines)
+    return lines
+
+
+def _mbox_view(lines: list[str]) -> list[str]:
+    """An mbox's messages sorted by their content (the ``From `` separator, which holds the time it was written,
+    not counted). Two messages deleted in the other order leave the same Trash."""
+    messages: list[list[str]] = []
+    for n, line in enumerate(lines):
+        if line.startswith("From ") and (n == 0 or lines[n - 1] == ""):
+            messages.append([line])
+        else:
+            messages[-1].append(line)
+    return [line for message in sorted(messages, key=lambda m: m[1:]) for line in message]
+
+
+# The creation date and time in an SPSS system file's header (after the record type, product name, layout code,
+# case size, compression, weight index, case count and bias): the same data saved a second later is the same file.
+_SAV_STAMP = slice(92, 109)
 
 
 def _text_view(data: bytes) -> list[str]:

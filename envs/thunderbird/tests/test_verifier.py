@@ -259,6 +259,29 @@ def test_filing_into_another_clients_folder_fails(fake):
     assert info["reward"] == 0.0 and failed(info) == ["no message filed into a wrong folder"]
 
 
+# --- delete-newsletters ---------------------------------------------------------------------------------------
+
+def test_deleting_both_senders_newsletters_passes(fake):
+    _, groups, _ = start(fake, "delete-newsletters", 81)
+    info = save(fake, moves={i: "Trash" for ids in groups.values() for i in ids})
+    assert info["reward"] == 1.0, failed(info)
+
+
+def test_one_sender_of_two_is_half_credit(fake):
+    _, groups, _ = start(fake, "delete-newsletters", 82)
+    first = next(iter(groups.values()))
+    info = save(fake, moves={i: "Trash" for i in first})
+    assert len(failed(info)) == 1 and abs(info["reward"] - 0.5) < 1e-6
+
+
+def test_deleting_another_message_too_fails(fake):
+    _, groups, rows = start(fake, "delete-newsletters", 83)
+    targets = {i for ids in groups.values() for i in ids}
+    other = next(r["msgid"] for r in rows if r["msgid"] not in targets)
+    info = save(fake, moves={i: "Trash" for i in [*targets, other]})
+    assert info["reward"] == 0.0
+
+
 # --- on the real app -------------------------------------------------------------------------------------------
 
 def test_app_one_key_account_of_three_is_partial_credit(software_envs):
