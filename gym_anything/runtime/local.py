@@ -356,7 +356,7 @@ class LocalRunner(Runner):
         ready = self.spec.ready
         with self._x_call(ready.timeout + X_TIMEOUT):
             deadline = time.monotonic() + ready.timeout
-            while client.find_window(ready.window_class, ready.title_regex) is None:
+            while (window := client.find_window(ready.window_class, ready.title_regex)) is None:
                 fault = self.fault()
                 if fault is not None:
                     raise fault
@@ -367,7 +367,21 @@ class LocalRunner(Runner):
         self._last_raw = None
         self._anchor = time.monotonic()
         self._marked = False
-        return self.settle(quiet=max(self.settle_spec.quiet, 0.1), first_paint=ready.first_paint)
+        settled = self.settle(quiet=max(self.settle_spec.quiet, 0.1), first_paint=ready.first_paint)
+        # The ready window starts in front and focused, also when an env runs several programs and another one
+        # took the focus late (openbox's focus-stealing prevention keeps a later window behind once the display
+        # has seen input; an app may present itself once it has loaded its file).
+        # A window of the ready app's own class in front (its dialog) stays.
+        wanted = ready.window_class.lower()
+        for _ in range(3):
+            with self._x_call(X_TIMEOUT):
+                active = client.active_window()
+                classes = next((w.wm_class for w in client.windows() if w.id == active), ())
+                if wanted in (c.lower() for c in classes):
+                    break
+                client.activate(window.id)
+            settled = self.settle(quiet=max(self.settle_spec.quiet, 0.1))
+        return settled
 
     def _start_app(self, home: Path, argv: list[str]) -> None:
         """Start ``argv`` sandboxed with ``home`` as HOME on a live display (restarted if it died or froze)."""

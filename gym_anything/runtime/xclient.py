@@ -326,6 +326,21 @@ class XClient:
                 return win
         return None
 
+    def active_window(self) -> int | None:
+        """The window manager's focused client (``_NET_ACTIVE_WINDOW``), if any."""
+        prop = self.root.get_full_property(self._atom["_NET_ACTIVE_WINDOW"], X.AnyPropertyType)
+        return int(prop.value[0]) if prop is not None and len(prop.value) and prop.value[0] else None
+
+    def activate(self, wid: int) -> None:
+        """Ask the window manager to raise and focus window ``wid`` (``_NET_ACTIVE_WINDOW`` from a pager, which
+        openbox grants whatever its focus-stealing prevention thinks of the window's age)."""
+        target = self.d.create_resource_object("window", wid)
+        message = event.ClientMessage(window=target, client_type=self._atom["_NET_ACTIVE_WINDOW"],
+                                      data=(32, [2, X.CurrentTime, 0, 0, 0]))
+        self.root.send_event(message, event_mask=X.SubstructureRedirectMask | X.SubstructureNotifyMask,
+                             onerror=error.CatchError())
+        self.d.flush()
+
     def request_close(self, wid: int) -> None:
         """Ask window ``wid`` to close (``WM_DELETE_WINDOW``), as its title bar's close button does."""
         target = self.d.create_resource_object("window", wid)

@@ -22,11 +22,21 @@ from .sandbox import Account, with_sandbox_hostname
 
 X11_DIR = Path("/tmp/.X11-unix")
 
+# Every normal window maximised and focused; the only key bindings are alt+tab / alt+shift+tab between windows
+# (an env that runs several programs), without openbox's switcher pop-up, so frames stay the apps' own.
 OPENBOX_RC = """<?xml version="1.0" encoding="UTF-8"?>
 <openbox_config xmlns="http://openbox.org/3.4/rc">
   <focus><focusNew>yes</focusNew><followMouse>no</followMouse></focus>
   <placement><policy>Smart</policy><center>yes</center></placement>
   <desktops><number>1</number></desktops>
+  <keyboard>
+    <keybind key="A-Tab">
+      <action name="NextWindow"><interactive>no</interactive><dialog>none</dialog><bar>no</bar></action>
+    </keybind>
+    <keybind key="A-S-Tab">
+      <action name="PreviousWindow"><interactive>no</interactive><dialog>none</dialog><bar>no</bar></action>
+    </keybind>
+  </keyboard>
   <applications>
     <application class="*" type="normal"><maximized>yes</maximized><focus>yes</focus></application>
   </applications>
