@@ -120,19 +120,31 @@ def _outline(rng) -> list[list[float]]:
     return out
 
 
+def _shifted(ents: list[dict], dx: float, dy: float) -> list[dict]:
+    """The entities moved by (dx, dy)."""
+    out = []
+    for e in ents:
+        moved = dict(e, x=e["x"] + dx, y=e["y"] + dy)
+        if "x2" in e:
+            moved.update(x2=e["x2"] + dx, y2=e["y2"] + dy)
+        out.append(moved)
+    return out
+
+
 def part_outline(ctx: SetupContext) -> dict:
     """A part drawing with its centre lines and title block; the plate's outline to draw from its vertex list."""
     rng = ctx.rng
     pts = _outline(rng)
     while len(pts) < 12:
         pts = _outline(rng)
-    w = max(p[0] for p in pts)
-    h = max(p[1] for p in pts)
-    ents = _title_block(ctx, w + 120, h + 60, 1.0, ctx.params["part"].upper())
-    ents = [dict(e, x=e["x"] - 60, y=e["y"] - 30, **({"x2": e["x2"] - 60, "y2": e["y2"] - 30} if "x2" in e else {}))
-            for e in ents]
-    ents += [{"type": "LINE", "layer": "CENTRE", "x": w / 2, "y": -15.0, "x2": w / 2, "y2": h + 15.0},
-             {"type": "LINE", "layer": "CENTRE", "x": -15.0, "y": h / 2, "x2": w + 15.0, "y2": h / 2}]
+    # the part sits off the origin (no zero coordinate to type), as on a sheet with a datum corner
+    ox, oy = int(rng.integers(2, 7)) * 10, int(rng.integers(2, 6)) * 10
+    pts = [[p[0] + ox, p[1] + oy] for p in pts]
+    w, h = max(p[0] for p in pts) - ox, max(p[1] for p in pts) - oy
+    ents = _shifted(_title_block(ctx, w + 120, h + 60, 1.0, ctx.params["part"].upper()), ox - 60, oy - 30)
+    cx, cy = ox + w / 2, oy + h / 2
+    ents += [{"type": "LINE", "layer": "CENTRE", "x": cx, "y": oy - 15.0, "x2": cx, "y2": oy + h + 15.0},
+             {"type": "LINE", "layer": "CENTRE", "x": ox - 15.0, "y": cy, "x2": ox + w + 15.0, "y2": cy}]
     layer = ctx.params["layer"]
     _write(ctx, ["BORDER", "TITLE", "CENTRE", layer], ents)
     ctx.public["vertices"] = ", ".join(f"({x:g}, {y:g})" for x, y in pts)
@@ -147,8 +159,7 @@ def drill_holes(ctx: SetupContext) -> dict:
     rng = ctx.rng
     w, h = int(rng.integers(16, 30)) * 10, int(rng.integers(10, 18)) * 10
     ents = _title_block(ctx, w + 120, h + 60, 1.0, "BASE PLATE - DRILLING")
-    ents = [dict(e, x=e["x"] - 60, y=e["y"] - 30, **({"x2": e["x2"] - 60, "y2": e["y2"] - 30} if "x2" in e else {}))
-            for e in ents]
+    ents = _shifted(ents, -60, -30)
     for a, b in [((0, 0), (w, 0)), ((w, 0), (w, h)), ((w, h), (0, h)), ((0, h), (0, 0))]:
         ents.append({"type": "LINE", "layer": "OUTLINE", "x": float(a[0]), "y": float(a[1]),
                      "x2": float(b[0]), "y2": float(b[1])})
@@ -176,20 +187,21 @@ def room_outlines(ctx: SetupContext) -> dict:
     rng = ctx.rng
     rooms: list[dict] = []
     names = list(rng.permutation(ROOMS))
-    y = 0
+    x0, y0 = int(rng.integers(5, 21)) * 100, int(rng.integers(5, 21)) * 100
+    y = y0
     for band in range(int(rng.integers(2, 4))):
         depth = int(rng.integers(30, 56)) * 100
-        x = 0
+        x = x0
         for _ in range(int(rng.integers(3, 6))):
             width = int(rng.integers(20, 51)) * 100
             rooms.append({"name": f"{names[len(rooms)]} {band + 1}.{len(rooms) + 1:02d}", "x": x, "y": y,
                           "w": width, "d": depth})
             x += width
         y += depth
-    total_w = max(r["x"] + r["w"] for r in rooms)
-    total_d = y
+    total_w = max(r["x"] + r["w"] for r in rooms) - x0
+    total_d = y - y0
     ents = _title_block(ctx, total_w, total_d, 50.0, "GROUND FLOOR PLAN")
-    ents += _context_lines(ctx, total_w, total_d, 40)
+    ents = _shifted(ents + _context_lines(ctx, total_w, total_d, 40), x0, y0)
     _write(ctx, ["BORDER", "TITLE", "CONTEXT"], ents)
     ctx.public["rooms"] = "; ".join(f"{r['name']}: corner ({r['x']}, {r['y']}), {r['w']} x {r['d']}" for r in rooms)
     return {"room_list": [[r["x"], r["y"], r["w"], r["d"]] for r in rooms], "layer": ctx.params["layer"]}
@@ -200,16 +212,18 @@ def column_grid(ctx: SetupContext) -> dict:
     rng = ctx.rng
     xs_sp = [int(rng.choice([6000, 6600, 7200, 7500, 8100, 9000])) for _ in range(int(rng.integers(5, 9)))]
     ys_sp = [int(rng.choice([5400, 6000, 7200, 7800, 8400])) for _ in range(int(rng.integers(3, 6)))]
-    xs = [0] + [sum(xs_sp[: i + 1]) for i in range(len(xs_sp))]
-    ys = [0] + [sum(ys_sp[: i + 1]) for i in range(len(ys_sp))]
+    # grid A/1 off the drawing origin (a site datum), never at an overrun's distance from it
+    x0, y0 = int(rng.integers(5, 20)) * 500, int(rng.integers(5, 20)) * 500
+    xs = [x0] + [x0 + sum(xs_sp[: i + 1]) for i in range(len(xs_sp))]
+    ys = [y0] + [y0 + sum(ys_sp[: i + 1]) for i in range(len(ys_sp))]
     over = ctx.params["overrun"]
-    lines = [[x, -over, x, ys[-1] + over] for x in xs] + [[-over, y, xs[-1] + over, y] for y in ys]
-    ents = _title_block(ctx, xs[-1] + 4 * over, ys[-1] + 4 * over, 100.0, "STRUCTURAL GRID LAYOUT")
-    ents = [dict(e, x=e["x"] - 2 * over, y=e["y"] - 2 * over,
-                 **({"x2": e["x2"] - 2 * over, "y2": e["y2"] - 2 * over} if "x2" in e else {})) for e in ents]
+    lines = [[x, y0 - over, x, ys[-1] + over] for x in xs] + [[x0 - over, y, xs[-1] + over, y] for y in ys]
+    ents = _title_block(ctx, xs[-1] - x0 + 4 * over, ys[-1] - y0 + 4 * over, 100.0, "STRUCTURAL GRID LAYOUT")
+    ents = _shifted(ents, x0 - 2 * over, y0 - 2 * over)
     layer = ctx.params["layer"]
     _write(ctx, ["BORDER", "TITLE", layer], ents)
     letters = "ABCDEFGHJK"
+    ctx.public.update(grid_x0=x0, grid_y0=y0)
     ctx.public["x_bays"] = ", ".join(f"{letters[i]}-{letters[i + 1]} {s}" for i, s in enumerate(xs_sp))
     ctx.public["y_bays"] = ", ".join(f"{i + 1}-{i + 2} {s}" for i, s in enumerate(ys_sp))
     return {"lines": lines, "layer": layer}
