@@ -102,10 +102,11 @@ def _outline(rng) -> list[list[float]]:
         nx, ny = -dy, dx  # inward normal of a CCW outline
         c0, c1 = chamfer[i], chamfer[(i + 1) % 4]
         pts.append((x0 + dx * c0, y0 + dy * c0))
-        if i in notched:
-            length = abs(x1 - x0) + abs(y1 - y0)
-            width = int(rng.integers(2, 5)) * 10
-            start = int(rng.integers(3, (length - width) // 10 - 2)) * 10
+        length = abs(x1 - x0) + abs(y1 - y0)
+        width = int(rng.integers(2, 5)) * 10
+        hi = (length - width) // 10 - 4  # 40 mm clear of both corners: notches never meet
+        if i in notched and hi > 4:
+            start = int(rng.integers(4, hi)) * 10
             depth = int(rng.integers(1, 4)) * 10
             a = (x0 + dx * start, y0 + dy * start)
             b = (x0 + dx * (start + width), y0 + dy * (start + width))
