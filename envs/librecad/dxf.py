@@ -122,6 +122,9 @@ def _fmt(v: float) -> str:
     return f"{v:.4f}".rstrip("0").rstrip(".") if isinstance(v, float) else str(v)
 
 
+RATIO = 1.9  # width / height of the drawing area of the maximised window
+
+
 def write(path: Path, layers: list[tuple[str, int]], entities: list[Entity]) -> None:
     """Write an R12 DXF with the given (layer, colour) table and LINE/CIRCLE/POINT/TEXT entities."""
     out: list[str] = []
@@ -131,7 +134,19 @@ def write(path: Path, layers: list[tuple[str, int]], entities: list[Entity]) -> 
 
     g(0, "SECTION"), g(2, "HEADER"), g(9, "$ACADVER"), g(1, "AC1009"), g(9, "$INSUNITS"), g(70, 4)
     g(0, "ENDSEC")
-    g(0, "SECTION"), g(2, "TABLES"), g(0, "TABLE"), g(2, "LAYER"), g(70, len(layers))
+    xs = [v for e in entities for v in (e["x"], e.get("x2", e["x"]))] or [0.0]
+    ys = [v for e in entities for v in (e["y"], e.get("y2", e["y"]))] or [0.0]
+    g(0, "SECTION"), g(2, "TABLES")
+    # The active viewport: LibreCAD opens at this view, not at its default zoom around the origin. It maps the
+    # view with offset = canvas - 2 * centre * factor (factor = canvas height / view height at this 1.9 ratio),
+    # so the centre written is the one that puts the drawing's centre mid-canvas.
+    cx, cy = (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
+    h = max(max(ys) - min(ys), (max(xs) - min(xs)) / RATIO) * 1.08 or 100.0
+    g(0, "TABLE"), g(2, "VPORT"), g(70, 1), g(0, "VPORT"), g(2, "*ACTIVE"), g(70, 0)
+    g(10, 0.0), g(20, 0.0), g(11, 1.0), g(21, 1.0)
+    g(12, float(RATIO * h / 4 + cx / 2)), g(22, float(h / 4 + cy / 2))
+    g(40, float(h)), g(41, RATIO), g(0, "ENDTAB")
+    g(0, "TABLE"), g(2, "LAYER"), g(70, len(layers))
     for name, colour in layers:
         g(0, "LAYER"), g(2, name), g(70, 0), g(62, colour), g(6, "CONTINUOUS")
     g(0, "ENDTAB"), g(0, "ENDSEC")
