@@ -51,10 +51,10 @@ def part_outline(ctx: OracleContext) -> list[dict]:
 
 
 def drill_holes(ctx: OracleContext) -> list[dict]:
-    """The circle tool repeats: centre, radius (half the diameter) per hole."""
+    """The circle tool repeats: centre and radius (half the diameter) per hole, in schedule order."""
     steps = [*layer(ctx.private["layer"]), *command("ci")]
     for x, y, d in ctx.private["holes"]:
-        steps += [xy(x, y), A.type(f"{d / 2:g}\n")]
+        steps.append(A.type(f"{x:g},{y:g}\n{d / 2:g}\n"))  # centre, then radius
     return [*steps, A.press("escape"), *save()]
 
 
@@ -63,15 +63,15 @@ def room_outlines(ctx: OracleContext) -> list[dict]:
     steps = [A.wait(1.0), A.click(*LAYER_ADD), A.wait(0.3), A.type(ctx.private["layer"]), A.press("enter"), A.wait(0.3),
              *command("rect")]
     for x, y, w, d in ctx.private["room_list"]:
-        steps += [xy(x, y), xy(x + w, y + d)]
+        steps += [xy(x, y), A.type(f"@{w:g},{d:g}\n")]  # the opposite corner relative to the first
     return [*steps, A.press("escape"), *save()]
 
 
 def column_grid(ctx: OracleContext) -> list[dict]:
-    """One line command per grid line: start, end, Escape."""
+    """One line command per grid line, in the order listed: both ends typed at once, Escape."""
     steps = layer(ctx.private["layer"])
     for x1, y1, x2, y2 in ctx.private["lines"]:
-        steps += [*command("li"), xy(x1, y1), xy(x2, y2), A.press("escape")]
+        steps += [*command("li"), A.type(f"{x1:g},{y1:g}\n{x2:g},{y2:g}\n"), A.press("escape")]
     return [*steps, *save()]
 
 

@@ -195,6 +195,8 @@ def room_outlines(ctx: SetupContext) -> dict:
         x = x0
         for _ in range(int(rng.integers(3, 6))):
             width = int(rng.integers(20, 51)) * 100
+            while any(r["w"] == width and r["d"] == depth for r in rooms):  # every room size distinct
+                width = int(rng.integers(20, 51)) * 100
             rooms.append({"name": f"{names[len(rooms)]} {band + 1}.{len(rooms) + 1:02d}", "x": x, "y": y,
                           "w": width, "d": depth})
             x += width
@@ -211,8 +213,8 @@ def room_outlines(ctx: SetupContext) -> dict:
 def column_grid(ctx: SetupContext) -> dict:
     """A structural grid from bay spacings: vertical lines A.. at x, horizontal lines 1.. at y, with overrun."""
     rng = ctx.rng
-    xs_sp = [int(rng.choice([6000, 6600, 7200, 7500, 8100, 9000])) for _ in range(int(rng.integers(5, 9)))]
-    ys_sp = [int(rng.choice([5400, 6000, 7200, 7800, 8400])) for _ in range(int(rng.integers(3, 6)))]
+    xs_sp = [int(rng.choice([6000, 6600, 7200, 7500, 8100, 9000])) for _ in range(int(rng.integers(6, 10)))]
+    ys_sp = [int(rng.choice([5400, 6000, 7200, 7800, 8400])) for _ in range(int(rng.integers(4, 7)))]
     # grid A/1 off the drawing origin (a site datum), never at an overrun's distance from it
     x0, y0 = int(rng.integers(5, 20)) * 500, int(rng.integers(5, 20)) * 500
     xs = [x0] + [x0 + sum(xs_sp[: i + 1]) for i in range(len(xs_sp))]

@@ -47,16 +47,26 @@ def close(a: float, b: float) -> bool:
     return abs(a - b) <= TOL
 
 
-def match(added: list[dict], wanted: list, same) -> tuple[list[int], list[dict]]:
-    """Greedy one-to-one matching: (indices of wanted items found, added entities left unmatched)."""
-    left = list(added)
-    found = []
+def match(added: list[dict], wanted: list, same) -> tuple[list[int], list[dict], list[int]]:
+    """Greedy one-to-one matching: (indices of wanted items found, added entities left unmatched, and the
+    position in the saved file of each found item's entity, in wanted order)."""
+    left = list(range(len(added)))
+    found, positions = [], []
     for i, w in enumerate(wanted):
-        hit = next((e for e in left if same(e, w)), None)
+        hit = next((k for k in left if same(added[k], w)), None)
         if hit is not None:
             left.remove(hit)
             found.append(i)
-    return found, left
+            positions.append(hit)
+    return found, [added[k] for k in left], positions
+
+
+def in_order(ctx: VerifyContext, label: str, found: list[int], total: int, positions: list[int]) -> None:
+    """Scored: every item drawn, in the order listed (LibreCAD saves entities in the order they were drawn)."""
+    ordered = len(found) == total and positions == sorted(positions)
+    first = next((found[n + 1] + 1 for n in range(len(positions) - 1) if positions[n + 1] < positions[n]), None)
+    ctx.check(f"{label} drawn in the order listed", ordered,
+              f"{len(found)} of {total} drawn" + (f"; #{first} drawn before an earlier one" if first else ""))
 
 
 def score_groups(ctx: VerifyContext, label: str, found: list[int], total: int, groups: int) -> None:
@@ -90,9 +100,10 @@ def stakeout_points(ctx: VerifyContext) -> None:
     def same(e: dict, p: list[float]) -> bool:
         return e["type"] == "POINT" and on_layer(e, layer) and close(e["x"], p[0]) and close(e["y"], p[1])
 
-    found, left = match(added, points, same)
+    found, left, positions = match(added, points, same)
     no_extras(ctx, left)
     score_groups(ctx, "stakes", found, len(points), 5)
+    in_order(ctx, "stakes", found, len(points), positions)
 
 
 def _edges(ctx: VerifyContext, added: list[dict], layer: str, wanted: list) -> tuple[list[int], list]:
@@ -132,9 +143,10 @@ def drill_holes(ctx: VerifyContext) -> None:
         return (e["type"] == "CIRCLE" and on_layer(e, layer) and close(e["x"], h[0]) and close(e["y"], h[1])
                 and close(e["r"], h[2] / 2))
 
-    found, left = match(added, holes, same)
+    found, left, positions = match(added, holes, same)
     no_extras(ctx, left)
     score_groups(ctx, "holes", found, len(holes), 4)
+    in_order(ctx, "holes", found, len(holes), positions)
 
 
 def room_outlines(ctx: VerifyContext) -> None:
@@ -171,13 +183,19 @@ def room_outlines(ctx: VerifyContext) -> None:
 
 
 def column_grid(ctx: VerifyContext) -> None:
-    """Every grid line, from overrun to overrun, on the layer; nothing else."""
+    """Every grid line as one LINE, from overrun to overrun, on the layer, in the order listed; nothing else."""
     layer = ctx.private["layer"]
     added = load(ctx, layer)
     lines = ctx.private["lines"]
-    found, left = _edges(ctx, added, layer, lines)
-    ctx.require("nothing else added", not left, f"{len(left)} unexpected entities or segments, e.g. {left[:3]}")
+
+    def same(e: dict, w: list[float]) -> bool:
+        return (e["type"] == "LINE" and on_layer(e, layer)
+                and dxf.seg((e["x"], e["y"]), (e["x2"], e["y2"])) == dxf.seg((w[0], w[1]), (w[2], w[3])))
+
+    found, left, positions = match(added, lines, same)
+    no_extras(ctx, left)
     score_groups(ctx, "grid lines", found, len(lines), 4)
+    in_order(ctx, "grid lines", found, len(lines), positions)
 
 
 def layer_standard(ctx: VerifyContext) -> None:

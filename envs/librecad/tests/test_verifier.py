@@ -85,6 +85,12 @@ def test_a_stake_entered_twice_zeroes_the_score(fake):
     assert info["reward"] == 0.0 and failed(info) == ["nothing else added"]
 
 
+def test_stakes_in_reverse_order_fail_the_order_item(fake):
+    p = start(fake, "stakeout-points", 6)
+    info = save(fake, _points(p)[::-1])
+    assert failed(info) == ["stakes drawn in the order listed"] and 0.5 < info["reward"] < 1.0
+
+
 def test_a_deleted_context_line_zeroes_the_score(fake):
     p = start(fake, "stakeout-points", 5)
     private = Path(fake.unwrapped.episode_private_dir)
@@ -178,6 +184,13 @@ def test_grid_lines_without_overrun_fail(fake):
     bare = [line(p["layer"], x, ys[0], x, ys[-1]) for x in xs] + [line(p["layer"], xs[0], y, xs[-1], y) for y in ys]
     info = save(fake, bare)
     assert info["reward"] == 0.0
+
+
+def test_grid_lines_drawn_numbers_first_fail_the_order_item(fake):
+    p = start(fake, "column-grid", 3)
+    xs = [a for a in p["lines"] if a[0] == a[2]]
+    info = save(fake, [line(p["layer"], *a) for a in [*p["lines"][len(xs):], *xs]])
+    assert failed(info) == ["grid lines drawn in the order listed"]
 
 
 def test_every_grid_line_passes(fake):
