@@ -240,8 +240,8 @@ def test_librecad_stakeout_points_oracle_with_x_and_y_swapped_fails(software_env
 def test_librecad_drill_holes_with_diameter_as_radius_fails(software_envs):
     env = software_envs("librecad")
     env.reset(seed=22, options={"task": "drill-holes"})
-    radii = {f"{d / 2:g}\n": f"{d:g}\n" for _, _, d in env.unwrapped.privileged()["holes"]}
-    info = run(env, texts_replaced(env.unwrapped.oracle_actions(), lambda t: radii.get(t, t)))
+    typed = {f"{x:g},{y:g}\n{d / 2:g}\n": f"{x:g},{y:g}\n{d:g}\n" for x, y, d in env.unwrapped.privileged()["holes"]}
+    info = run(env, texts_replaced(env.unwrapped.oracle_actions(), lambda t: typed.get(t, t)))
     assert info["reward"] == 0.0 and failed(info)
 
 
