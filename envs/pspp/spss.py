@@ -48,6 +48,8 @@ def write_sav(path: Path, variables: list[Variable], cases: list[list[float | st
     for case in cases:
         lines.append(",".join("" if value is None else str(value) for value in case))
     lines += ["END DATA."]
+    # free-field input widens numeric print formats (F4.2 becomes F5.2): set the declared ones
+    lines.append("FORMATS " + " ".join(f"{v.name} ({v.format})" for v in variables) + ".")
     for v in variables:
         if v.label:
             lines.append(f"VARIABLE LABELS {v.name} {_quote(v.label)}.")

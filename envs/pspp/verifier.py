@@ -52,7 +52,7 @@ def _labels_kept(ctx: VerifyContext, dictionary: dict[str, Variable], start: dic
 
 
 def compute_scale_score(ctx: VerifyContext) -> None:
-    """Gates: the survey as it was; scored: engagement for every respondent (weight 2), two decimals."""
+    """Gates: the survey as it was; scored: engagement for every respondent (weight 2), its format F4.2."""
     names, rows, dictionary = _data(ctx, "survey.sav")
     ctx.require("engagement added", "engagement" in names, f"variables: {names}")
     _cases_kept(ctx, names, rows, ctx.private["cases"], _start_names(ctx))
@@ -62,7 +62,7 @@ def compute_scale_score(ctx: VerifyContext) -> None:
     ctx.check("engagement correct for every respondent", not wrong, f"cases {wrong[:6]} wrong" if wrong else "all",
               weight=2)
     fmt = dictionary["engagement"].format
-    ctx.check("engagement shown with two decimals", fmt.endswith(".2"), f"format {fmt}")
+    ctx.check("engagement in the format F4.2", fmt == "F4.2", f"format {fmt}")
 
 
 def recode_age_groups(ctx: VerifyContext) -> None:
