@@ -18,7 +18,7 @@ from ..specs.registry import all_software
 
 
 def software_table(envs) -> str:
-    """The software as a Markdown table (what the README shows between its software-table markers)."""
+    """The software as a Markdown table (what docs/software.md shows between its software-table markers)."""
     def cell(text: str) -> str:
         return text.replace("|", "\\|")
 
@@ -754,7 +754,7 @@ def main(argv: list[str] | None = None) -> int:
     listing = sub.add_parser("list", help="list environments and tasks")
     listing.add_argument("--markdown", action="store_true",
                          help="print the software as a Markdown table (id, name, Debian packages, SOC groups, "
-                              "tasks, long-horizon tasks): the README's table")
+                              "tasks, long-horizon tasks): docs/software.md's table")
     listing.add_argument("--group", metavar="SOC", help="only the software serving this SOC major group (43 or "
                                                         "43-0000)")
     listing.set_defaults(func=cmd_list)
