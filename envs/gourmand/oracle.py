@@ -6,8 +6,7 @@ that none lies inside another, so the recipe is the first and only row). A click
 ctrl+E opens it in the recipe editor, a maximised window of its own whose Description tab has the fields at
 fixed places; ctrl+S saves to the database at once, ctrl+W closes the editor. The combo entries (category,
 cuisine, source, yield unit) pop up a completion list while typing, which would swallow the next click: Tab
-closes it first. In the Ingredients tab the amount cell of row ``i`` is edited by a click on the row, a pause,
-and a second click on the cell.
+closes it first. The oracles that edit ingredient amounts are in ingredients.py.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from __future__ import annotations
 from gym_anything import actions as A
 from gym_anything.authoring import OracleContext
 
-from .recipes import fmt_amount, ingredient_line
+from .recipes import ingredient_line
 
 SEARCH = (580, 109)
 FIND = (1243, 109)
@@ -25,7 +24,6 @@ DISMISS_TRASH_NOTE = (1205, 110)  # "Discard" on the "moved to the trash" bar, w
 # the editor's Description tab
 YIELD, YIELD_UNIT, CATEGORY, CUISINE, SOURCE = (280, 166), (468, 166), (398, 206), (398, 326), (398, 406)
 INGREDIENTS_TAB = (50, 163)
-FIRST_AMOUNT, ROW_HEIGHT = (140, 212), 23
 
 
 def find(title: str) -> list[dict]:
@@ -45,13 +43,6 @@ def set_field(where: tuple[int, int], text: str) -> list[dict]:
 
 def save_and_close() -> list[dict]:
     return [A.hotkey("ctrl", "s"), A.wait(0.8), A.hotkey("ctrl", "w"), A.wait(0.8)]
-
-
-def set_amount(row: int, amount: float) -> list[dict]:
-    """Type a new amount into the amount cell of ingredient row ``row`` (0-based) of the Ingredients tab."""
-    x, y = FIRST_AMOUNT[0], FIRST_AMOUNT[1] + row * ROW_HEIGHT
-    return [A.click(x, y), A.wait(0.6), A.click(x, y), A.wait(0.3), A.hotkey("ctrl", "a"),
-            A.type(fmt_amount(amount)), A.press("enter"), A.wait(0.3)]
 
 
 def new_recipe(card: dict) -> list[dict]:
@@ -86,21 +77,3 @@ def recategorise(ctx: OracleContext) -> list[dict]:
         steps += [*open_editor(change["title"]), *set_field(CATEGORY, change["category"]),
                   *set_field(CUISINE, change["cuisine"]), *save_and_close()]
     return [*steps, A.done()]
-
-
-def fix_amounts(ctx: OracleContext) -> list[dict]:
-    steps: list[dict] = []
-    for fix in ctx.private["fixes"]:
-        steps += [*open_editor(fix["title"]), A.click(*INGREDIENTS_TAB), A.wait(0.5),
-                  *set_amount(fix["position"], fix["amount"]), *save_and_close()]
-    return [*steps, A.done()]
-
-
-def scale_recipe(ctx: OracleContext) -> list[dict]:
-    p = ctx.private
-    amounts = p["amounts"]
-    steps = [*open_editor(p["title"]), *set_field(YIELD, str(p["servings"])), A.click(*INGREDIENTS_TAB),
-             A.wait(0.5)]
-    for row, amount in enumerate(amounts):
-        steps += set_amount(row, amount * p["factor"])
-    return [*steps, *save_and_close(), A.done()]
