@@ -18,6 +18,7 @@ import pytest
 
 from gym_anything import actions as A
 from gym_anything.audit import TaskAudit, is_audited, store, task_digest
+from gym_anything.audit.gate import mutant_outcome
 from gym_anything.audit.labelled import load_labelled, pack, unpack, verifier_report
 from gym_anything.audit.mutants import mutants
 from gym_anything.audit.outputs import equivalent, file_view, verifier_reads, volatile_lines
@@ -66,6 +67,28 @@ def test_operators_that_do_not_apply_are_named():
     assert any(s.startswith("drop the final save") for s in skipped)
     assert any(s.startswith("change a digit") for s in skipped)
     assert any(s.startswith("swap two typed values") for s in skipped)
+
+
+def test_a_failing_mutant_is_killed_even_when_its_outputs_look_like_the_oracles():
+    """Gourmand writes a save time into a deleted recipe's row: the row is volatile, the deleted flag in it too."""
+    assert mutant_outcome(passed=False, same_outputs=True) == "killed"
+    assert mutant_outcome(passed=False, same_outputs=False) == "killed"
+    assert mutant_outcome(passed=True, same_outputs=True) == "equivalent"
+    assert mutant_outcome(passed=True, same_outputs=False) == "survived"
+
+
+def test_an_sqlite_view_includes_what_the_write_ahead_log_holds(tmp_path):
+    """QGIS keeps a GeoPackage in WAL mode: a row still in the -wal file is part of the outputs."""
+    db = sqlite3.connect(tmp_path / "a.gpkg")
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA wal_autocheckpoint=0")
+    db.execute("CREATE TABLE t (v INTEGER)")
+    db.commit()
+    db.execute("INSERT INTO t VALUES (7)")
+    db.commit()
+    assert (tmp_path / "a.gpkg-wal").stat().st_size > 0
+    assert 'INSERT INTO "t" VALUES(7);' in file_view(tmp_path / "a.gpkg")
+    db.close()
 
 
 def test_an_mbox_is_its_messages_in_content_order(tmp_path):

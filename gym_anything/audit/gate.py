@@ -398,6 +398,15 @@ def _check_repeat(add, noop: Run, noop_again: Run, oracle: Run, oracle_again: Ru
         "; ".join(problems) or "same verifier results", runs, notes or None)
 
 
+def mutant_outcome(passed: bool, same_outputs: bool) -> str:
+    """A mutant the verifier fails is killed, whatever it left (a row whose save time differs between oracle runs
+    must not hide a changed flag in it); one that passes with the oracle's outputs is equivalent; one that passes
+    with other outputs survived."""
+    if not passed:
+        return "killed"
+    return "equivalent" if same_outputs else "survived"
+
+
 def _mutation_test(env, seed: int, oracle: Run, oracle_again: Run, audit: TaskAudit, add,
                    progress: Callable[[str], None], runs: list[Run]) -> None:
     """Every mutant of the oracle's plan that leaves other outputs than the oracle must fail."""
@@ -410,9 +419,8 @@ def _mutation_test(env, seed: int, oracle: Run, oracle_again: Run, audit: TaskAu
         progress(f"seed {seed}: mutant {number}/{len(built)}")
         plan = [A.from_json(A.to_json(action)) for action in mutant.actions]  # validated -> env.step's form
         run = run_episode(env, f"seed {seed}: mutant {mutant.name!r}", seed, plan, None)
-        same = equivalent(oracle.outputs, run.outputs, volatile)
-        outcome = "equivalent" if same else ("killed" if not run.passed and run.reward < 1.0 else "survived")
-        if not same:
+        outcome = mutant_outcome(run.passed and run.reward >= 1.0, equivalent(oracle.outputs, run.outputs, volatile))
+        if outcome != "equivalent":
             run.label = "fail"
             runs.append(run)
         report["runs"].append({"mutant": mutant.name, "detail": mutant.detail, "outcome": outcome,

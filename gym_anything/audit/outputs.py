@@ -2,12 +2,12 @@
 
 The audit traces the verifier's reads with a Python audit hook (``open``, ``sqlite3.connect`` and paths in the
 arguments of programs it starts, such as ``ssconvert``), only in verifier threads and only under the episode's
-HOME. A run's *outputs* are those files' views: text lines (gzip is unpacked, SQLite is dumped as SQL, other
-zip archives such as OpenDocument and OOXML files are unpacked member by member, their XML one element per line
-and their metadata (save time, editing time, view settings) left out; an mbox mail folder is its messages in content
-order, since a folder's file order is only the order things arrived in; an SPSS .sav file counts without its save
-time;
-other binary data is one line with its hash) or ``None`` for a file that is missing. Lines that differ between two
+HOME. A run's *outputs* are those files' views: text lines (gzip is unpacked; SQLite is dumped as SQL, with what
+its write-ahead log holds; zip archives such as OpenDocument and OOXML files are unpacked member by member, their
+XML one element per line and their metadata (save time, editing time, view settings) left out; an mbox mail folder
+is its messages in content order, since a folder's file order is only the order things arrived in; an SPSS .sav
+file counts without its save time; other binary data is one line with its hash) or ``None`` for a file that is
+missing. Lines that differ between two
 oracle runs of the same seed (e.g. a save time stamp) are *volatile*; two runs are equivalent when their outputs
 agree everywhere else.
 """
@@ -19,8 +19,10 @@ import hashlib
 import io
 import os
 import re
+import shutil
 import sqlite3
 import sys
+import tempfile
 import threading
 import zipfile
 from collections.abc import Iterator
@@ -98,14 +100,7 @@ def file_view(path: Path) -> list[str] | None:
         except (OSError, EOFError):
             pass
     if data.startswith(b"SQLite format 3\x00"):
-        try:
-            connection = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
-            try:
-                return list(connection.iterdump())
-            finally:
-                connection.close()
-        except sqlite3.Error as exc:
-            return [f"sqlite: {exc}", hashlib.sha256(data).hexdigest()]
+        return _sqlite_view(path, data)
     if data[:4] in (b"$FL2", b"$FL3") and len(data) > _SAV_STAMP.stop:  # an SPSS system file (PSPP's .sav)
         data = data[:_SAV_STAMP.start] + bytes(_SAV_STAMP.stop - _SAV_STAMP.start) + data[_SAV_STAMP.stop:]
     if data[:4] == b"PK\x03\x04":
@@ -116,6 +111,25 @@ def file_view(path: Path) -> list[str] | None:
     if lines and lines[0].startswith("From "):
         return _mbox_view(lines)
     return lines
+
+
+def _sqlite_view(path: Path, data: bytes) -> list[str]:
+    """An SQL dump of a database, with what its write-ahead log (``-wal``) holds that is not yet in the file
+    (QGIS keeps GeoPackages in WAL mode): a copy of both is opened, never the app's own files."""
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            copy = Path(tmp) / "db"
+            copy.write_bytes(data)
+            wal = path.with_name(path.name + "-wal")
+            if wal.is_file():
+                shutil.copyfile(wal, Path(tmp) / "db-wal")
+            connection = sqlite3.connect(copy)
+            try:
+                return list(connection.iterdump())
+            finally:
+                connection.close()
+    except (sqlite3.Error, OSError) as exc:
+        return [f"sqlite: {exc}", hashlib.sha256(data).hexdigest()]
 
 
 def _mbox_view(lines: list[str]) -> list[str]:
