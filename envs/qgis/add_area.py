@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from gym_anything.authoring import OracleContext, VerifyContext
+from gym_anything.authoring import OracleContext, SetupContext, VerifyContext
 
 from .check import console, gate_others, layers
+from .setup import _parcels, _write_parcels
 
 
 def _area(ring: list) -> float:
@@ -12,6 +13,13 @@ def _area(ring: list) -> float:
     x0, y0 = ring[0]
     pts = [(x - x0, y - y0) for x, y in ring]
     return abs(sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(pts, pts[1:] + pts[:1], strict=True))) / 2
+
+
+def setup(ctx: SetupContext) -> dict:
+    """80-200 parcels; the agent adds their area in square metres (the largest parcel's fid is privileged)."""
+    parcels = _parcels(ctx, int(ctx.rng.integers(80, 201)))
+    _write_parcels(ctx, parcels)
+    return {"largest_fid": max(range(len(parcels)), key=lambda i: parcels[i]["area"]) + 1}
 
 
 def verify(ctx: VerifyContext) -> None:
