@@ -88,14 +88,6 @@ def delete_retired(ctx: SetupContext) -> dict:
     return {"retired_fids": sorted(i + 1 for i in chosen[keep_n:])}
 
 
-def add_area(ctx: SetupContext) -> dict:
-    """80-200 parcels; the agent adds their area in square metres."""
-    parcels = _parcels(ctx, int(ctx.rng.integers(80, 201)))
-    _write_parcels(ctx, parcels)
-    return {"largest_fid": max(range(len(parcels)), key=lambda i: parcels[i]["area"]) + 1,
-            "total_area_ha": round(sum(p["area"] for p in parcels) / 1e4, 3)}
-
-
 def size_class(ctx: SetupContext) -> dict:
     """100-220 parcels; the agent classifies them by area (small / medium / large)."""
     parcels = _parcels(ctx, int(ctx.rng.integers(100, 221)))
