@@ -90,3 +90,14 @@ def test_title_block_filled_with_a_wrong_drawing_number_fails_that_item(fake):
     edits[first]["filename"] += "X"
     info = save(fake, edits)
     assert failed(info) == [f"folio {first} File"] and 0 < info["reward"] < 1
+
+
+def test_real_app_oracle_without_its_last_folio_is_partial_credit(software_envs):
+    """On the real app: the oracle's Folio properties edits, all but the last target's, then the save."""
+    env = software_envs("qelectrotech")
+    env.reset(seed=31, options={"task": "set-plant-location"})
+    plan = env.unwrapped.oracle_actions()
+    per_folio = 9  # double-click, wait, ctrl+L, wait, click, ctrl+A, type, Return, wait
+    info = run(env, [*plan[: -3 - per_folio], *plan[-3:]])
+    p = env.unwrapped.privileged()
+    assert 0 < info["reward"] < 1 and failed(info) == [f"folio {p['targets'][-1]} location {p['location']}"]
