@@ -1,8 +1,8 @@
 """The documentation stays true to the repository.
 
-README.md stays short (at most 10 KiB), the software table of docs/software.md is exactly what
-``gym-anything list --markdown`` prints, README.md it names the two commands and they exist, it links every page under docs/, and every relative link (and
-``#anchor``) in README.md and docs/*.md points at something that exists.
+README.md stays short (at most 10 KiB), names the two commands (and they exist) and links every page under
+docs/; the software table of docs/software.md is exactly what ``gym-anything list --markdown`` prints; every
+relative link (and ``#anchor``) in README.md and docs/*.md points at something that exists.
 """
 
 from __future__ import annotations

@@ -20,10 +20,20 @@ from gym_anything.specs import SpecError
 ONE_PER_SOFTWARE = ["gnumeric.fix-value", "mousepad.append-entry"]  # of the test suite's software
 
 
+def _sample() -> list[str]:
+    """One test-suite task per software (the two above, then each other software's first): every software's
+    episodes run by the evaluation runner, in a bounded time; the audits ran the oracle on every task."""
+    tasks = sorted(load_suite("test").tasks)
+    chosen = {name.split(".")[0]: name for name in ONE_PER_SOFTWARE}
+    for name in tasks:
+        chosen.setdefault(name.split(".")[0], name)
+    return sorted(chosen.values())
+
+
 @pytest.fixture(scope="module")
 def oracle_run(tmp_path_factory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("runs") / "oracle-test"
-    return out, run_eval("test", "oracle", out, jobs=2, progress=False)
+    return out, run_eval("test", "oracle", out, jobs=2, only=_sample(), progress=False)
 
 
 def test_suites_are_valid_and_current():
@@ -61,10 +71,12 @@ def test_wilson_interval():
 def test_oracle_solves_the_test_suite(oracle_run):
     out, summary = oracle_run
     suite = load_suite("test")
-    assert summary["finished"] == summary["episodes"] == len(suite.episodes())
+    sample = _sample()
+    assert summary["finished"] == summary["episodes"] == len(sample) * len(suite.seeds)
     assert summary["overall"]["success_rate"] == 1.0 and summary["errors"] == 0
-    assert set(summary["by_software"]) == {"gnumeric", "libreoffice-calc", "libreoffice-writer", "mousepad",
-                                          "thunderbird"}
+    assert set(summary["by_software"]) == {name.split(".")[0] for name in suite.tasks} == {
+        name.split(".")[0] for name in sample}
+    assert {"gnumeric", "thunderbird", "office-desk"} <= set(summary["by_software"])
     assert "43-0000" in summary["by_soc"]
     run = json.loads((out / "run.json").read_text())
     assert run["suite_digest"] == suite.digest and run["finished"]
@@ -96,7 +108,7 @@ def test_resume_skips_finished_episodes(oracle_run, tmp_path):
     redo = copy / "episodes" / "gnumeric.fix-value" / "seed-1" / "result.json"
     before = {r["episode"]: r["finished"] for r in load_results(copy)}
     redo.unlink()
-    summary = run_eval("test", "oracle", copy, jobs=1, progress=False)
+    summary = run_eval("test", "oracle", copy, jobs=1, only=_sample(), progress=False)
     after = {r["episode"]: r["finished"] for r in load_results(copy)}
     assert summary["finished"] == len(before) and summary["overall"]["success_rate"] == 1.0
     changed = [e for e in before if before[e] != after[e]]
