@@ -31,6 +31,11 @@ def _params() -> list:
             for t in tasks]
 
 
+# Apps whose oracle presses a save chord but whose database takes each edit at once (Gourmand writes a new
+# recipe's row as soon as it has a title): for them, too, half of the oracle never passes.
+WRITES_AS_IT_GOES = {"gourmand"}
+
+
 @pytest.mark.app
 @pytest.mark.parametrize("task", _params())
 def test_unsaved_work_scores_zero(software_envs, task):
@@ -42,7 +47,7 @@ def test_unsaved_work_scores_zero(software_envs, task):
     w, h = env.unwrapped.width, env.unwrapped.height
     cut = next((i for i, a in enumerate(plan)
                 if (v := validate(a, w, h))["type"] is ActionType.HOTKEY and tuple(v["keys"]) in SAVE_CHORDS), None)
-    if cut is None:
+    if cut is None or task.env_id in WRITES_AS_IT_GOES:
         info = run(env, plan[:len(plan) // 2])
         assert info["reward"] < 1.0, info["verifier"]
     else:
