@@ -8,18 +8,14 @@ renamed), and DONE runs the verifier on it. The last tests run the real app (mar
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
-from verifiers_for_tests import failed, run, texts_replaced
+from verifiers_for_tests import env_module, failed, run, texts_replaced
 
 from gym_anything.core.env import GymAnythingEnv
 
-_spec = importlib.util.spec_from_file_location("librecad_dxf", Path(__file__).parents[1] / "dxf.py")
-assert _spec and _spec.loader
-dxf = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(dxf)
+dxf = env_module("librecad", "dxf")
 
 
 @pytest.fixture(scope="module")

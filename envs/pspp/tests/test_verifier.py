@@ -7,20 +7,14 @@ the .sav "PSPP saved" with PSPP's own program and DONE runs the verifier on it. 
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
-from verifiers_for_tests import failed, run, texts_replaced
+from verifiers_for_tests import env_module, failed, run, texts_replaced
 
 from gym_anything.core.env import GymAnythingEnv
 
-_spec = importlib.util.spec_from_file_location("pspp_spss", Path(__file__).resolve().parent.parent / "spss.py")
-assert _spec is not None and _spec.loader is not None
-spss = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = spss  # dataclasses look their module up
-_spec.loader.exec_module(spss)
+spss = env_module("pspp", "spss")
 
 PARAMS: dict = {}  # env -> the parameters of its last reset
 LIKERT = {1: "Strongly disagree", 2: "Disagree", 3: "Neither", 4: "Agree", 5: "Strongly agree"}
